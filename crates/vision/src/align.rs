@@ -1,0 +1,1 @@
+//! dlib-exact face chip extraction (placeholder, being written).

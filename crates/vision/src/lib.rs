@@ -1,0 +1,16 @@
+//! Likeness vision: find, align and embed faces.
+//!
+//! This is the only crate that imports `ort`. It knows nothing of files on disk beyond model
+//! files, nothing of the catalog, and nothing of any UI. Input is an oriented RGB image
+//! (`image::RgbImage`), output is plain data: [`Detection`]s, 150×150 chips and 128-d
+//! [`Embedding`]s.
+
+pub mod align;
+pub mod error;
+pub mod mtcnn;
+pub mod runtime;
+pub mod types;
+
+pub use error::VisionError;
+pub use runtime::{OrtRuntime, Provider, ProviderPreference};
+pub use types::{Detection, Embedding, FaceBox, Point};

@@ -1,0 +1,1 @@
+//! MTCNN detector (placeholder, being written).

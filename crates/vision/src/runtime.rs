@@ -1,0 +1,215 @@
+//! ONNX Runtime: finding the shared library, creating the environment once per process, and
+//! building sessions on the best execution provider that actually registers.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use ort::environment::Environment;
+use ort::ep::ExecutionProvider;
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
+use ort::session::Session;
+
+use crate::error::VisionError;
+
+/// Name of the ONNX Runtime shared library on this platform.
+#[cfg(target_os = "windows")]
+pub const ORT_LIBRARY_NAME: &str = "onnxruntime.dll";
+#[cfg(target_vendor = "apple")]
+pub const ORT_LIBRARY_NAME: &str = "libonnxruntime.dylib";
+#[cfg(not(any(target_os = "windows", target_vendor = "apple")))]
+pub const ORT_LIBRARY_NAME: &str = "libonnxruntime.so";
+
+/// Environment variable that overrides where the ONNX Runtime library is loaded from.
+pub const ORT_LIBRARY_ENV: &str = "LIKENESS_ORT_LIBRARY";
+
+/// An execution provider Likeness knows how to ask for, in order of preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Cuda,
+    DirectMl,
+    CoreMl,
+    Cpu,
+}
+
+impl Provider {
+    /// Human-readable name, as shown by `likeness doctor` and the GUI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Provider::Cuda => "CUDA (GPU)",
+            Provider::DirectMl => "DirectML (GPU)",
+            Provider::CoreMl => "CoreML (GPU/ANE)",
+            Provider::Cpu => "CPU",
+        }
+    }
+
+    /// Whether this provider runs on an accelerator.
+    pub fn is_gpu(self) -> bool {
+        !matches!(self, Provider::Cpu)
+    }
+}
+
+/// What the user asked for: the best available, or CPU only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProviderPreference {
+    #[default]
+    Auto,
+    CpuOnly,
+}
+
+/// Why a provider was not used, for `doctor`.
+#[derive(Debug, Clone)]
+pub struct ProviderAttempt {
+    pub provider: Provider,
+    pub outcome: Result<(), String>,
+}
+
+/// A loaded ONNX Runtime: the library path, its environment, and session-building policy.
+#[derive(Debug)]
+pub struct OrtRuntime {
+    library: PathBuf,
+    environment: Environment,
+    preference: ProviderPreference,
+    intra_threads: usize,
+}
+
+static LOADED: OnceLock<Result<(PathBuf, Environment), String>> = OnceLock::new();
+
+impl OrtRuntime {
+    /// Loads the ONNX Runtime library at `library` (once per process: ONNX Runtime cannot be
+    /// loaded twice; a second call with another path reports the first one).
+    pub fn load(library: &Path, preference: ProviderPreference) -> Result<Self, VisionError> {
+        let loaded = LOADED.get_or_init(|| {
+            let builder = ort::init_from(library).map_err(|e| e.to_string())?;
+            let environment = builder.with_name("likeness").build().map_err(|e| e.to_string())?;
+            Ok((library.to_path_buf(), environment))
+        });
+        match loaded {
+            Ok((path, environment)) => Ok(Self {
+                library: path.clone(),
+                environment: environment.clone(),
+                preference,
+                intra_threads: default_threads(),
+            }),
+            Err(message) => Err(VisionError::Runtime {
+                path: library.to_path_buf(),
+                message: message.clone(),
+            }),
+        }
+    }
+
+    /// The library this process loaded.
+    pub fn library(&self) -> &Path {
+        &self.library
+    }
+
+    /// Version string reported by the loaded library.
+    pub fn version(&self) -> String {
+        ort::info().to_string()
+    }
+
+    /// Sets the number of intra-op threads per session (default: all cores).
+    pub fn with_intra_threads(mut self, threads: usize) -> Self {
+        self.intra_threads = threads.max(1);
+        self
+    }
+
+    fn base_builder(&self, path: &Path) -> Result<SessionBuilder, VisionError> {
+        let err = |e: ort::Error| VisionError::Model {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let builder = Session::builder(&self.environment).map_err(err)?;
+        let builder = builder
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| err(e.into()))?;
+        let builder = builder
+            .with_intra_threads(self.intra_threads)
+            .map_err(|e| err(e.into()))?;
+        Ok(builder)
+    }
+
+    /// Opens `path` on the first execution provider that registers and builds, falling back to
+    /// the CPU. Returns the session and the provider that is running it.
+    pub fn open_session(&self, path: &Path) -> Result<(Session, Provider, Vec<ProviderAttempt>), VisionError> {
+        let mut attempts = Vec::new();
+        if self.preference == ProviderPreference::Auto {
+            for provider in accelerated_candidates() {
+                match self.try_provider(path, provider) {
+                    Ok(session) => {
+                        attempts.push(ProviderAttempt { provider, outcome: Ok(()) });
+                        return Ok((session, provider, attempts));
+                    }
+                    Err(message) => {
+                        tracing::debug!(provider = provider.label(), %message, "execution provider not used");
+                        attempts.push(ProviderAttempt { provider, outcome: Err(message) });
+                    }
+                }
+            }
+        }
+        let mut builder = self.base_builder(path)?;
+        let session = builder.commit_from_file(path).map_err(|e| VisionError::Model {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        attempts.push(ProviderAttempt { provider: Provider::Cpu, outcome: Ok(()) });
+        Ok((session, Provider::Cpu, attempts))
+    }
+
+    fn try_provider(&self, path: &Path, provider: Provider) -> Result<Session, String> {
+        let mut builder = self.base_builder(path).map_err(|e| e.to_string())?;
+        register(provider, &mut builder)?;
+        builder.commit_from_file(path).map_err(|e| e.to_string())
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Accelerated providers compiled into this build, in order of preference.
+pub fn accelerated_candidates() -> Vec<Provider> {
+    let mut v = Vec::new();
+    if cfg!(feature = "cuda") {
+        v.push(Provider::Cuda);
+    }
+    if cfg!(windows) {
+        v.push(Provider::DirectMl);
+    }
+    if cfg!(target_vendor = "apple") {
+        v.push(Provider::CoreMl);
+    }
+    v
+}
+
+#[allow(unused_variables)]
+fn register(provider: Provider, builder: &mut SessionBuilder) -> Result<(), String> {
+    match provider {
+        #[cfg(feature = "cuda")]
+        Provider::Cuda => {
+            let ep = ort::ep::CUDA::default();
+            if !ort::ep::CUDA::is_available().map_err(|e| e.to_string())? {
+                return Err("this ONNX Runtime build has no CUDA execution provider".into());
+            }
+            ep.register(builder).map_err(|e| e.to_string())
+        }
+        #[cfg(windows)]
+        Provider::DirectMl => {
+            let ep = ort::ep::DirectML::default();
+            if !ort::ep::DirectML::is_available().map_err(|e| e.to_string())? {
+                return Err("this ONNX Runtime build has no DirectML execution provider".into());
+            }
+            ep.register(builder).map_err(|e| e.to_string())
+        }
+        #[cfg(target_vendor = "apple")]
+        Provider::CoreMl => {
+            let ep = ort::ep::CoreML::default();
+            if !ort::ep::CoreML::is_available().map_err(|e| e.to_string())? {
+                return Err("this ONNX Runtime build has no CoreML execution provider".into());
+            }
+            ep.register(builder).map_err(|e| e.to_string())
+        }
+        Provider::Cpu => Ok(()),
+        #[allow(unreachable_patterns)]
+        _ => Err("not compiled into this build".into()),
+    }
+}
