@@ -213,3 +213,4 @@ fn register(provider: Provider, builder: &mut SessionBuilder) -> Result<(), Stri
         _ => Err("not compiled into this build".into()),
     }
 }
+
