@@ -6,7 +6,9 @@
 //! [`Embedding`]s.
 
 pub mod align;
+pub mod embed;
 pub mod error;
+pub mod models;
 pub mod mtcnn;
 pub mod runtime;
 pub mod types;
@@ -14,3 +16,5 @@ pub mod types;
 pub use error::VisionError;
 pub use runtime::{OrtRuntime, Provider, ProviderPreference};
 pub use types::{Detection, Embedding, FaceBox, Point};
+pub use embed::FaceEmbedder;
+pub use models::{ModelManifest, ModelStore};
