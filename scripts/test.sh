@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the whole test suite: formatting, clippy (warnings are errors),
+# and every test of the workspace on the real models, real photos and the shared reference pack.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+start=$(date +%s)
+bash scripts/setup.sh
+echo "test: set-up took $(( $(date +%s) - start )) s"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "test: clippy done at $(( $(date +%s) - start )) s"
+cargo test --workspace --locked --no-fail-fast
+echo "test: all done in $(( $(date +%s) - start )) s"
