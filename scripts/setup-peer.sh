@@ -15,4 +15,6 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install -q --upgrade pip wheel setuptools
 # dlib builds from source here (no wheel for this Python); this takes a while on 2 cores.
 "$venv/bin/pip" install -q face_recognition psutil
+# face_recognition_models imports pkg_resources, which setuptools 81+ no longer ships.
+"$venv/bin/pip" install -q "setuptools<81"
 "$venv/bin/python" -c "import face_recognition, dlib; print('peer: face_recognition ok, dlib', dlib.__version__, 'BLAS', dlib.DLIB_USE_BLAS)"
