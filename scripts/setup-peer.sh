@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${LIKENESS_PEER_VENV:-$root/.cache/peer-venv}"
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import face_recognition" 2>/dev/null; then
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import face_recognition_models, face_recognition, dlib" 2>/dev/null; then
   echo "peer: face_recognition already installed in $venv"; exit 0
 fi
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
