@@ -8,6 +8,7 @@
 pub mod align;
 pub mod embed;
 pub mod error;
+pub mod landmarks;
 pub mod models;
 pub mod mtcnn;
 pub mod runtime;

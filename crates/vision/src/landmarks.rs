@@ -1,0 +1,1 @@
+//! dlib 5-point shape predictor (being written).
