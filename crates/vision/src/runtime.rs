@@ -102,9 +102,20 @@ impl OrtRuntime {
         &self.library
     }
 
-    /// Version string reported by the loaded library.
+    /// Version of the loaded library (from its file name, e.g. `libonnxruntime.so.1.32.0`,
+    /// else `unknown`) followed by the build information the library reports.
     pub fn version(&self) -> String {
-        ort::info().to_string()
+        let resolved = self.library.canonicalize().unwrap_or_else(|_| self.library.clone());
+        let name = resolved.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let version = name
+            .rsplit_once(".so.")
+            .map(|(_, v)| v)
+            .or_else(|| name.strip_prefix("libonnxruntime.").and_then(|v| v.strip_suffix(".dylib")))
+            .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or("unknown");
+        let info = ort::info();
+        let build = info.strip_prefix("ORT Build Info: ").unwrap_or(info);
+        format!("{version} ({build})")
     }
 
     /// Sets the number of intra-op threads per session (default: all cores).

@@ -1,0 +1,69 @@
+//! `likeness`: the command-line face of the engine. It parses arguments, drives
+//! `likeness-engine`, and prints DTOs (see `json.rs`); it holds no pipeline logic.
+#![allow(clippy::print_stdout)]
+
+mod commands;
+mod json;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "likeness", version, about = "Private, local-first face recognition for your photo library")]
+struct Cli {
+    /// Folder holding the model files (default: $LIKENESS_MODELS_DIR, else found beside the executable or in the user data folder).
+    #[arg(long, global = true)]
+    models_dir: Option<PathBuf>,
+    /// ONNX Runtime shared library (default: $LIKENESS_ORT_LIBRARY, else found beside the executable or in the user data folder).
+    #[arg(long, global = true)]
+    ort_library: Option<PathBuf>,
+    /// Run models on the CPU even when a GPU execution provider is available.
+    #[arg(long, global = true)]
+    cpu: bool,
+    /// More logging (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Detect faces in photos (files or folders) and print JSON: box, score, landmarks.
+    Faces(commands::FacesArgs),
+    /// Compare the main face of two photos: distance and same/different person.
+    Compare(commands::CompareArgs),
+    /// Check the runtime library, the models and the execution provider.
+    Doctor(commands::DoctorArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LIKENESS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},ort=warn")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = commands::engine_config(cli.models_dir, cli.ort_library, cli.cpu);
+    let result = match cli.command {
+        Command::Faces(args) => commands::faces(&config, args),
+        Command::Compare(args) => commands::compare(&config, args),
+        Command::Doctor(args) => commands::doctor(&config, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("likeness: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

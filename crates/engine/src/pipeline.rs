@@ -1,0 +1,328 @@
+//! The face pipeline: decode → detect → align → embed.
+//!
+//! Stage contracts:
+//! - decode: path → [`likeness_imaging::DecodedPhoto`] (upright RGB, EXIF facts) or a typed
+//!   per-file error;
+//! - detect: upright RGB → MTCNN [`Detection`]s (box, score, 5 landmarks, upright frame);
+//! - align: detection landmarks → 150×150 dlib-style chip (exact `get_face_chip` port);
+//! - embed: chips from *many photos* in one batch → 128-d [`Embedding`]s.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use likeness_imaging::{load_photo_with, DecodedPhoto, ExifInfo};
+use likeness_vision::align::ChipAligner;
+use likeness_vision::models::{names, ModelStore};
+use likeness_vision::mtcnn::{MtcnnConfig, MtcnnDetector};
+use likeness_vision::runtime::discover_library;
+use likeness_vision::{Detection, Embedding, FaceEmbedder, OrtRuntime, Provider};
+
+use crate::config::EngineConfig;
+use crate::error::EngineError;
+
+/// One face of a photo.
+#[derive(Debug, Clone)]
+pub struct FaceRecord {
+    pub detection: Detection,
+    /// Present when embeddings were requested.
+    pub embedding: Option<Embedding>,
+}
+
+/// Time spent in each stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageTimings {
+    pub decode: Duration,
+    pub detect: Duration,
+    pub align: Duration,
+    pub embed: Duration,
+}
+
+impl StageTimings {
+    fn add(&mut self, other: &StageTimings) {
+        self.decode += other.decode;
+        self.detect += other.detect;
+        self.align += other.align;
+        self.embed += other.embed;
+    }
+}
+
+/// Everything the pipeline found in one photo.
+#[derive(Debug, Clone)]
+pub struct PhotoFaces {
+    pub path: PathBuf,
+    /// Upright (oriented) width and height: the frame of every box and landmark.
+    pub width: u32,
+    pub height: u32,
+    pub exif: ExifInfo,
+    pub faces: Vec<FaceRecord>,
+    pub timings: StageTimings,
+}
+
+/// Progress of a batch run, sampled at most ~5 times a second.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchProgress {
+    pub done: usize,
+    pub total: usize,
+    pub faces: usize,
+    pub errors: usize,
+}
+
+/// The loaded face pipeline. Cheap to share by reference across threads.
+#[derive(Debug)]
+pub struct FacePipeline {
+    runtime: OrtRuntime,
+    detector: MtcnnDetector,
+    aligner: ChipAligner,
+    embedder: FaceEmbedder,
+    config: EngineConfig,
+}
+
+impl FacePipeline {
+    /// Loads the runtime and the default models (MTCNN + dlib ResNet).
+    pub fn open(config: &EngineConfig) -> Result<Self, EngineError> {
+        let library = match &config.ort_library {
+            Some(p) => p.clone(),
+            None => discover_library()?,
+        };
+        let runtime = OrtRuntime::load(&library, config.provider)?.with_intra_threads(config.inference_threads);
+        let store = match &config.models_dir {
+            Some(dir) => ModelStore::at(dir),
+            None => ModelStore::discover()?,
+        };
+        let (_, pnet) = store.resolve(names::PNET)?;
+        let (_, rnet) = store.resolve(names::RNET)?;
+        let (_, onet) = store.resolve(names::ONET)?;
+        let detector_config = MtcnnConfig {
+            min_face_size: config.min_face_size,
+            ..MtcnnConfig::default()
+        };
+        let detector = MtcnnDetector::new(&runtime, &pnet, &rnet, &onet, detector_config)?;
+        let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
+        let embedder = FaceEmbedder::new(&runtime, &embed_manifest, &embed_path)?;
+        Ok(Self {
+            runtime,
+            detector,
+            aligner: ChipAligner::default(),
+            embedder,
+            config: config.clone(),
+        })
+    }
+
+    /// The execution provider running the embedder (the heaviest model).
+    pub fn provider(&self) -> Provider {
+        self.embedder.provider()
+    }
+
+    /// The execution provider running the detector.
+    pub fn detector_provider(&self) -> Provider {
+        self.detector.provider()
+    }
+
+    /// The loaded ONNX Runtime.
+    pub fn runtime(&self) -> &OrtRuntime {
+        &self.runtime
+    }
+
+    /// Distance below which two embeddings are the same person.
+    pub fn default_threshold(&self) -> f32 {
+        self.embedder.default_threshold()
+    }
+
+    /// Decodes a photo as the pipeline would (upright, limited).
+    pub fn decode(&self, path: &Path) -> Result<DecodedPhoto, EngineError> {
+        Ok(load_photo_with(path, &self.config.limits, self.config.orientation)?)
+    }
+
+    /// Detects faces on an already decoded upright image.
+    pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, EngineError> {
+        Ok(self.detector.detect(image)?)
+    }
+
+    /// The 150×150 chip of a detected face.
+    pub fn chip(&self, image: &RgbImage, detection: &Detection) -> RgbImage {
+        self.aligner.chip_from_mtcnn_landmarks(image, &detection.landmarks)
+    }
+
+    /// Embeds chips (any number, batched internally).
+    pub fn embed_chips(&self, chips: &[&RgbImage]) -> Result<Vec<Embedding>, EngineError> {
+        Ok(self.embedder.embed(chips)?)
+    }
+
+    /// Runs the whole pipeline on one photo.
+    pub fn analyze(&self, path: &Path, with_embeddings: bool) -> Result<PhotoFaces, EngineError> {
+        let never = AtomicBool::new(false);
+        let mut out = self.analyze_batch(&[path.to_path_buf()], with_embeddings, &never, &mut |_| {});
+        out.pop().unwrap_or(Err(EngineError::Cancelled))
+    }
+
+    /// Runs the pipeline over many photos: decoding runs ahead on `decode_threads` threads,
+    /// detection and alignment follow in order of arrival, and chips from many photos are
+    /// embedded together. Returns one result per input, in input order; a bad photo is an
+    /// `Err` in its slot and never stops the batch. `cancel` stops the run (remaining slots
+    /// become `EngineError::Cancelled`).
+    pub fn analyze_batch(
+        &self,
+        paths: &[PathBuf],
+        with_embeddings: bool,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(BatchProgress),
+    ) -> Vec<Result<PhotoFaces, EngineError>> {
+        let mut results: Vec<Option<Result<PhotoFaces, EngineError>>> = (0..paths.len()).map(|_| None).collect();
+        let next = AtomicUsize::new(0);
+        let threads = self.config.decode_threads.max(1).min(paths.len().max(1));
+        let (tx, rx) = mpsc::sync_channel::<(usize, Result<DecodedPhoto, EngineError>, Duration)>(threads * 2);
+        let mut pending = PendingChips::default();
+        let mut counts = BatchProgress {
+            total: paths.len(),
+            ..BatchProgress::default()
+        };
+        let mut last_report = Instant::now();
+
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || loop {
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let start = Instant::now();
+                    let decoded = self.decode(path);
+                    if tx.send((i, decoded, start.elapsed())).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+
+            for (i, decoded, decode_time) in rx {
+                let path = &paths[i];
+                let outcome = decoded.and_then(|photo| {
+                    let mut timings = StageTimings {
+                        decode: decode_time,
+                        ..StageTimings::default()
+                    };
+                    let t = Instant::now();
+                    let detections = self.detect(&photo.image)?;
+                    timings.detect = t.elapsed();
+                    let t = Instant::now();
+                    if with_embeddings {
+                        for (f, d) in detections.iter().enumerate() {
+                            pending.push(i, f, self.chip(&photo.image, d));
+                        }
+                    }
+                    timings.align = t.elapsed();
+                    Ok(PhotoFaces {
+                        path: path.clone(),
+                        width: photo.image.width(),
+                        height: photo.image.height(),
+                        exif: photo.exif,
+                        faces: detections
+                            .into_iter()
+                            .map(|detection| FaceRecord {
+                                detection,
+                                embedding: None,
+                            })
+                            .collect(),
+                        timings,
+                    })
+                });
+                match &outcome {
+                    Ok(p) => counts.faces += p.faces.len(),
+                    Err(e) => {
+                        counts.errors += 1;
+                        tracing::warn!(path = %path.display(), error = %e, "photo skipped");
+                    }
+                }
+                results[i] = Some(outcome);
+                counts.done += 1;
+                if pending.len() >= likeness_vision::embed::MAX_BATCH {
+                    pending.flush(self, &mut results);
+                }
+                if last_report.elapsed() >= Duration::from_millis(200) {
+                    progress(counts);
+                    last_report = Instant::now();
+                }
+            }
+        });
+        pending.flush(self, &mut results);
+        progress(counts);
+
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(EngineError::Cancelled)))
+            .collect()
+    }
+}
+
+/// Chips waiting to be embedded, with the (photo, face) slot each belongs to.
+#[derive(Default)]
+struct PendingChips {
+    slots: Vec<(usize, usize)>,
+    chips: Vec<RgbImage>,
+}
+
+impl PendingChips {
+    fn push(&mut self, photo: usize, face: usize, chip: RgbImage) {
+        self.slots.push((photo, face));
+        self.chips.push(chip);
+    }
+
+    fn len(&self) -> usize {
+        self.chips.len()
+    }
+
+    /// Embeds every pending chip in one batch and stores the descriptors in their photos.
+    /// A failed batch marks each photo involved as failed (an error, never a panic).
+    fn flush(&mut self, pipeline: &FacePipeline, results: &mut [Option<Result<PhotoFaces, EngineError>>]) {
+        if self.chips.is_empty() {
+            return;
+        }
+        let start = Instant::now();
+        let refs: Vec<&RgbImage> = self.chips.iter().collect();
+        let embedded = pipeline.embed_chips(&refs);
+        let elapsed = start.elapsed();
+        let per_chip = elapsed / (self.chips.len() as u32).max(1);
+        match embedded {
+            Ok(embeddings) => {
+                for ((photo, face), embedding) in self.slots.drain(..).zip(embeddings) {
+                    if let Some(Some(Ok(p))) = results.get_mut(photo) {
+                        p.timings.embed += per_chip;
+                        if let Some(rec) = p.faces.get_mut(face) {
+                            rec.embedding = Some(embedding);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "embedding batch failed");
+                let message = e.to_string();
+                for (photo, _) in self.slots.drain(..) {
+                    if let Some(slot) = results.get_mut(photo) {
+                        if matches!(slot, Some(Ok(_))) {
+                            *slot = Some(Err(EngineError::Vision(likeness_vision::VisionError::Inference {
+                                model: names::DLIB_RESNET.to_string(),
+                                message: message.clone(),
+                            })));
+                        }
+                    }
+                }
+            }
+        }
+        self.chips.clear();
+    }
+}
+
+/// Sums per-photo stage timings.
+pub fn total_timings<'a>(photos: impl IntoIterator<Item = &'a PhotoFaces>) -> StageTimings {
+    let mut total = StageTimings::default();
+    for p in photos {
+        total.add(&p.timings);
+    }
+    total
+}

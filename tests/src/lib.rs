@@ -1,0 +1,167 @@
+//! Shared helpers for Likeness end-to-end tests: one pipeline per test process, and
+//! generators for the photo variants the tests need (EXIF-oriented copies, huge and odd
+//! PNGs, CMYK JPEGs). All fixtures are made from real photos at test time, in a temp folder.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use image::RgbImage;
+use likeness_engine::{EngineConfig, FacePipeline};
+
+pub use likeness_testdata::*;
+
+/// The pipeline over the fetched models and runtime (loaded once per test binary).
+pub fn pipeline() -> &'static FacePipeline {
+    static PIPELINE: OnceLock<FacePipeline> = OnceLock::new();
+    PIPELINE.get_or_init(|| {
+        let config = EngineConfig {
+            models_dir: Some(models_dir()),
+            ort_library: Some(ort_library()),
+            ..EngineConfig::default()
+        };
+        FacePipeline::open(&config).expect("pipeline loads")
+    })
+}
+
+/// The face_recognition 1.3.0 test photos fetched by set-up.
+pub fn test_photo(name: &str) -> PathBuf {
+    let p = models_dir().join("test_photos").join(name);
+    assert!(p.is_file(), "{} missing: run scripts/setup.sh", p.display());
+    p
+}
+
+/// A fresh temporary folder under the target dir (kept for inspection after a failure).
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = repo_root().join("target/test-tmp").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A big-endian TIFF/EXIF block holding only an Orientation tag.
+pub fn exif_orientation_block(orientation: u16) -> Vec<u8> {
+    let mut t = Vec::new();
+    t.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // header, IFD0 at offset 8
+    t.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    t.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    t.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    t.extend_from_slice(&1u32.to_be_bytes()); // count
+    t.extend_from_slice(&orientation.to_be_bytes());
+    t.extend_from_slice(&[0, 0]); // value padding
+    t.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    t
+}
+
+/// Stored pixels that, displayed with EXIF `orientation`, look like `upright`.
+pub fn stored_for_orientation(upright: &RgbImage, orientation: u16) -> RgbImage {
+    use image::imageops::{flip_horizontal, flip_vertical, rotate180, rotate270, rotate90};
+    // Display transform D(o) maps stored → upright; we need stored = D(o)^-1(upright).
+    match orientation {
+        1 => upright.clone(),
+        2 => flip_horizontal(upright),
+        3 => rotate180(upright),
+        4 => flip_vertical(upright),
+        // 5: transpose (self-inverse).
+        5 => flip_horizontal(&rotate90(upright)),
+        // 6: display rotates 90° clockwise → stored is rotated 90° counter-clockwise.
+        6 => rotate270(upright),
+        // 7: transverse (self-inverse).
+        7 => flip_horizontal(&rotate270(upright)),
+        8 => rotate90(upright),
+        _ => panic!("orientation {orientation}"),
+    }
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let mut h = crc32fast::Hasher::new();
+    h.update(kind);
+    h.update(data);
+    out.extend_from_slice(&h.finalize().to_be_bytes());
+}
+
+/// PNG bytes of `img` with an `eXIf` chunk carrying `orientation`.
+pub fn png_with_orientation(img: &RgbImage, orientation: u16) -> Vec<u8> {
+    let mut plain = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut plain), image::ImageFormat::Png)
+        .unwrap();
+    // Insert eXIf right after IHDR (signature 8 bytes + IHDR chunk 25 bytes).
+    let split = 8 + 25;
+    let mut out = plain[..split].to_vec();
+    png_chunk(&mut out, b"eXIf", &exif_orientation_block(orientation));
+    out.extend_from_slice(&plain[split..]);
+    out
+}
+
+/// JPEG bytes of `img` (quality 95) with an APP1 Exif segment carrying `orientation`.
+pub fn jpeg_with_orientation(img: &RgbImage, orientation: u16) -> Vec<u8> {
+    let mut plain = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 95);
+    img.write_with_encoder(enc).unwrap();
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&exif_orientation_block(orientation));
+    let mut out = plain[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A valid PNG header and stream for a `w`×`h` 1-bit image of zeros (compresses to a few
+/// hundred KB even at 20000×20000): a decompression bomb.
+pub fn huge_png(path: &Path, w: u32, h: u32) {
+    use std::io::Write;
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[1, 0, 0, 0, 0]); // 1-bit greyscale
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    let row = vec![0u8; 1 + w.div_ceil(8) as usize];
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..h {
+        z.write_all(&row).unwrap();
+    }
+    let idat = z.finish().unwrap();
+    png_chunk(&mut out, b"IDAT", &idat);
+    png_chunk(&mut out, b"IEND", &[]);
+    std::fs::write(path, out).unwrap();
+}
+
+/// A CMYK JPEG (Adobe-style inverted CMYK is what decoders expect) of `img`.
+pub fn cmyk_jpeg(path: &Path, img: &RgbImage) {
+    let mut cmyk = Vec::with_capacity((img.width() * img.height() * 4) as usize);
+    for p in img.pixels() {
+        let [r, g, b] = p.0;
+        let k = 255 - r.max(g).max(b);
+        let scale = |c: u8| -> u8 {
+            if k == 255 {
+                0
+            } else {
+                (((255 - c) as u32 - k as u32) * 255 / (255 - k as u32)) as u8
+            }
+        };
+        cmyk.extend_from_slice(&[scale(r), scale(g), scale(b), k]);
+    }
+    let enc = jpeg_encoder::Encoder::new_file(path, 95).unwrap();
+    enc.encode(
+        &cmyk,
+        img.width() as u16,
+        img.height() as u16,
+        jpeg_encoder::ColorType::Cmyk,
+    )
+    .unwrap();
+}
+
+/// Box IoU of two faces given as `[x1, y1, x2, y2]`.
+pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = ix * iy;
+    let area = |r: [f64; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
+    inter / (area(a) + area(b) - inter)
+}
