@@ -1,1 +1,0 @@
-//! MTCNN detector (placeholder, being written).
