@@ -35,7 +35,7 @@
 
 pub mod resize;
 
-mod argsort;
+pub mod argsort;
 mod nms;
 
 use std::path::{Path, PathBuf};
