@@ -294,7 +294,8 @@ impl MtcnnDetector {
         onet: &Path,
         config: MtcnnConfig,
     ) -> Result<Self, VisionError> {
-        if !(config.min_face_size > 0.0) || !(config.scale_factor > 0.0 && config.scale_factor < 1.0) {
+        let valid = config.min_face_size > 0.0 && config.scale_factor > 0.0 && config.scale_factor < 1.0;
+        if !valid {
             return Err(VisionError::Model {
                 path: PathBuf::from(pnet),
                 message: format!(
@@ -382,6 +383,18 @@ impl MtcnnDetector {
             "MTCNN"
         );
         Ok(dets)
+    }
+
+    /// The intermediate candidates, for diagnostics and parity checks: the stage-1 boxes
+    /// (after PNet, both NMS passes, regression, squaring and truncation) and the stage-2
+    /// boxes (after RNet, NMS, regression and squaring), each `[x1, y1, x2, y2, score]`.
+    pub fn candidates(&self, image: &RgbImage) -> Result<(Vec<[f64; 5]>, Vec<[f64; 5]>), VisionError> {
+        if image.width() == 0 || image.height() == 0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let s1 = self.stage1(image)?;
+        let s2 = if s1.is_empty() { Vec::new() } else { self.stage2(image, &s1)? };
+        Ok((s1, s2))
     }
 
     /// PNet over the pyramid; returns the squared, truncated stage-1 boxes.
