@@ -205,6 +205,38 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
 }
 
 #[test]
+fn detector_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<MtcnnDetector>();
+    let Some(reference) = likeness_testdata::reference_dir() else {
+        return;
+    };
+    let models = likeness_testdata::models_dir();
+    let runtime = OrtRuntime::load(&likeness_testdata::ort_library(), ProviderPreference::CpuOnly).unwrap();
+    let detector = MtcnnDetector::new(
+        &runtime,
+        &models.join("mtcnn_pnet.onnx"),
+        &models.join("mtcnn_rnet.onnx"),
+        &models.join("mtcnn_onet.onnx"),
+        MtcnnConfig::default(),
+    )
+    .unwrap();
+    let a = load_rgb(&reference.join("images/dlib_faces_det/2008_002079.jpg"));
+    let b = load_rgb(&reference.join("images/deepface_testset/selfie-many-people.jpg"));
+    let (ra, rb) = (detector.detect(&a).unwrap(), detector.detect(&b).unwrap());
+    std::thread::scope(|s| {
+        let ta = s.spawn(|| (0..3).map(|_| detector.detect(&a).unwrap()).collect::<Vec<_>>());
+        let tb = s.spawn(|| (0..3).map(|_| detector.detect(&b).unwrap()).collect::<Vec<_>>());
+        for r in ta.join().unwrap() {
+            assert_eq!(r, ra);
+        }
+        for r in tb.join().unwrap() {
+            assert_eq!(r, rb);
+        }
+    });
+}
+
+#[test]
 fn tiny_and_blank_images_give_no_faces() {
     let Some(_) = likeness_testdata::reference_dir() else {
         return;

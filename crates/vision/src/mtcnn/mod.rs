@@ -76,6 +76,9 @@ impl Default for MtcnnConfig {
     }
 }
 
+/// Stage-1 and stage-2 boxes, each `[x1, y1, x2, y2, score]` (see [`MtcnnDetector::candidates`]).
+pub type Candidates = (Vec<[f64; 5]>, Vec<[f64; 5]>);
+
 /// One loaded network.
 #[derive(Debug)]
 struct Net {
@@ -388,7 +391,7 @@ impl MtcnnDetector {
     /// The intermediate candidates, for diagnostics and parity checks: the stage-1 boxes
     /// (after PNet, both NMS passes, regression, squaring and truncation) and the stage-2
     /// boxes (after RNet, NMS, regression and squaring), each `[x1, y1, x2, y2, score]`.
-    pub fn candidates(&self, image: &RgbImage) -> Result<(Vec<[f64; 5]>, Vec<[f64; 5]>), VisionError> {
+    pub fn candidates(&self, image: &RgbImage) -> Result<Candidates, VisionError> {
         if image.width() == 0 || image.height() == 0 {
             return Ok((Vec::new(), Vec::new()));
         }
