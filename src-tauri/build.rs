@@ -1,0 +1,5 @@
+//! Compiles the Tauri config, capabilities and icons into the crate (`tauri::generate_context!`).
+
+fn main() {
+    tauri_build::build();
+}
