@@ -400,13 +400,109 @@ impl MtcnnDetector {
         Ok((s1, s2))
     }
 
-    /// PNet over the pyramid; returns the squared, truncated stage-1 boxes.
-    fn stage1(&self, image: &RgbImage) -> Result<Vec<[f64; 5]>, VisionError> {
+    /// One pyramid level as PNet's input `[1, ws, hs, 3]` (`input[x][y][c] = level[y][x][c]`,
+    /// normalised). `None` when the level is smaller than PNet's 12-px window.
+    fn pyramid_level(image: &RgbImage, scale: f64, level: &mut Vec<u8>, input: &mut Vec<f32>) -> Option<(usize, usize)> {
         let (w, h) = (image.width() as usize, image.height() as usize);
-        let src = image.as_raw();
+        let ws = (w as f64 * scale).ceil() as usize;
+        let hs = (h as f64 * scale).ceil() as usize;
+        if ws < 12 || hs < 12 {
+            return None;
+        }
+        resize_area_u8(image.as_raw(), w, h, 3, ws, hs, level);
+        input.clear();
+        input.resize(ws * hs * 3, 0.0);
+        for y in 0..hs {
+            let lrow = &level[y * ws * 3..(y + 1) * ws * 3];
+            for x in 0..ws {
+                let o = (x * hs + y) * 3;
+                input[o] = normalize(lrow[x * 3] as f64);
+                input[o + 1] = normalize(lrow[x * 3 + 1] as f64);
+                input[o + 2] = normalize(lrow[x * 3 + 2] as f64);
+            }
+        }
+        Some((ws, hs))
+    }
+
+    /// PNet on one level: appends the level's candidates, after its own NMS, to `total`.
+    fn pnet_level(
+        &self,
+        session: &mut Session,
+        scale: f64,
+        (ws, hs): (usize, usize),
+        input: &[f32],
+        total: &mut Vec<Cand>,
+        rows: &mut Vec<[f64; 5]>,
+        hits: &mut Vec<(usize, usize, f32)>,
+    ) -> Result<(), VisionError> {
         let t = self.config.thresholds[0];
-        let mut level = Vec::new();
-        let mut input: Vec<f32> = Vec::new();
+        let tensor = TensorRef::from_array_view(([1usize, ws, hs, 3], input))
+            .map_err(|e| inference_error(&self.pnet.name, e))?;
+        let outputs = session
+            .run(ort::inputs!["input_1" => tensor])
+            .map_err(|e| inference_error(&self.pnet.name, e))?;
+        let (reg_shape, reg) = outputs
+            .get("conv2d_4")
+            .ok_or_else(|| inference_error(&self.pnet.name, "no output conv2d_4"))?
+            .try_extract_tensor::<f32>()
+            .map_err(|e| inference_error(&self.pnet.name, e))?;
+        let (prob_shape, prob) = outputs
+            .get("softmax")
+            .ok_or_else(|| inference_error(&self.pnet.name, "no output softmax"))?
+            .try_extract_tensor::<f32>()
+            .map_err(|e| inference_error(&self.pnet.name, e))?;
+        if reg_shape.len() != 4 || prob_shape.len() != 4 || reg_shape[3] != 4 || prob_shape[3] != 2 {
+            return Err(inference_error(&self.pnet.name, "unexpected output shapes"));
+        }
+        // maps are [1, W', H', k]: cell (column c, row r) at (c·H' + r)
+        let (mw, mh) = (prob_shape[1] as usize, prob_shape[2] as usize);
+        if reg_shape[1] as usize != mw || reg_shape[2] as usize != mh || prob.len() < mw * mh * 2 || reg.len() < mw * mh * 4
+        {
+            return Err(inference_error(&self.pnet.name, "PNet output maps disagree"));
+        }
+        hits.clear();
+        for c in 0..mw {
+            for r in 0..mh {
+                let p = prob[(c * mh + r) * 2 + 1];
+                if p >= t {
+                    hits.push((c, r, p));
+                }
+            }
+        }
+        if hits.is_empty() {
+            return Ok(());
+        }
+        let flip = hits.len() == 1;
+        let level_start = total.len();
+        for &(c, r, p) in hits.iter() {
+            let rc = if flip { mw - 1 - c } else { c };
+            let o = (rc * mh + r) * 4;
+            let (cf, rf) = (c as f64, r as f64);
+            total.push(Cand {
+                b: [
+                    ((2.0 * cf + 1.0) / scale).trunc(),
+                    ((2.0 * rf + 1.0) / scale).trunc(),
+                    ((2.0 * cf + 12.0) / scale).trunc(),
+                    ((2.0 * rf + 12.0) / scale).trunc(),
+                    p as f64,
+                ],
+                reg: [reg[o] as f64, reg[o + 1] as f64, reg[o + 2] as f64, reg[o + 3] as f64],
+            });
+        }
+        // per-level NMS, keeping the picks in pick order
+        rows.clear();
+        rows.extend(total[level_start..].iter().map(|c| c.b));
+        let pick = nms(rows, 0.5, Method::Union);
+        let level_cands: Vec<Cand> = pick.iter().map(|&i| total[level_start + i]).collect();
+        total.truncate(level_start);
+        total.extend(level_cands);
+        Ok(())
+    }
+
+    /// PNet over the pyramid; returns the squared, truncated stage-1 boxes. The next level is
+    /// resized on a helper thread while PNet runs on the current one.
+    fn stage1(&self, image: &RgbImage) -> Result<Vec<[f64; 5]>, VisionError> {
+        let scales = self.scales(image.width(), image.height());
         let mut total: Vec<Cand> = Vec::new();
         let mut rows: Vec<[f64; 5]> = Vec::new();
         let mut hits: Vec<(usize, usize, f32)> = Vec::new();
@@ -415,86 +511,28 @@ impl MtcnnDetector {
             .session
             .lock()
             .map_err(|_| inference_error(&self.pnet.name, "session mutex poisoned"))?;
-        for scale in self.scales(image.width(), image.height()) {
-            let ws = (w as f64 * scale).ceil() as usize;
-            let hs = (h as f64 * scale).ceil() as usize;
-            if ws < 12 || hs < 12 {
-                continue;
-            }
-            resize_area_u8(src, w, h, 3, ws, hs, &mut level);
-            // [1, ws, hs, 3]: input[x][y][c] = level[y][x][c]
-            input.clear();
-            input.resize(ws * hs * 3, 0.0);
-            for y in 0..hs {
-                let lrow = &level[y * ws * 3..(y + 1) * ws * 3];
-                for x in 0..ws {
-                    let o = (x * hs + y) * 3;
-                    input[o] = normalize(lrow[x * 3] as f64);
-                    input[o + 1] = normalize(lrow[x * 3 + 1] as f64);
-                    input[o + 2] = normalize(lrow[x * 3 + 2] as f64);
-                }
-            }
-            let tensor = TensorRef::from_array_view(([1usize, ws, hs, 3], &input[..]))
-                .map_err(|e| inference_error(&self.pnet.name, e))?;
-            let outputs = session
-                .run(ort::inputs!["input_1" => tensor])
-                .map_err(|e| inference_error(&self.pnet.name, e))?;
-            let (reg_shape, reg) = outputs
-                .get("conv2d_4")
-                .ok_or_else(|| inference_error(&self.pnet.name, "no output conv2d_4"))?
-                .try_extract_tensor::<f32>()
-                .map_err(|e| inference_error(&self.pnet.name, e))?;
-            let (prob_shape, prob) = outputs
-                .get("softmax")
-                .ok_or_else(|| inference_error(&self.pnet.name, "no output softmax"))?
-                .try_extract_tensor::<f32>()
-                .map_err(|e| inference_error(&self.pnet.name, e))?;
-            if reg_shape.len() != 4 || prob_shape.len() != 4 || reg_shape[3] != 4 || prob_shape[3] != 2 {
-                return Err(inference_error(&self.pnet.name, "unexpected output shapes"));
-            }
-            // maps are [1, W', H', k]: cell (column c, row r) at (c·H' + r)
-            let (mw, mh) = (prob_shape[1] as usize, prob_shape[2] as usize);
-            if reg_shape[1] as usize != mw || reg_shape[2] as usize != mh || prob.len() < mw * mh * 2 || reg.len() < mw * mh * 4
-            {
-                return Err(inference_error(&self.pnet.name, "PNet output maps disagree"));
-            }
-            hits.clear();
-            for c in 0..mw {
-                for r in 0..mh {
-                    let p = prob[(c * mh + r) * 2 + 1];
-                    if p >= t {
-                        hits.push((c, r, p));
+        type Level = (f64, (usize, usize), Vec<f32>);
+        let (level_tx, level_rx) = std::sync::mpsc::sync_channel::<Level>(1);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<f32>>();
+        std::thread::scope(|scope| -> Result<(), VisionError> {
+            scope.spawn(move || {
+                let mut level = Vec::new();
+                for scale in scales {
+                    let mut input = spare_rx.try_recv().unwrap_or_default();
+                    if let Some(size) = Self::pyramid_level(image, scale, &mut level, &mut input) {
+                        if level_tx.send((scale, size, input)).is_err() {
+                            break;
+                        }
                     }
                 }
+            });
+            for (scale, size, input) in level_rx {
+                self.pnet_level(&mut session, scale, size, &input, &mut total, &mut rows, &mut hits)?;
+                // a closed channel only means the resizer is done
+                let _ = spare_tx.send(input);
             }
-            if hits.is_empty() {
-                continue;
-            }
-            let flip = hits.len() == 1;
-            let level_start = total.len();
-            for &(c, r, p) in &hits {
-                let rc = if flip { mw - 1 - c } else { c };
-                let o = (rc * mh + r) * 4;
-                let (cf, rf) = (c as f64, r as f64);
-                total.push(Cand {
-                    b: [
-                        ((2.0 * cf + 1.0) / scale).trunc(),
-                        ((2.0 * rf + 1.0) / scale).trunc(),
-                        ((2.0 * cf + 12.0) / scale).trunc(),
-                        ((2.0 * rf + 12.0) / scale).trunc(),
-                        p as f64,
-                    ],
-                    reg: [reg[o] as f64, reg[o + 1] as f64, reg[o + 2] as f64, reg[o + 3] as f64],
-                });
-            }
-            // per-level NMS, keeping the picks in pick order
-            rows.clear();
-            rows.extend(total[level_start..].iter().map(|c| c.b));
-            let pick = nms(&rows, 0.5, Method::Union);
-            let level_cands: Vec<Cand> = pick.iter().map(|&i| total[level_start + i]).collect();
-            total.truncate(level_start);
-            total.extend(level_cands);
-        }
+            Ok(())
+        })?;
         drop(session);
         if total.is_empty() {
             return Ok(Vec::new());
