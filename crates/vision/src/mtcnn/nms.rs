@@ -102,6 +102,15 @@ mod tests {
     }
 
     #[test]
+    fn picks_wrap_like_int16() {
+        // 40 001 identical boxes; the best is index 40 000 and suppresses all others. Stored
+        // in int16 it becomes −25 536, i.e. index 40 001 − 25 536 = 14 465.
+        let mut boxes = vec![[0.0, 0.0, 10.0, 10.0, 0.5]; 40_001];
+        boxes[40_000][4] = 0.9;
+        assert_eq!(nms(&boxes, 0.5, Method::Union), vec![14_465]);
+    }
+
+    #[test]
     fn min_method_uses_smaller_area() {
         // a small box inside a big one: Union overlap is small, Min overlap is 1.
         let boxes = [[0.0, 0.0, 99.0, 99.0, 0.9], [10.0, 10.0, 19.0, 19.0, 0.8]];
