@@ -19,7 +19,9 @@ fn assert_names_file(e: &EngineError, path: &Path) {
 }
 
 fn obama() -> image::RgbImage {
-    image::open(test_photo("obama.jpg")).expect("decode").to_rgb8()
+    image::open(test_photo("obama.jpg"))
+        .expect("decode")
+        .to_rgb8()
 }
 
 #[test]
@@ -28,7 +30,10 @@ fn zero_byte_file_is_empty() {
     let p = dir.join("empty.jpg");
     std::fs::write(&p, b"").expect("write");
     let e = analyze(&p).expect_err("empty file must fail");
-    assert!(matches!(e, EngineError::Imaging(ImagingError::Empty { .. })), "{e}");
+    assert!(
+        matches!(e, EngineError::Imaging(ImagingError::Empty { .. })),
+        "{e}"
+    );
     assert_names_file(&e, &p);
 }
 
@@ -38,7 +43,10 @@ fn text_named_jpg_is_unknown_format() {
     let p = dir.join("notes.jpg");
     std::fs::write(&p, "these are not pixels\n".repeat(50)).expect("write");
     let e = analyze(&p).expect_err("text must fail");
-    assert!(matches!(e, EngineError::Imaging(ImagingError::UnknownFormat { .. })), "{e}");
+    assert!(
+        matches!(e, EngineError::Imaging(ImagingError::UnknownFormat { .. })),
+        "{e}"
+    );
     assert_names_file(&e, &p);
 }
 
@@ -50,10 +58,17 @@ fn truncated_jpeg_is_a_decode_error_or_a_partial_image() {
         let p = dir.join(format!("truncated{i}.jpg"));
         std::fs::write(&p, &bytes[..keep]).expect("write");
         match analyze(&p) {
-            Ok(photo) => println!("{}: decoded partially, {} faces", p.display(), photo.faces.len()),
+            Ok(photo) => println!(
+                "{}: decoded partially, {} faces",
+                p.display(),
+                photo.faces.len()
+            ),
             Err(e) => {
                 println!("{e}");
-                assert!(matches!(e, EngineError::Imaging(ImagingError::Decode { .. })), "{e}");
+                assert!(
+                    matches!(e, EngineError::Imaging(ImagingError::Decode { .. })),
+                    "{e}"
+                );
                 assert_names_file(&e, &p);
             }
         }
@@ -69,7 +84,14 @@ fn decompression_bomb_is_refused_before_decoding() {
     println!("20000×20000 PNG is {size} bytes on disk");
     let e = analyze(&p).expect_err("bomb must be refused");
     assert!(
-        matches!(e, EngineError::Imaging(ImagingError::TooLarge { width: 20_000, height: 20_000, .. })),
+        matches!(
+            e,
+            EngineError::Imaging(ImagingError::TooLarge {
+                width: 20_000,
+                height: 20_000,
+                ..
+            })
+        ),
         "{e}"
     );
     assert_names_file(&e, &p);
@@ -87,8 +109,16 @@ fn faces_like_original(path: &Path) {
     };
     let (a, b) = (main(&photo), main(&original));
     let iou = a.detection.bbox.iou(&b.detection.bbox);
-    let d = a.embedding.as_ref().expect("emb").distance(b.embedding.as_ref().expect("emb"));
-    println!("{}: {} faces, main face IoU {iou:.3}, distance {d:.3}", path.display(), photo.faces.len());
+    let d = a
+        .embedding
+        .as_ref()
+        .expect("emb")
+        .distance(b.embedding.as_ref().expect("emb"));
+    println!(
+        "{}: {} faces, main face IoU {iou:.3}, distance {d:.3}",
+        path.display(),
+        photo.faces.len()
+    );
     assert!(iou > 0.8, "{}: IoU {iou}", path.display());
     assert!(d < 0.6, "{}: distance {d}", path.display());
 }
@@ -97,7 +127,10 @@ fn faces_like_original(path: &Path) {
 fn grayscale_png_finds_the_face() {
     let dir = temp_dir("bad-grey");
     let p = dir.join("grey.png");
-    image::DynamicImage::ImageRgb8(obama()).to_luma8().save(&p).expect("save");
+    image::DynamicImage::ImageRgb8(obama())
+        .to_luma8()
+        .save(&p)
+        .expect("save");
     faces_like_original(&p);
 }
 
@@ -105,7 +138,10 @@ fn grayscale_png_finds_the_face() {
 fn sixteen_bit_png_finds_the_face() {
     let dir = temp_dir("bad-16bit");
     let p = dir.join("rgb16.png");
-    image::DynamicImage::ImageRgb8(obama()).to_rgb16().save(&p).expect("save");
+    image::DynamicImage::ImageRgb8(obama())
+        .to_rgb16()
+        .save(&p)
+        .expect("save");
     faces_like_original(&p);
 }
 
@@ -136,7 +172,11 @@ fn photo_without_a_face_gives_no_face() {
         None => return,
     };
     let photo = analyze(&path).expect("dogs decode");
-    assert!(photo.faces.is_empty(), "found {} faces on dogs.jpg", photo.faces.len());
+    assert!(
+        photo.faces.is_empty(),
+        "found {} faces on dogs.jpg",
+        photo.faces.len()
+    );
 }
 
 #[test]
@@ -160,5 +200,10 @@ fn a_batch_with_every_bad_file_finishes_and_reports_each() {
             assert_names_file(e, p);
         }
     }
-    assert!(results[1].as_ref().expect("good").faces.iter().all(|f| f.embedding.is_some()));
+    assert!(results[1]
+        .as_ref()
+        .expect("good")
+        .faces
+        .iter()
+        .all(|f| f.embedding.is_some()));
 }

@@ -18,18 +18,25 @@ fn descriptor(v: &serde_json::Value) -> Vec<f32> {
 }
 
 fn max_abs(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 #[test]
 fn descriptors_of_dlib_chips_match_dlib() {
-    let Some(reference) = reference_dir() else { return };
+    let Some(reference) = reference_dir() else {
+        return;
+    };
     let lines = read_jsonl(&reference.join("dlib.jsonl"));
     let chips: Vec<image::RgbImage> = lines
         .iter()
         .map(|l| {
             let p = reference.join(l["chip"].as_str().expect("chip"));
-            image::open(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).to_rgb8()
+            image::open(&p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .to_rgb8()
         })
         .collect();
     let refs: Vec<&image::RgbImage> = chips.iter().collect();
@@ -39,19 +46,30 @@ fn descriptors_of_dlib_chips_match_dlib() {
     for (l, e) in lines.iter().zip(&ours) {
         let d = max_abs(&e.0, &descriptor(l));
         worst = worst.max(d);
-        assert!(d < 1e-4, "{} face {}: max abs diff {d}", l["image"], l["face_index"]);
+        assert!(
+            d < 1e-4,
+            "{} face {}: max abs diff {d}",
+            l["image"],
+            l["face_index"]
+        );
     }
-    println!("{} chips: worst max-abs component difference {worst:.3e}", lines.len());
+    println!(
+        "{} chips: worst max-abs component difference {worst:.3e}",
+        lines.len()
+    );
 }
 
 #[test]
 fn end_to_end_from_landmarks_matches_dlib() {
-    let Some(reference) = reference_dir() else { return };
+    let Some(reference) = reference_dir() else {
+        return;
+    };
     let lines = read_jsonl(&reference.join("dlib_image_rs.jsonl"));
-    let images: std::collections::HashMap<String, serde_json::Value> = read_jsonl(&reference.join("images.jsonl"))
-        .into_iter()
-        .map(|v| (v["image"].as_str().expect("image").to_string(), v))
-        .collect();
+    let images: std::collections::HashMap<String, serde_json::Value> =
+        read_jsonl(&reference.join("images.jsonl"))
+            .into_iter()
+            .map(|v| (v["image"].as_str().expect("image").to_string(), v))
+            .collect();
     let aligner = ChipAligner::default();
     let mut chips = Vec::new();
     let mut current: Option<(String, image::RgbImage)> = None;
@@ -66,7 +84,11 @@ fn end_to_end_from_landmarks_matches_dlib() {
                 .expect("decode")
                 .to_rgb8();
             let hash = hex::encode(Sha256::digest(img.as_raw()));
-            assert_eq!(hash, images[&name]["rgb_sha256_image_rs"].as_str().expect("hash"), "{name}: decoder differs");
+            assert_eq!(
+                hash,
+                images[&name]["rgb_sha256_image_rs"].as_str().expect("hash"),
+                "{name}: decoder differs"
+            );
             current = Some((name.clone(), img));
         }
         let img = &current.as_ref().expect("image").1;
@@ -78,7 +100,12 @@ fn end_to_end_from_landmarks_matches_dlib() {
             .collect();
         let chip = aligner.chip_from_dlib_landmarks(img, &[pts[0], pts[1], pts[2], pts[3], pts[4]]);
         let hash = hex::encode(Sha256::digest(chip.as_raw()));
-        assert_eq!(hash, l["chip_rgb_sha256"].as_str().expect("chip hash"), "{name} face {}: chip differs", l["face_index"]);
+        assert_eq!(
+            hash,
+            l["chip_rgb_sha256"].as_str().expect("chip hash"),
+            "{name} face {}: chip differs",
+            l["face_index"]
+        );
         chips.push(chip);
     }
     let refs: Vec<&image::RgbImage> = chips.iter().collect();
@@ -91,7 +118,12 @@ fn end_to_end_from_landmarks_matches_dlib() {
         let dist = e.distance(&likeness_engine::Embedding(theirs));
         worst = worst.max(d);
         worst_dist = worst_dist.max(dist);
-        assert!(d < 1e-4, "{} face {}: max abs diff {d}", l["image"], l["face_index"]);
+        assert!(
+            d < 1e-4,
+            "{} face {}: max abs diff {d}",
+            l["image"],
+            l["face_index"]
+        );
         assert!(dist < 1e-3);
     }
     println!("{} faces end to end: chips byte-identical, worst component diff {worst:.3e}, worst distance {worst_dist:.3e}", lines.len());

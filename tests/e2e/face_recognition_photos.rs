@@ -24,7 +24,12 @@ fn obama_photos_match_each_other_and_biden_matches_none() {
         for j in i + 1..3 {
             let d = obama[i].1.distance(&obama[j].1);
             println!("{} vs {}: {d:.4}", obama[i].0, obama[j].0);
-            assert!(d < threshold, "{} vs {} distance {d}", obama[i].0, obama[j].0);
+            assert!(
+                d < threshold,
+                "{} vs {} distance {d}",
+                obama[i].0,
+                obama[j].0
+            );
         }
         let d = obama[i].1.distance(&biden);
         println!("{} vs biden.jpg: {d:.4}", obama[i].0);

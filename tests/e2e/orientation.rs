@@ -1,17 +1,29 @@
 //! EXIF orientation: the same photo stored with each of the 8 orientation values gives the
 //! same faces, in the upright frame.
 
-use likeness_e2e::{iou, jpeg_with_orientation, pipeline, png_with_orientation, stored_for_orientation, temp_dir, test_photo};
+use likeness_e2e::{
+    iou, jpeg_with_orientation, pipeline, png_with_orientation, stored_for_orientation, temp_dir,
+    test_photo,
+};
 use likeness_engine::PhotoFaces;
 
 fn upright() -> image::RgbImage {
-    image::open(test_photo("obama2.jpg")).expect("decode").to_rgb8()
+    image::open(test_photo("obama2.jpg"))
+        .expect("decode")
+        .to_rgb8()
 }
 
 fn boxes(p: &PhotoFaces) -> Vec<[f64; 4]> {
     p.faces
         .iter()
-        .map(|f| [f.detection.bbox.x1, f.detection.bbox.y1, f.detection.bbox.x2, f.detection.bbox.y2])
+        .map(|f| {
+            [
+                f.detection.bbox.x1,
+                f.detection.bbox.y1,
+                f.detection.bbox.x2,
+                f.detection.bbox.y2,
+            ]
+        })
         .collect()
 }
 
@@ -28,8 +40,15 @@ fn png_with_each_orientation_gives_identical_faces() {
         let path = dir.join(format!("o{o}.png"));
         std::fs::write(&path, png_with_orientation(&stored, o)).expect("write");
         let got = pipeline().analyze(&path, true).expect("analyze");
-        assert_eq!(got.exif.orientation.0 as u16, o, "orientation tag read back");
-        assert_eq!((got.width, got.height), (up.width(), up.height()), "upright size for o={o}");
+        assert_eq!(
+            got.exif.orientation.0 as u16, o,
+            "orientation tag read back"
+        );
+        assert_eq!(
+            (got.width, got.height),
+            (up.width(), up.height()),
+            "upright size for o={o}"
+        );
         assert_eq!(got.faces.len(), base.faces.len(), "face count for o={o}");
         for (a, b) in got.faces.iter().zip(&base.faces) {
             // Same pixels after orientation → bit-identical detections and descriptors.
@@ -58,7 +77,12 @@ fn jpeg_with_each_orientation_gives_the_same_faces() {
         assert_eq!(got.faces.len(), base.faces.len(), "face count for o={o}");
         // JPEG blocks fall differently on rotated pixels, so allow encoder noise.
         for (f, b) in got.faces.iter().zip(&base_boxes) {
-            let gb = [f.detection.bbox.x1, f.detection.bbox.y1, f.detection.bbox.x2, f.detection.bbox.y2];
+            let gb = [
+                f.detection.bbox.x1,
+                f.detection.bbox.y1,
+                f.detection.bbox.x2,
+                f.detection.bbox.y2,
+            ];
             let overlap = iou(gb, *b);
             assert!(overlap > 0.9, "o={o}: IoU {overlap}");
         }

@@ -86,8 +86,11 @@ fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 /// PNG bytes of `img` with an `eXIf` chunk carrying `orientation`.
 pub fn png_with_orientation(img: &RgbImage, orientation: u16) -> Vec<u8> {
     let mut plain = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut plain), image::ImageFormat::Png)
-        .unwrap();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut plain),
+        image::ImageFormat::Png,
+    )
+    .unwrap();
     // Insert eXIf right after IHDR (signature 8 bytes + IHDR chunk 25 bytes).
     let split = 8 + 25;
     let mut out = plain[..split].to_vec();

@@ -8,15 +8,23 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use likeness_engine::{doctor as run_doctor, EngineConfig, FacePipeline, PhotoFaces, ProviderPreference};
+use likeness_engine::{
+    doctor as run_doctor, EngineConfig, FacePipeline, PhotoFaces, ProviderPreference,
+};
 
 use crate::json::{CompareDto, DoctorDto, ModelDto, PhotoDto, ProviderDto};
 
 /// Extensions picked up when a folder is given (files named on the command line are always
 /// tried: their format is sniffed from the bytes).
-const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "bmp", "gif"];
+const PHOTO_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "bmp", "gif",
+];
 
-pub fn engine_config(models_dir: Option<PathBuf>, ort_library: Option<PathBuf>, cpu: bool) -> EngineConfig {
+pub fn engine_config(
+    models_dir: Option<PathBuf>,
+    ort_library: Option<PathBuf>,
+    cpu: bool,
+) -> EngineConfig {
     EngineConfig {
         models_dir,
         ort_library,
@@ -65,9 +73,9 @@ fn expand_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
                 .filter(|e| e.file_type().is_file())
                 .map(walkdir::DirEntry::into_path)
                 .filter(|p| {
-                    p.extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+                    })
                 })
                 .collect();
             found.sort();
@@ -95,7 +103,10 @@ pub fn faces(config: &EngineConfig, args: FacesArgs) -> anyhow::Result<ExitCode>
     let cancel = AtomicBool::new(false);
     let results = pipeline.analyze_batch(&paths, args.embeddings, &cancel, &mut |p| {
         if interactive {
-            eprint!("\r{}/{} photos, {} faces, {} errors", p.done, p.total, p.faces, p.errors);
+            eprint!(
+                "\r{}/{} photos, {} faces, {} errors",
+                p.done, p.total, p.faces, p.errors
+            );
         }
     });
     if interactive {
@@ -140,7 +151,11 @@ pub fn faces(config: &EngineConfig, args: FacesArgs) -> anyhow::Result<ExitCode>
             pipeline.provider().label()
         );
     }
-    Ok(if failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Debug, Args)]
@@ -171,7 +186,9 @@ pub fn compare(config: &EngineConfig, args: CompareArgs) -> anyhow::Result<ExitC
     let pipeline = FacePipeline::open(config).context("loading the face pipeline")?;
     let a = main_face(&pipeline, &args.a)?;
     let b = main_face(&pipeline, &args.b)?;
-    let threshold = args.threshold.unwrap_or_else(|| pipeline.default_threshold());
+    let threshold = args
+        .threshold
+        .unwrap_or_else(|| pipeline.default_threshold());
     let distance = a.distance(&b);
     let dto = CompareDto {
         a: args.a.display().to_string(),
@@ -187,7 +204,11 @@ pub fn compare(config: &EngineConfig, args: CompareArgs) -> anyhow::Result<ExitC
             "distance {:.4} (threshold {:.2}): {}",
             dto.distance,
             dto.threshold,
-            if dto.same_person { "same person" } else { "different people" }
+            if dto.same_person {
+                "same person"
+            } else {
+                "different people"
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -266,5 +287,9 @@ pub fn doctor(config: &EngineConfig, args: DoctorArgs) -> anyhow::Result<ExitCod
         }
         println!("{}", if dto.ok { "all good" } else { "problems found" });
     }
-    Ok(if dto.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if dto.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

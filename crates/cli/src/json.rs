@@ -86,7 +86,9 @@ impl PhotoDto {
             faces: Some(
                 p.faces
                     .iter()
-                    .map(|f| FaceDto::new(&f.detection, f.embedding.as_ref().map(|e| e.0.as_slice())))
+                    .map(|f| {
+                        FaceDto::new(&f.detection, f.embedding.as_ref().map(|e| e.0.as_slice()))
+                    })
                     .collect(),
             ),
             error: None,

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "likeness", version, about = "Private, local-first face recognition for your photo library")]
+#[command(
+    name = "likeness",
+    version,
+    about = "Private, local-first face recognition for your photo library"
+)]
 struct Cli {
     /// Folder holding the model files (default: $LIKENESS_MODELS_DIR, else found beside the executable or in the user data folder).
     #[arg(long, global = true)]

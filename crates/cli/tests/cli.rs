@@ -15,12 +15,21 @@ fn likeness(args: &[&str]) -> Output {
         .current_dir(std::env::temp_dir())
         .output()
         .expect("run likeness");
-    assert_ne!(out.status.code(), Some(101), "panicked: {}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "panicked: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 fn photo(name: &str) -> String {
-    models_dir().join("test_photos").join(name).display().to_string()
+    models_dir()
+        .join("test_photos")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -28,10 +37,18 @@ fn doctor_finds_runtime_models_and_a_provider() {
     let out = likeness(&["doctor", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     println!("{}", serde_json::to_string_pretty(&v).unwrap());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(v["ok"], true);
     assert_eq!(v["models"].as_array().unwrap().len(), 4);
-    assert!(v["models"].as_array().unwrap().iter().all(|m| m["ok"] == true));
+    assert!(v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["ok"] == true));
     assert!(v["active_provider"].is_string());
     // This machine has no GPU: CUDA (compiled in) must have been tried and fallen back.
     let tried = v["providers_tried"].as_array().unwrap();
@@ -58,7 +75,12 @@ fn faces_prints_boxes_landmarks_and_optional_embeddings() {
 
 #[test]
 fn compare_says_same_and_different() {
-    let out = likeness(&["compare", "--json", &photo("obama.jpg"), &photo("obama3.jpg")]);
+    let out = likeness(&[
+        "compare",
+        "--json",
+        &photo("obama.jpg"),
+        &photo("obama3.jpg"),
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["same_person"], true, "{v}");
     let out = likeness(&["compare", &photo("obama.jpg"), &photo("biden.jpg")]);
@@ -76,11 +98,21 @@ fn a_folder_with_bad_files_reports_each_and_exits_2() {
     std::fs::write(dir.join("text.jpeg"), "not a photo").unwrap();
     std::fs::write(dir.join("readme.txt"), "ignored: not a photo extension").unwrap();
     let out = likeness(&["faces", &dir.display().to_string()]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let photos = v.as_array().unwrap();
     assert_eq!(photos.len(), 3);
-    let by_name = |n: &str| photos.iter().find(|p| Path::new(p["path"].as_str().unwrap()).ends_with(n)).unwrap();
+    let by_name = |n: &str| {
+        photos
+            .iter()
+            .find(|p| Path::new(p["path"].as_str().unwrap()).ends_with(n))
+            .unwrap()
+    };
     assert_eq!(by_name("empty.jpg")["error"]["code"], "empty");
     assert_eq!(by_name("text.jpeg")["error"]["code"], "unknown_format");
     assert!(by_name("biden.jpg")["faces"].as_array().unwrap().len() >= 1);
@@ -92,5 +124,8 @@ fn missing_file_is_an_io_error_naming_it() {
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["error"]["code"], "io");
-    assert!(v[0]["error"]["message"].as_str().unwrap().contains("/nonexistent/photo.jpg"));
+    assert!(v[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/photo.jpg"));
 }

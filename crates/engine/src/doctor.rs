@@ -60,7 +60,10 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
         Some(d) => Ok(ModelStore::at(d)),
         None => ModelStore::discover().map_err(|e| e.to_string()),
     };
-    let models_dir = store.as_ref().map(|s| s.dir().to_path_buf()).map_err(Clone::clone);
+    let models_dir = store
+        .as_ref()
+        .map(|s| s.dir().to_path_buf())
+        .map_err(Clone::clone);
     let mut models = Vec::new();
     match builtin_manifests() {
         Ok(manifests) => {

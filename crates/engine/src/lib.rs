@@ -15,5 +15,9 @@ pub use config::EngineConfig;
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
-pub use likeness_vision::{Detection, Embedding, FaceBox, Point, Provider, ProviderPreference, VisionError};
-pub use pipeline::{total_timings, BatchProgress, FacePipeline, FaceRecord, PhotoFaces, StageTimings};
+pub use likeness_vision::{
+    Detection, Embedding, FaceBox, Point, Provider, ProviderPreference, VisionError,
+};
+pub use pipeline::{
+    total_timings, BatchProgress, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
+};

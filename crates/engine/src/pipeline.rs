@@ -87,7 +87,8 @@ impl FacePipeline {
             Some(p) => p.clone(),
             None => discover_library()?,
         };
-        let runtime = OrtRuntime::load(&library, config.provider)?.with_intra_threads(config.inference_threads);
+        let runtime = OrtRuntime::load(&library, config.provider)?
+            .with_intra_threads(config.inference_threads);
         let store = match &config.models_dir {
             Some(dir) => ModelStore::at(dir),
             None => ModelStore::discover()?,
@@ -133,7 +134,11 @@ impl FacePipeline {
 
     /// Decodes a photo as the pipeline would (upright, limited).
     pub fn decode(&self, path: &Path) -> Result<DecodedPhoto, EngineError> {
-        Ok(load_photo_with(path, &self.config.limits, self.config.orientation)?)
+        Ok(load_photo_with(
+            path,
+            &self.config.limits,
+            self.config.orientation,
+        )?)
     }
 
     /// Detects faces on an already decoded upright image.
@@ -143,7 +148,8 @@ impl FacePipeline {
 
     /// The 150×150 chip of a detected face.
     pub fn chip(&self, image: &RgbImage, detection: &Detection) -> RgbImage {
-        self.aligner.chip_from_mtcnn_landmarks(image, &detection.landmarks)
+        self.aligner
+            .chip_from_mtcnn_landmarks(image, &detection.landmarks)
     }
 
     /// Embeds chips (any number, batched internally).
@@ -154,7 +160,8 @@ impl FacePipeline {
     /// Runs the whole pipeline on one photo.
     pub fn analyze(&self, path: &Path, with_embeddings: bool) -> Result<PhotoFaces, EngineError> {
         let never = AtomicBool::new(false);
-        let mut out = self.analyze_batch(&[path.to_path_buf()], with_embeddings, &never, &mut |_| {});
+        let mut out =
+            self.analyze_batch(&[path.to_path_buf()], with_embeddings, &never, &mut |_| {});
         out.pop().unwrap_or(Err(EngineError::Cancelled))
     }
 
@@ -170,10 +177,12 @@ impl FacePipeline {
         cancel: &AtomicBool,
         progress: &mut dyn FnMut(BatchProgress),
     ) -> Vec<Result<PhotoFaces, EngineError>> {
-        let mut results: Vec<Option<Result<PhotoFaces, EngineError>>> = (0..paths.len()).map(|_| None).collect();
+        let mut results: Vec<Option<Result<PhotoFaces, EngineError>>> =
+            (0..paths.len()).map(|_| None).collect();
         let next = AtomicUsize::new(0);
         let threads = self.config.decode_threads.max(1).min(paths.len().max(1));
-        let (tx, rx) = mpsc::sync_channel::<(usize, Result<DecodedPhoto, EngineError>, Duration)>(threads * 2);
+        let (tx, rx) =
+            mpsc::sync_channel::<(usize, Result<DecodedPhoto, EngineError>, Duration)>(threads * 2);
         let mut pending = PendingChips::default();
         let mut counts = BatchProgress {
             total: paths.len(),
@@ -279,7 +288,11 @@ impl PendingChips {
 
     /// Embeds every pending chip in one batch and stores the descriptors in their photos.
     /// A failed batch marks each photo involved as failed (an error, never a panic).
-    fn flush(&mut self, pipeline: &FacePipeline, results: &mut [Option<Result<PhotoFaces, EngineError>>]) {
+    fn flush(
+        &mut self,
+        pipeline: &FacePipeline,
+        results: &mut [Option<Result<PhotoFaces, EngineError>>],
+    ) {
         if self.chips.is_empty() {
             return;
         }
@@ -305,10 +318,12 @@ impl PendingChips {
                 for (photo, _) in self.slots.drain(..) {
                     if let Some(slot) = results.get_mut(photo) {
                         if matches!(slot, Some(Ok(_))) {
-                            *slot = Some(Err(EngineError::Vision(likeness_vision::VisionError::Inference {
-                                model: names::DLIB_RESNET.to_string(),
-                                message: message.clone(),
-                            })));
+                            *slot = Some(Err(EngineError::Vision(
+                                likeness_vision::VisionError::Inference {
+                                    model: names::DLIB_RESNET.to_string(),
+                                    message: message.clone(),
+                                },
+                            )));
                         }
                     }
                 }

@@ -48,13 +48,19 @@ pub(crate) fn read(bytes: &[u8], path: &Path) -> ExifInfo {
         .map(Orientation)
         .unwrap_or_default();
     let text = |tag| {
-        exif.get_field(tag, exif::In::PRIMARY).and_then(|f| match &f.value {
-            exif::Value::Ascii(parts) => parts
-                .first()
-                .map(|p| String::from_utf8_lossy(p).trim().trim_end_matches('\0').to_string())
-                .filter(|s| !s.is_empty()),
-            _ => None,
-        })
+        exif.get_field(tag, exif::In::PRIMARY)
+            .and_then(|f| match &f.value {
+                exif::Value::Ascii(parts) => parts
+                    .first()
+                    .map(|p| {
+                        String::from_utf8_lossy(p)
+                            .trim()
+                            .trim_end_matches('\0')
+                            .to_string()
+                    })
+                    .filter(|s| !s.is_empty()),
+                _ => None,
+            })
     };
     ExifInfo {
         orientation,

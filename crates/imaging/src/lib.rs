@@ -59,7 +59,11 @@ pub enum ImagingError {
         limit: u64,
     },
     #[error("{path}: file of {bytes} bytes exceeds the limit of {limit} bytes")]
-    FileTooLarge { path: PathBuf, bytes: u64, limit: u64 },
+    FileTooLarge {
+        path: PathBuf,
+        bytes: u64,
+        limit: u64,
+    },
     #[error("{path}: cannot decode {format}: {message}")]
     Decode {
         path: PathBuf,
@@ -161,7 +165,8 @@ pub fn decode_photo(
     if bytes.is_empty() {
         return Err(ImagingError::Empty { path: path_buf() });
     }
-    let format = sniff_format(bytes).ok_or_else(|| ImagingError::UnknownFormat { path: path_buf() })?;
+    let format =
+        sniff_format(bytes).ok_or_else(|| ImagingError::UnknownFormat { path: path_buf() })?;
     if !SUPPORTED_FORMATS.contains(&format) {
         return Err(ImagingError::UnsupportedFormat {
             path: path_buf(),

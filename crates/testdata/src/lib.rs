@@ -16,7 +16,9 @@ pub fn repo_root() -> PathBuf {
 }
 
 fn in_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
 }
 
 /// `../shared` beside the repository, or `$LIKENESS_SHARED`. `None` (with a message) when it
@@ -76,7 +78,11 @@ pub fn ort_library() -> PathBuf {
     let p = std::env::var_os("LIKENESS_ORT_LIBRARY")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("models/runtime/libonnxruntime.so"));
-    assert!(p.exists(), "ONNX Runtime not found at {}: run scripts/setup.sh first", p.display());
+    assert!(
+        p.exists(),
+        "ONNX Runtime not found at {}: run scripts/setup.sh first",
+        p.display()
+    );
     p
 }
 

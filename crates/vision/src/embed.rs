@@ -33,7 +33,11 @@ pub struct FaceEmbedder {
 
 impl FaceEmbedder {
     /// Opens the embedder described by `manifest` at `path`.
-    pub fn new(runtime: &OrtRuntime, manifest: &ModelManifest, path: &Path) -> Result<Self, VisionError> {
+    pub fn new(
+        runtime: &OrtRuntime,
+        manifest: &ModelManifest,
+        path: &Path,
+    ) -> Result<Self, VisionError> {
         let manifest_err = |message: &str| VisionError::Manifest {
             path: PathBuf::from(format!("models/{}.toml", manifest.name)),
             message: message.to_string(),
@@ -109,7 +113,8 @@ impl FaceEmbedder {
             }
         }
         let shape = vec![chips.len() as i64, 3, side as i64, side as i64];
-        let tensor = Tensor::from_array((shape, data)).map_err(|e| self.inference_error(e.to_string()))?;
+        let tensor =
+            Tensor::from_array((shape, data)).map_err(|e| self.inference_error(e.to_string()))?;
         let mut session = self
             .session
             .lock()
@@ -124,7 +129,10 @@ impl FaceEmbedder {
         if values.len() != chips.len() * dim {
             return Err(self.inference_error(format!("unexpected output shape {shape:?}")));
         }
-        Ok(values.chunks_exact(dim).map(|c| Embedding(c.to_vec())).collect())
+        Ok(values
+            .chunks_exact(dim)
+            .map(|c| Embedding(c.to_vec()))
+            .collect())
     }
 
     fn inference_error(&self, message: String) -> VisionError {

@@ -12,7 +12,11 @@ pub enum VisionError {
     #[error("model manifest {path}: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error("model {path}: sha256 {actual} does not match the manifest's {expected}")]
-    Checksum { path: PathBuf, expected: String, actual: String },
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
     #[error("inference with {model}: {message}")]
     Inference { model: String, message: String },
 }

@@ -14,8 +14,8 @@ pub mod mtcnn;
 pub mod runtime;
 pub mod types;
 
+pub use embed::FaceEmbedder;
 pub use error::VisionError;
+pub use models::{ModelManifest, ModelStore};
 pub use runtime::{OrtRuntime, Provider, ProviderPreference};
 pub use types::{Detection, Embedding, FaceBox, Point};
-pub use embed::FaceEmbedder;
-pub use models::{ModelManifest, ModelStore};

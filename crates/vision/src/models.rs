@@ -46,10 +46,22 @@ pub struct ModelManifest {
 
 /// The manifests this build was made with.
 const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
-    ("mtcnn_pnet", include_str!("../../../models/mtcnn_pnet.toml")),
-    ("mtcnn_rnet", include_str!("../../../models/mtcnn_rnet.toml")),
-    ("mtcnn_onet", include_str!("../../../models/mtcnn_onet.toml")),
-    ("dlib_resnet_v1", include_str!("../../../models/dlib_resnet_v1.toml")),
+    (
+        "mtcnn_pnet",
+        include_str!("../../../models/mtcnn_pnet.toml"),
+    ),
+    (
+        "mtcnn_rnet",
+        include_str!("../../../models/mtcnn_rnet.toml"),
+    ),
+    (
+        "mtcnn_onet",
+        include_str!("../../../models/mtcnn_onet.toml"),
+    ),
+    (
+        "dlib_resnet_v1",
+        include_str!("../../../models/dlib_resnet_v1.toml"),
+    ),
 ];
 
 /// Names of the models of the default pipeline.
@@ -77,7 +89,10 @@ pub fn builtin_manifest(name: &str) -> Result<ModelManifest, VisionError> {
 
 /// All builtin manifests.
 pub fn builtin_manifests() -> Result<Vec<ModelManifest>, VisionError> {
-    BUILTIN_MANIFESTS.iter().map(|(n, _)| builtin_manifest(n)).collect()
+    BUILTIN_MANIFESTS
+        .iter()
+        .map(|(n, _)| builtin_manifest(n))
+        .collect()
 }
 
 /// A folder of model files plus the manifests that describe them.
@@ -168,7 +183,11 @@ pub fn sha256_file(path: &Path) -> Result<String, VisionError> {
 /// Finds a folder or file: `$env`, then `rel` under the executable's folder and each folder
 /// above it, then under the per-user data folder (`$XDG_DATA_HOME/likeness` or
 /// `~/.local/share/likeness`, `%APPDATA%\likeness`, `~/Library/Application Support/likeness`).
-pub(crate) fn discover_dir(env: &str, rels: &[&str], accept: impl Fn(&Path) -> bool) -> Option<PathBuf> {
+pub(crate) fn discover_dir(
+    env: &str,
+    rels: &[&str],
+    accept: impl Fn(&Path) -> bool,
+) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env) {
         return Some(PathBuf::from(p));
     }

@@ -80,7 +80,10 @@ impl OrtRuntime {
     pub fn load(library: &Path, preference: ProviderPreference) -> Result<Self, VisionError> {
         let loaded = LOADED.get_or_init(|| {
             let builder = ort::init_from(library).map_err(|e| e.to_string())?;
-            let environment = builder.with_name("likeness").build().map_err(|e| e.to_string())?;
+            let environment = builder
+                .with_name("likeness")
+                .build()
+                .map_err(|e| e.to_string())?;
             Ok((library.to_path_buf(), environment))
         });
         match loaded {
@@ -105,12 +108,21 @@ impl OrtRuntime {
     /// Version of the loaded library (from its file name, e.g. `libonnxruntime.so.1.32.0`,
     /// else `unknown`) followed by the build information the library reports.
     pub fn version(&self) -> String {
-        let resolved = self.library.canonicalize().unwrap_or_else(|_| self.library.clone());
-        let name = resolved.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let resolved = self
+            .library
+            .canonicalize()
+            .unwrap_or_else(|_| self.library.clone());
+        let name = resolved
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let version = name
             .rsplit_once(".so.")
             .map(|(_, v)| v)
-            .or_else(|| name.strip_prefix("libonnxruntime.").and_then(|v| v.strip_suffix(".dylib")))
+            .or_else(|| {
+                name.strip_prefix("libonnxruntime.")
+                    .and_then(|v| v.strip_suffix(".dylib"))
+            })
             .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
             .unwrap_or("unknown");
         let info = ort::info();
@@ -141,28 +153,42 @@ impl OrtRuntime {
 
     /// Opens `path` on the first execution provider that registers and builds, falling back to
     /// the CPU. Returns the session and the provider that is running it.
-    pub fn open_session(&self, path: &Path) -> Result<(Session, Provider, Vec<ProviderAttempt>), VisionError> {
+    pub fn open_session(
+        &self,
+        path: &Path,
+    ) -> Result<(Session, Provider, Vec<ProviderAttempt>), VisionError> {
         let mut attempts = Vec::new();
         if self.preference == ProviderPreference::Auto {
             for provider in accelerated_candidates() {
                 match self.try_provider(path, provider) {
                     Ok(session) => {
-                        attempts.push(ProviderAttempt { provider, outcome: Ok(()) });
+                        attempts.push(ProviderAttempt {
+                            provider,
+                            outcome: Ok(()),
+                        });
                         return Ok((session, provider, attempts));
                     }
                     Err(message) => {
                         tracing::debug!(provider = provider.label(), %message, "execution provider not used");
-                        attempts.push(ProviderAttempt { provider, outcome: Err(message) });
+                        attempts.push(ProviderAttempt {
+                            provider,
+                            outcome: Err(message),
+                        });
                     }
                 }
             }
         }
         let mut builder = self.base_builder(path)?;
-        let session = builder.commit_from_file(path).map_err(|e| VisionError::Model {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        attempts.push(ProviderAttempt { provider: Provider::Cpu, outcome: Ok(()) });
+        let session = builder
+            .commit_from_file(path)
+            .map_err(|e| VisionError::Model {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        attempts.push(ProviderAttempt {
+            provider: Provider::Cpu,
+            outcome: Ok(()),
+        });
         Ok((session, Provider::Cpu, attempts))
     }
 
@@ -174,7 +200,9 @@ impl OrtRuntime {
 }
 
 fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// Accelerated providers compiled into this build, in order of preference.

@@ -31,14 +31,24 @@ fn ref_faces(v: &serde_json::Value) -> Vec<RefFace> {
         .unwrap()
         .iter()
         .map(|f| {
-            let b: Vec<f64> = f["box_x1y1x2y2"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+            let b: Vec<f64> = f["box_x1y1x2y2"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
             let lm = f["landmarks5"].as_array().unwrap();
             let mut landmarks = [[0.0; 2]; 5];
             for (j, p) in lm.iter().enumerate() {
                 landmarks[j] = [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()];
             }
             RefFace {
-                bbox: FaceBox { x1: b[0], y1: b[1], x2: b[2], y2: b[3] },
+                bbox: FaceBox {
+                    x1: b[0],
+                    y1: b[1],
+                    x2: b[2],
+                    y2: b[3],
+                },
                 score: f["score"].as_f64().unwrap(),
                 landmarks,
             }
@@ -86,7 +96,11 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
         return;
     };
     let models = likeness_testdata::models_dir();
-    let runtime = OrtRuntime::load(&likeness_testdata::ort_library(), ProviderPreference::CpuOnly).unwrap();
+    let runtime = OrtRuntime::load(
+        &likeness_testdata::ort_library(),
+        ProviderPreference::CpuOnly,
+    )
+    .unwrap();
     let detector = MtcnnDetector::new(
         &runtime,
         &models.join("mtcnn_pnet.onnx"),
@@ -98,10 +112,11 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
     println!("MTCNN on {}", detector.provider().label());
 
     let images = likeness_testdata::read_jsonl(&reference.join("images.jsonl"));
-    let expected: HashMap<String, serde_json::Value> = likeness_testdata::read_jsonl(&reference.join("mtcnn_image_rs.jsonl"))
-        .into_iter()
-        .map(|v| (v["image"].as_str().unwrap().to_string(), v))
-        .collect();
+    let expected: HashMap<String, serde_json::Value> =
+        likeness_testdata::read_jsonl(&reference.join("mtcnn_image_rs.jsonl"))
+            .into_iter()
+            .map(|v| (v["image"].as_str().unwrap().to_string(), v))
+            .collect();
     assert_eq!(images.len(), 82, "reference pack should list 82 images");
 
     let mut failures = Vec::new();
@@ -114,7 +129,11 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
         let path = reference.join(name);
         let rgb = load_rgb(&path);
         let sha = hex::encode(Sha256::digest(rgb.as_raw()));
-        assert_eq!(sha, img["rgb_sha256_image_rs"].as_str().unwrap(), "{name}: decoded pixels differ from the oracle's");
+        assert_eq!(
+            sha,
+            img["rgb_sha256_image_rs"].as_str().unwrap(),
+            "{name}: decoded pixels differ from the oracle's"
+        );
 
         let t0 = Instant::now();
         let dets = detector.detect(&rgb).unwrap();
@@ -148,9 +167,14 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
                 if exact {
                     n_exact += 1;
                 } else if std::env::var_os("MTCNN_PARITY_VERBOSE").is_some() {
-                    let bd = [r.bbox.x1 - d.bbox.x1, r.bbox.y1 - d.bbox.y1, r.bbox.x2 - d.bbox.x2, r.bbox.y2 - d.bbox.y2]
-                        .iter()
-                        .fold(0.0f64, |a, v| a.max(v.abs()));
+                    let bd = [
+                        r.bbox.x1 - d.bbox.x1,
+                        r.bbox.y1 - d.bbox.y1,
+                        r.bbox.x2 - d.bbox.x2,
+                        r.bbox.y2 - d.bbox.y2,
+                    ]
+                    .iter()
+                    .fold(0.0f64, |a, v| a.max(v.abs()));
                     println!("inexact: {name} face {i}: box {bd:.3e}, landmarks {lm:.3e}, score {ds:.3e}");
                 }
                 if i != j {
@@ -163,14 +187,22 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
             }
         }
         let flipped_before = flipped;
-        let flip_ok = |i: usize, s: f64| name.ends_with(FLIP_IMAGE) && i == FLIP_FACE && (s - 0.7).abs() < 0.01;
+        let flip_ok = |i: usize, s: f64| {
+            name.ends_with(FLIP_IMAGE) && i == FLIP_FACE && (s - 0.7).abs() < 0.01
+        };
         for (i, r) in refs.iter().enumerate() {
             if !matched_r[i] && !matches.iter().any(|m| m.0 == i) {
                 if flip_ok(i, r.score) {
                     flipped += 1;
-                    println!("note: {name}: documented borderline face {i} (score {:.4}) not found", r.score);
+                    println!(
+                        "note: {name}: documented borderline face {i} (score {:.4}) not found",
+                        r.score
+                    );
                 } else {
-                    failures.push(format!("{name}: reference face {i} (score {:.4}) not found", r.score));
+                    failures.push(format!(
+                        "{name}: reference face {i} (score {:.4}) not found",
+                        r.score
+                    ));
                 }
             }
         }
@@ -179,14 +211,24 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
                 let near_flip = name.ends_with(FLIP_IMAGE) && (d.score - 0.7).abs() < 0.01;
                 if near_flip {
                     flipped += 1;
-                    println!("note: {name}: extra borderline detection (score {:.4})", d.score);
+                    println!(
+                        "note: {name}: extra borderline detection (score {:.4})",
+                        d.score
+                    );
                 } else {
-                    failures.push(format!("{name}: extra detection {j} (score {:.4}) {:?}", d.score, d.bbox));
+                    failures.push(format!(
+                        "{name}: extra detection {j} (score {:.4}) {:?}",
+                        d.score, d.bbox
+                    ));
                 }
             }
         }
         if dets.len() != refs.len() && flipped == flipped_before {
-            failures.push(format!("{name}: {} faces, reference has {}", dets.len(), refs.len()));
+            failures.push(format!(
+                "{name}: {} faces, reference has {}",
+                dets.len(),
+                refs.len()
+            ));
         }
     }
 
@@ -198,10 +240,22 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
         "detection: {:.1} ms per image on average over {} images ({} build)",
         detect_time.as_secs_f64() * 1000.0 / images.len() as f64,
         images.len(),
-        if cfg!(debug_assertions) { "dev" } else { "release" }
+        if cfg!(debug_assertions) {
+            "dev"
+        } else {
+            "release"
+        }
     );
-    assert!(failures.is_empty(), "{} MTCNN mismatches:\n{}", failures.len(), failures.join("\n"));
-    assert!(n_matched + flipped >= n_ref, "not every reference face was matched");
+    assert!(
+        failures.is_empty(),
+        "{} MTCNN mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        n_matched + flipped >= n_ref,
+        "not every reference face was matched"
+    );
 }
 
 #[test]
@@ -212,7 +266,11 @@ fn detector_is_shareable_across_threads() {
         return;
     };
     let models = likeness_testdata::models_dir();
-    let runtime = OrtRuntime::load(&likeness_testdata::ort_library(), ProviderPreference::CpuOnly).unwrap();
+    let runtime = OrtRuntime::load(
+        &likeness_testdata::ort_library(),
+        ProviderPreference::CpuOnly,
+    )
+    .unwrap();
     let detector = MtcnnDetector::new(
         &runtime,
         &models.join("mtcnn_pnet.onnx"),
@@ -225,8 +283,16 @@ fn detector_is_shareable_across_threads() {
     let b = load_rgb(&reference.join("images/deepface_testset/selfie-many-people.jpg"));
     let (ra, rb) = (detector.detect(&a).unwrap(), detector.detect(&b).unwrap());
     std::thread::scope(|s| {
-        let ta = s.spawn(|| (0..3).map(|_| detector.detect(&a).unwrap()).collect::<Vec<_>>());
-        let tb = s.spawn(|| (0..3).map(|_| detector.detect(&b).unwrap()).collect::<Vec<_>>());
+        let ta = s.spawn(|| {
+            (0..3)
+                .map(|_| detector.detect(&a).unwrap())
+                .collect::<Vec<_>>()
+        });
+        let tb = s.spawn(|| {
+            (0..3)
+                .map(|_| detector.detect(&b).unwrap())
+                .collect::<Vec<_>>()
+        });
         for r in ta.join().unwrap() {
             assert_eq!(r, ra);
         }
@@ -242,7 +308,11 @@ fn tiny_and_blank_images_give_no_faces() {
         return;
     };
     let models = likeness_testdata::models_dir();
-    let runtime = OrtRuntime::load(&likeness_testdata::ort_library(), ProviderPreference::CpuOnly).unwrap();
+    let runtime = OrtRuntime::load(
+        &likeness_testdata::ort_library(),
+        ProviderPreference::CpuOnly,
+    )
+    .unwrap();
     let detector = MtcnnDetector::new(
         &runtime,
         &models.join("mtcnn_pnet.onnx"),
@@ -251,7 +321,15 @@ fn tiny_and_blank_images_give_no_faces() {
         MtcnnConfig::default(),
     )
     .unwrap();
-    for (w, h) in [(0, 0), (1, 1), (11, 30), (19, 19), (20, 20), (12, 400), (64, 48)] {
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (11, 30),
+        (19, 19),
+        (20, 20),
+        (12, 400),
+        (64, 48),
+    ] {
         let img = image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128]));
         let dets = detector.detect(&img).unwrap();
         assert!(dets.is_empty(), "{w}x{h}: {dets:?}");

@@ -180,7 +180,10 @@ fn argsort_small(arr: &[f64], arg: &mut [usize]) {
     let mut per = 2;
     while per <= num_vecs {
         for g in 0..num_vecs / per {
-            bitonic_merge_n(&mut keys[g * per..(g + 1) * per], &mut idx[g * per..(g + 1) * per]);
+            bitonic_merge_n(
+                &mut keys[g * per..(g + 1) * per],
+                &mut idx[g * per..(g + 1) * per],
+            );
         }
         per *= 2;
     }
@@ -191,7 +194,16 @@ fn argsort_small(arr: &[f64], arg: &mut [usize]) {
 
 /// `partition_vec_avx512`: elements `< pivot` compress-stored at `left`, the others at
 /// `right − count`. Returns the number `≥ pivot`.
-fn partition_vec(arr: &[f64], arg: &mut [usize], left: usize, right: usize, v: &Idx, pivot: f64, mn: &mut f64, mx: &mut f64) -> usize {
+fn partition_vec(
+    arr: &[f64],
+    arg: &mut [usize],
+    left: usize,
+    right: usize,
+    v: &Idx,
+    pivot: f64,
+    mn: &mut f64,
+    mx: &mut f64,
+) -> usize {
     let ge: Vec<bool> = v.iter().map(|&a| arr[a] >= pivot).collect();
     let count = ge.iter().filter(|g| **g).count();
     let mut l = left;
@@ -216,7 +228,15 @@ fn partition_vec(arr: &[f64], arg: &mut [usize], left: usize, right: usize, v: &
 }
 
 /// `partition_avx512_unrolled<…, 4>` on `arg[left..right)`; returns the split point.
-fn partition_unrolled(arr: &[f64], arg: &mut [usize], mut left: usize, mut right: usize, pivot: f64, smallest: &mut f64, biggest: &mut f64) -> usize {
+fn partition_unrolled(
+    arr: &[f64],
+    arg: &mut [usize],
+    mut left: usize,
+    mut right: usize,
+    pivot: f64,
+    smallest: &mut f64,
+    biggest: &mut f64,
+) -> usize {
     const UNROLL: usize = 4;
     let block = UNROLL * LANES;
     let mut i = (right - left) % block;
@@ -243,7 +263,9 @@ fn partition_unrolled(arr: &[f64], arg: &mut [usize], mut left: usize, mut right
     let (mut mn, mut mx) = (*smallest, *biggest);
     let load = |arg: &[usize], at: usize| -> Idx { std::array::from_fn(|l| arg[at + l]) };
     let vec_left: Vec<Idx> = (0..UNROLL).map(|ii| load(arg, left + LANES * ii)).collect();
-    let vec_right: Vec<Idx> = (0..UNROLL).map(|ii| load(arg, right - LANES * (UNROLL - ii))).collect();
+    let vec_right: Vec<Idx> = (0..UNROLL)
+        .map(|ii| load(arg, right - LANES * (UNROLL - ii)))
+        .collect();
     let mut r_store = right - LANES;
     let mut l_store = left;
     left += block;
@@ -251,20 +273,40 @@ fn partition_unrolled(arr: &[f64], arg: &mut [usize], mut left: usize, mut right
     while right != left {
         let cur: Vec<Idx> = if (r_store + LANES) - right < left - l_store {
             right -= block;
-            (0..UNROLL).map(|ii| load(arg, right + ii * LANES)).collect()
+            (0..UNROLL)
+                .map(|ii| load(arg, right + ii * LANES))
+                .collect()
         } else {
             let c = (0..UNROLL).map(|ii| load(arg, left + ii * LANES)).collect();
             left += block;
             c
         };
         for v in &cur {
-            let gt = partition_vec(arr, arg, l_store, r_store + LANES, v, pivot, &mut mn, &mut mx);
+            let gt = partition_vec(
+                arr,
+                arg,
+                l_store,
+                r_store + LANES,
+                v,
+                pivot,
+                &mut mn,
+                &mut mx,
+            );
             l_store += LANES - gt;
             r_store -= gt;
         }
     }
     for v in vec_left.iter().chain(vec_right.iter()) {
-        let gt = partition_vec(arr, arg, l_store, r_store + LANES, v, pivot, &mut mn, &mut mx);
+        let gt = partition_vec(
+            arr,
+            arg,
+            l_store,
+            r_store + LANES,
+            v,
+            pivot,
+            &mut mn,
+            &mut mx,
+        );
         l_store += LANES - gt;
         r_store -= gt;
     }
@@ -276,7 +318,9 @@ fn partition_unrolled(arr: &[f64], arg: &mut [usize], mut left: usize, mut right
 /// `argsort_64bit_` on the inclusive range `[left, right]`.
 fn argsort_rec(arr: &[f64], arg: &mut [usize], left: usize, right: usize, max_iters: i64) {
     if max_iters <= 0 {
-        std_sort(&mut arg[left..=right], &|a: usize, b: usize| arr[a] < arr[b]);
+        std_sort(&mut arg[left..=right], &|a: usize, b: usize| {
+            arr[a] < arr[b]
+        });
         return;
     }
     if right + 1 - left <= 256 {
@@ -288,7 +332,15 @@ fn argsort_rec(arr: &[f64], arg: &mut [usize], left: usize, right: usize, max_it
     let pivot = sort_keys(samples)[4];
     let mut smallest = f64::INFINITY;
     let mut biggest = f64::NEG_INFINITY;
-    let pivot_index = partition_unrolled(arr, arg, left, right + 1, pivot, &mut smallest, &mut biggest);
+    let pivot_index = partition_unrolled(
+        arr,
+        arg,
+        left,
+        right + 1,
+        pivot,
+        &mut smallest,
+        &mut biggest,
+    );
     if pivot != smallest && pivot_index > left {
         argsort_rec(arr, arg, left, pivot_index - 1, max_iters - 1);
     }
@@ -316,7 +368,13 @@ fn std_sort(v: &mut [usize], less: &dyn Fn(usize, usize) -> bool) {
     }
 }
 
-fn introsort_loop(v: &mut [usize], first: usize, mut last: usize, mut depth: usize, less: &dyn Fn(usize, usize) -> bool) {
+fn introsort_loop(
+    v: &mut [usize],
+    first: usize,
+    mut last: usize,
+    mut depth: usize,
+    less: &dyn Fn(usize, usize) -> bool,
+) {
     while last - first > 16 {
         if depth == 0 {
             heap_sort(&mut v[first..last], less);
@@ -410,7 +468,13 @@ fn heap_sort(v: &mut [usize], less: &dyn Fn(usize, usize) -> bool) {
     }
 }
 
-fn adjust_heap(v: &mut [usize], mut hole: usize, len: usize, value: usize, less: &dyn Fn(usize, usize) -> bool) {
+fn adjust_heap(
+    v: &mut [usize],
+    mut hole: usize,
+    len: usize,
+    value: usize,
+    less: &dyn Fn(usize, usize) -> bool,
+) {
     let top = hole;
     let mut second = hole;
     while second < (len - 1) / 2 {
@@ -479,12 +543,14 @@ mod tests {
     fn numpy_tie_order() {
         // np.argsort on this array (NumPy 2.4.6, AVX-512): ties are not in index order.
         let v = [
-            2., 1., 1., 0., 0., 0., 0., 0., 0., 2., 1., 2., 1., 1., 2., 2., 1., 1., 1., 2., 0., 2., 2., 0., 1., 2., 1., 0.,
-            2., 2., 2., 0., 0., 2., 0., 1., 0., 0., 1., 1., 1., 0., 0., 0., 0., 2., 1., 1., 0., 1.,
+            2., 1., 1., 0., 0., 0., 0., 0., 0., 2., 1., 2., 1., 1., 2., 2., 1., 1., 1., 2., 0., 2.,
+            2., 0., 1., 2., 1., 0., 2., 2., 2., 0., 0., 2., 0., 1., 0., 0., 1., 1., 1., 0., 0., 0.,
+            0., 2., 1., 1., 0., 1.,
         ];
         let expect = [
-            3, 6, 5, 4, 7, 8, 20, 23, 27, 31, 43, 44, 36, 37, 34, 32, 41, 42, 48, 16, 39, 35, 40, 17, 24, 26, 12, 18,
-            13, 10, 2, 1, 47, 46, 49, 38, 30, 29, 28, 25, 11, 9, 14, 0, 21, 19, 22, 15, 45, 33,
+            3, 6, 5, 4, 7, 8, 20, 23, 27, 31, 43, 44, 36, 37, 34, 32, 41, 42, 48, 16, 39, 35, 40,
+            17, 24, 26, 12, 18, 13, 10, 2, 1, 47, 46, 49, 38, 30, 29, 28, 25, 11, 9, 14, 0, 21, 19,
+            22, 15, 45, 33,
         ];
         assert_eq!(argsort_f64(&v), expect.to_vec());
     }

@@ -153,7 +153,18 @@ fn pad(b: &[f64; 5], w: i64, h: i64) -> Pad {
         dy = 2 - y;
         y = 1;
     }
-    Pad { dy, edy, dx, edx, y, ey, x, ex, tmpw, tmph }
+    Pad {
+        dy,
+        edy,
+        dx,
+        edx,
+        y,
+        ey,
+        x,
+        ex,
+        tmpw,
+        tmph,
+    }
 }
 
 /// Python slice `[start:stop]` on an axis of length `n`: `(first, len)`.
@@ -200,7 +211,10 @@ impl<'a> Crop<'a> {
         let cols_ok = scn == cn || scn == 1;
         let ok = rows_ok && cols_ok;
         if !ok {
-            tracing::debug!(?p, "crop shapes do not broadcast; the reference would raise here");
+            tracing::debug!(
+                ?p,
+                "crop shapes do not broadcast; the reference would raise here"
+            );
         }
         Crop {
             img,
@@ -235,7 +249,11 @@ impl RowSource for Crop<'_> {
             out.iter_mut().for_each(|v| *v = 0.0);
             return;
         }
-        let sy = if self.row_bcast { self.sr0 } else { self.sr0 + (y - self.r0) };
+        let sy = if self.row_bcast {
+            self.sr0
+        } else {
+            self.sr0 + (y - self.r0)
+        };
         let srow = &self.img[sy * self.iw * 3..(sy + 1) * self.iw * 3];
         out[..self.c0 * 3].iter_mut().for_each(|v| *v = 0.0);
         if self.col_bcast {
@@ -247,11 +265,16 @@ impl RowSource for Crop<'_> {
             }
         } else {
             let src = &srow[self.sc0 * 3..(self.sc0 + self.cn) * 3];
-            for (o, s) in out[self.c0 * 3..(self.c0 + self.cn) * 3].iter_mut().zip(src) {
+            for (o, s) in out[self.c0 * 3..(self.c0 + self.cn) * 3]
+                .iter_mut()
+                .zip(src)
+            {
                 *o = *s as f64;
             }
         }
-        out[(self.c0 + self.cn) * 3..].iter_mut().for_each(|v| *v = 0.0);
+        out[(self.c0 + self.cn) * 3..]
+            .iter_mut()
+            .for_each(|v| *v = 0.0);
     }
 }
 
@@ -315,7 +338,8 @@ impl MtcnnDetector {
         onet: &Path,
         config: MtcnnConfig,
     ) -> Result<Self, VisionError> {
-        let valid = config.min_face_size > 0.0 && config.scale_factor > 0.0 && config.scale_factor < 1.0;
+        let valid =
+            config.min_face_size > 0.0 && config.scale_factor > 0.0 && config.scale_factor < 1.0;
         if !valid {
             return Err(VisionError::Model {
                 path: PathBuf::from(pnet),
@@ -388,9 +412,17 @@ impl MtcnnDetector {
         let t0 = std::time::Instant::now();
         let boxes1 = self.stage1(image)?;
         let t1 = t0.elapsed();
-        let boxes2 = if boxes1.is_empty() { Vec::new() } else { self.stage2(image, &boxes1)? };
+        let boxes2 = if boxes1.is_empty() {
+            Vec::new()
+        } else {
+            self.stage2(image, &boxes1)?
+        };
         let t2 = t0.elapsed();
-        let dets = if boxes2.is_empty() { Vec::new() } else { self.stage3(image, &boxes2)? };
+        let dets = if boxes2.is_empty() {
+            Vec::new()
+        } else {
+            self.stage3(image, &boxes2)?
+        };
         let t3 = t0.elapsed();
         tracing::debug!(
             width = w,
@@ -414,13 +446,22 @@ impl MtcnnDetector {
             return Ok((Vec::new(), Vec::new()));
         }
         let s1 = self.stage1(image)?;
-        let s2 = if s1.is_empty() { Vec::new() } else { self.stage2(image, &s1)? };
+        let s2 = if s1.is_empty() {
+            Vec::new()
+        } else {
+            self.stage2(image, &s1)?
+        };
         Ok((s1, s2))
     }
 
     /// One pyramid level as PNet's input `[1, ws, hs, 3]` (`input[x][y][c] = level[y][x][c]`,
     /// normalised). `None` when the level is smaller than PNet's 12-px window.
-    fn pyramid_level(image: &RgbImage, scale: f64, level: &mut Vec<u8>, input: &mut Vec<f32>) -> Option<(usize, usize)> {
+    fn pyramid_level(
+        image: &RgbImage,
+        scale: f64,
+        level: &mut Vec<u8>,
+        input: &mut Vec<f32>,
+    ) -> Option<(usize, usize)> {
         let (w, h) = (image.width() as usize, image.height() as usize);
         let ws = (w as f64 * scale).ceil() as usize;
         let hs = (h as f64 * scale).ceil() as usize;
@@ -469,14 +510,21 @@ impl MtcnnDetector {
             .ok_or_else(|| inference_error(&self.pnet.name, "no output softmax"))?
             .try_extract_tensor::<f32>()
             .map_err(|e| inference_error(&self.pnet.name, e))?;
-        if reg_shape.len() != 4 || prob_shape.len() != 4 || reg_shape[3] != 4 || prob_shape[3] != 2 {
+        if reg_shape.len() != 4 || prob_shape.len() != 4 || reg_shape[3] != 4 || prob_shape[3] != 2
+        {
             return Err(inference_error(&self.pnet.name, "unexpected output shapes"));
         }
         // maps are [1, W', H', k]: cell (column c, row r) at (c·H' + r)
         let (mw, mh) = (prob_shape[1] as usize, prob_shape[2] as usize);
-        if reg_shape[1] as usize != mw || reg_shape[2] as usize != mh || prob.len() < mw * mh * 2 || reg.len() < mw * mh * 4
+        if reg_shape[1] as usize != mw
+            || reg_shape[2] as usize != mh
+            || prob.len() < mw * mh * 2
+            || reg.len() < mw * mh * 4
         {
-            return Err(inference_error(&self.pnet.name, "PNet output maps disagree"));
+            return Err(inference_error(
+                &self.pnet.name,
+                "PNet output maps disagree",
+            ));
         }
         hits.clear();
         for c in 0..mw {
@@ -504,7 +552,12 @@ impl MtcnnDetector {
                     ((2.0 * rf + 12.0) / scale).trunc(),
                     p as f64,
                 ],
-                reg: [reg[o] as f64, reg[o + 1] as f64, reg[o + 2] as f64, reg[o + 3] as f64],
+                reg: [
+                    reg[o] as f64,
+                    reg[o + 1] as f64,
+                    reg[o + 2] as f64,
+                    reg[o + 3] as f64,
+                ],
             });
         }
         // per-level NMS, keeping the picks in pick order
@@ -545,7 +598,15 @@ impl MtcnnDetector {
                 }
             });
             for (scale, size, input) in level_rx {
-                self.pnet_level(&mut session, scale, size, &input, &mut total, &mut rows, &mut hits)?;
+                self.pnet_level(
+                    &mut session,
+                    scale,
+                    size,
+                    &input,
+                    &mut total,
+                    &mut rows,
+                    &mut hits,
+                )?;
                 // a closed channel only means the resizer is done
                 let _ = spare_tx.send(input);
             }
@@ -583,7 +644,12 @@ impl MtcnnDetector {
     /// Crops every box (1-based, zero-padded) and resizes it to `size × size` into `input`
     /// laid out `[N, x, y, 3]`. `None` when a crop has exactly one zero side (the reference
     /// then returns no boxes at all).
-    fn crops(image: &RgbImage, boxes: &[[f64; 5]], size: usize, input: &mut Vec<f32>) -> Option<()> {
+    fn crops(
+        image: &RgbImage,
+        boxes: &[[f64; 5]],
+        size: usize,
+        input: &mut Vec<f32>,
+    ) -> Option<()> {
         let (iw, ih) = (image.width() as usize, image.height() as usize);
         let img = image.as_raw();
         let per = size * size * 3;
@@ -625,7 +691,10 @@ impl MtcnnDetector {
         size: usize,
     ) -> Result<Vec<Vec<f32>>, VisionError> {
         let per = size * size * 3;
-        let mut result: Vec<Vec<f32>> = outputs.iter().map(|(_, k)| Vec::with_capacity(n * k)).collect();
+        let mut result: Vec<Vec<f32>> = outputs
+            .iter()
+            .map(|(_, k)| Vec::with_capacity(n * k))
+            .collect();
         let mut session = net
             .session
             .lock()
@@ -634,8 +703,11 @@ impl MtcnnDetector {
         let mut start = 0;
         while start < n {
             let m = chunk.min(n - start);
-            let tensor = TensorRef::from_array_view(([m, size, size, 3], &input[start * per..(start + m) * per]))
-                .map_err(|e| inference_error(&net.name, e))?;
+            let tensor = TensorRef::from_array_view((
+                [m, size, size, 3],
+                &input[start * per..(start + m) * per],
+            ))
+            .map_err(|e| inference_error(&net.name, e))?;
             let out = session
                 .run(ort::inputs![input_name => tensor])
                 .map_err(|e| inference_error(&net.name, e))?;
@@ -646,7 +718,14 @@ impl MtcnnDetector {
                     .try_extract_tensor::<f32>()
                     .map_err(|e| inference_error(&net.name, e))?;
                 if data.len() != m * k {
-                    return Err(inference_error(&net.name, format!("output {name} has {} values, expected {}", data.len(), m * k)));
+                    return Err(inference_error(
+                        &net.name,
+                        format!(
+                            "output {name} has {} values, expected {}",
+                            data.len(),
+                            m * k
+                        ),
+                    ));
                 }
                 dst.extend_from_slice(data);
             }
@@ -661,7 +740,14 @@ impl MtcnnDetector {
         if Self::crops(image, boxes, 24, &mut input).is_none() {
             return Ok(Vec::new());
         }
-        let out = self.run_batched(&self.rnet, "input_2", &[("dense_2", 4), ("softmax_1", 2)], &input, boxes.len(), 24)?;
+        let out = self.run_batched(
+            &self.rnet,
+            "input_2",
+            &[("dense_2", 4), ("softmax_1", 2)],
+            &input,
+            boxes.len(),
+            24,
+        )?;
         let (reg, prob) = (&out[0], &out[1]);
         let t = self.config.thresholds[1];
         let mut rows = Vec::new();
@@ -736,7 +822,15 @@ impl MtcnnDetector {
                 let y = (h * p[j + 5] as f64 + row[1] - 1.0) as f32;
                 lm[j] = Point::new(x as f64, y as f64);
             }
-            bbreg(&mut row, &[reg[k * 4] as f64, reg[k * 4 + 1] as f64, reg[k * 4 + 2] as f64, reg[k * 4 + 3] as f64]);
+            bbreg(
+                &mut row,
+                &[
+                    reg[k * 4] as f64,
+                    reg[k * 4 + 1] as f64,
+                    reg[k * 4 + 2] as f64,
+                    reg[k * 4 + 3] as f64,
+                ],
+            );
             rows.push(row);
             lms.push(lm);
         }

@@ -48,7 +48,10 @@ pub(crate) fn nms(boxes: &[[f64; 5]], threshold: f64, method: Method) -> Vec<usi
     if n == 0 {
         return Vec::new();
     }
-    let area: Vec<f64> = boxes.iter().map(|b| (b[2] - b[0] + 1.0) * (b[3] - b[1] + 1.0)).collect();
+    let area: Vec<f64> = boxes
+        .iter()
+        .map(|b| (b[2] - b[0] + 1.0) * (b[3] - b[1] + 1.0))
+        .collect();
     let scores: Vec<f64> = boxes.iter().map(|b| b[4]).collect();
     let mut order = argsort_f64(&scores);
     let mut pick = Vec::new();

@@ -77,9 +77,20 @@ struct AreaTab {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Plan {
     Copy,
-    AreaFast { ix: usize, iy: usize },
-    Area { scale_x: f64, scale_y: f64 },
-    Linear { scale_x: f64, scale_y: f64, inv_x: f64, inv_y: f64 },
+    AreaFast {
+        ix: usize,
+        iy: usize,
+    },
+    Area {
+        scale_x: f64,
+        scale_y: f64,
+    },
+    Linear {
+        scale_x: f64,
+        scale_y: f64,
+        inv_x: f64,
+        inv_y: f64,
+    },
 }
 
 /// `cvRound(double)` (round half to even), saturated to `i32`.
@@ -97,14 +108,23 @@ fn plan(sw: usize, sh: usize, dw: usize, dh: usize) -> Plan {
     let scale_y = 1.0 / inv_y;
     let ix = cv_round(scale_x);
     let iy = cv_round(scale_y);
-    let fast = (scale_x - ix as f64).abs() < f64::EPSILON && (scale_y - iy as f64).abs() < f64::EPSILON;
+    let fast =
+        (scale_x - ix as f64).abs() < f64::EPSILON && (scale_y - iy as f64).abs() < f64::EPSILON;
     if scale_x >= 1.0 && scale_y >= 1.0 {
         if fast {
-            return Plan::AreaFast { ix: ix as usize, iy: iy as usize };
+            return Plan::AreaFast {
+                ix: ix as usize,
+                iy: iy as usize,
+            };
         }
         return Plan::Area { scale_x, scale_y };
     }
-    Plan::Linear { scale_x, scale_y, inv_x, inv_y }
+    Plan::Linear {
+        scale_x,
+        scale_y,
+        inv_x,
+        inv_y,
+    }
 }
 
 /// `computeResizeAreaTab`.
@@ -148,7 +168,13 @@ fn area_tab(ssize: usize, dsize: usize, cn: usize, scale: f64, tab: &mut Vec<Are
 /// Area-mode linear coefficients for one axis: `(offset, weight0, weight1)` per destination
 /// index, and `limit` = first destination index from which the source pixel is copied.
 /// OpenCV clamps only the x axis this way (`is_x`); rows are clamped later, keeping `fy`.
-fn linear_axis(ssize: usize, dsize: usize, scale: f64, inv: f64, is_x: bool) -> (Vec<(usize, f32, f32)>, usize) {
+fn linear_axis(
+    ssize: usize,
+    dsize: usize,
+    scale: f64,
+    inv: f64,
+    is_x: bool,
+) -> (Vec<(usize, f32, f32)>, usize) {
     let mut out = Vec::with_capacity(dsize);
     let mut limit = dsize;
     for d in 0..dsize {
@@ -173,7 +199,15 @@ fn linear_axis(ssize: usize, dsize: usize, scale: f64, inv: f64, is_x: bool) -> 
 
 /// Resizes an interleaved `u8` image like `cv2.resize(src, (dw, dh), interpolation=INTER_AREA)`.
 /// `dst` is resized to `dw·dh·cn`. Zero-sized inputs or outputs give an empty or zero image.
-pub fn resize_area_u8(src: &[u8], sw: usize, sh: usize, cn: usize, dw: usize, dh: usize, dst: &mut Vec<u8>) {
+pub fn resize_area_u8(
+    src: &[u8],
+    sw: usize,
+    sh: usize,
+    cn: usize,
+    dw: usize,
+    dh: usize,
+    dst: &mut Vec<u8>,
+) {
     dst.clear();
     dst.resize(dw * dh * cn, 0);
     if sw == 0 || sh == 0 || dw == 0 || dh == 0 || cn == 0 || src.len() < sw * sh * cn {
@@ -192,7 +226,11 @@ pub fn resize_area_u8(src: &[u8], sw: usize, sh: usize, cn: usize, dw: usize, dh
                     for dx in 0..dw {
                         for c in 0..cn {
                             let i = 2 * dx * cn + c;
-                            let sum = s0[i] as u32 + s0[i + cn] as u32 + s1[i] as u32 + s1[i + cn] as u32 + 2;
+                            let sum = s0[i] as u32
+                                + s0[i + cn] as u32
+                                + s1[i] as u32
+                                + s1[i + cn] as u32
+                                + 2;
                             d[dx * cn + c] = (sum >> 2) as u8;
                         }
                     }
@@ -282,7 +320,12 @@ pub fn resize_area_u8(src: &[u8], sw: usize, sh: usize, cn: usize, dw: usize, dh
                 }
             }
         }
-        Plan::Linear { scale_x, scale_y, inv_x, inv_y } => {
+        Plan::Linear {
+            scale_x,
+            scale_y,
+            inv_x,
+            inv_y,
+        } => {
             // Approximation of OpenCV's fixed-point path (unused by MTCNN's defaults): the
             // same taps in float, rounded.
             let (xs, xlimit) = linear_axis(sw, dw, scale_x, inv_x, true);
@@ -336,7 +379,13 @@ pub struct F64Scratch {
 
 /// Resizes an f64 source like `cv2.resize(src, (dw, dh), interpolation=INTER_AREA)` on a
 /// `float64` array. `dst` must hold `dw·dh·channels` values.
-pub fn resize_area_f64<S: RowSource>(src: &S, dw: usize, dh: usize, dst: &mut [f64], scratch: &mut F64Scratch) {
+pub fn resize_area_f64<S: RowSource>(
+    src: &S,
+    dw: usize,
+    dh: usize,
+    dst: &mut [f64],
+    scratch: &mut F64Scratch,
+) {
     let (sw, sh, cn) = (src.width(), src.height(), src.channels());
     let drow = dw * cn;
     let srow = sw * cn;
@@ -345,7 +394,15 @@ pub fn resize_area_f64<S: RowSource>(src: &S, dw: usize, dh: usize, dst: &mut [f
         dst.iter_mut().for_each(|d| *d = 0.0);
         return;
     }
-    let F64Scratch { row, row1, buf, buf1, sum, xtab, ytab } = scratch;
+    let F64Scratch {
+        row,
+        row1,
+        buf,
+        buf1,
+        sum,
+        xtab,
+        ytab,
+    } = scratch;
     row.resize(srow, 0.0);
     row1.resize(srow, 0.0);
     match plan(sw, sh, dw, dh) {
@@ -450,7 +507,12 @@ pub fn resize_area_f64<S: RowSource>(src: &S, dw: usize, dh: usize, dst: &mut [f
                 }
             }
         }
-        Plan::Linear { scale_x, scale_y, inv_x, inv_y } => {
+        Plan::Linear {
+            scale_x,
+            scale_y,
+            inv_x,
+            inv_y,
+        } => {
             let (xs, xlimit) = linear_axis(sw, dw, scale_x, inv_x, true);
             let (ys, _) = linear_axis(sh, dh, scale_y, inv_y, false);
             buf.clear();
@@ -526,7 +588,12 @@ mod tests {
     #[test]
     fn f64_upscale_copies_edges() {
         let data = [0.0, 100.0];
-        let img = F64Image { data: &data, width: 2, height: 1, channels: 1 };
+        let img = F64Image {
+            data: &data,
+            width: 2,
+            height: 1,
+            channels: 1,
+        };
         let mut out = vec![0.0; 4];
         resize_area_f64(&img, 4, 1, &mut out, &mut F64Scratch::default());
         // sx = floor(dx/2); fx = (dx+1) - (sx+1)*2 → 0 or -1 → weights (1, 0): nearest-like.
