@@ -26,11 +26,21 @@ struct Cli {
     /// Run models on the CPU even when a GPU execution provider is available.
     #[arg(long, global = true)]
     cpu: bool,
+    /// How faces are aligned before embedding: `dlib` (5-point shape predictor inside the MTCNN
+    /// box, the default) or `mtcnn` (MTCNN's landmarks on a fitted template).
+    #[arg(long, global = true, value_enum, default_value_t = AlignArg::Dlib)]
+    align: AlignArg,
     /// More logging (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum AlignArg {
+    Dlib,
+    Mtcnn,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,7 +67,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let config = commands::engine_config(cli.models_dir, cli.ort_library, cli.cpu);
+    let mut config = commands::engine_config(cli.models_dir, cli.ort_library, cli.cpu);
+    config.alignment = match cli.align {
+        AlignArg::Dlib => likeness_engine::Alignment::ShapePredictor,
+        AlignArg::Mtcnn => likeness_engine::Alignment::MtcnnTemplate,
+    };
     let result = match cli.command {
         Command::Faces(args) => commands::faces(&config, args),
         Command::Compare(args) => commands::compare(&config, args),

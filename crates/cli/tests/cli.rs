@@ -43,7 +43,7 @@ fn doctor_finds_runtime_models_and_a_provider() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(v["ok"], true);
-    assert_eq!(v["models"].as_array().unwrap().len(), 4);
+    assert_eq!(v["models"].as_array().unwrap().len(), 5);
     assert!(v["models"]
         .as_array()
         .unwrap()

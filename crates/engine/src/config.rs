@@ -5,6 +5,17 @@ use std::path::PathBuf;
 use likeness_imaging::{DecodeLimits, OrientationMode};
 use likeness_vision::ProviderPreference;
 
+/// How a detected face is aligned into the 150×150 chip the embedder reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Alignment {
+    /// dlib's 5-point shape predictor run inside the MTCNN box, then dlib's own chip template:
+    /// the alignment the dlib ResNet was trained with (default).
+    #[default]
+    ShapePredictor,
+    /// MTCNN's own 5 landmarks placed on a template fitted to dlib chips (no extra model).
+    MtcnnTemplate,
+}
+
 /// How to build the face pipeline.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -14,6 +25,8 @@ pub struct EngineConfig {
     pub ort_library: Option<PathBuf>,
     /// GPU when available (default) or CPU only.
     pub provider: ProviderPreference,
+    /// How faces are aligned before embedding.
+    pub alignment: Alignment,
     /// Smallest face side, in pixels, the detector looks for.
     pub min_face_size: f64,
     /// Decoding limits (decompression bombs).
@@ -35,6 +48,7 @@ impl Default for EngineConfig {
             models_dir: None,
             ort_library: None,
             provider: ProviderPreference::Auto,
+            alignment: Alignment::default(),
             min_face_size: 20.0,
             limits: DecodeLimits::default(),
             orientation: OrientationMode::Apply,

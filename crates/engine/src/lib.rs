@@ -11,7 +11,7 @@ mod doctor;
 mod error;
 mod pipeline;
 
-pub use config::EngineConfig;
+pub use config::{Alignment, EngineConfig};
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};

@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use likeness_imaging::{load_photo_with, DecodedPhoto, ExifInfo};
 use likeness_vision::align::ChipAligner;
+use likeness_vision::landmarks::{dlib_rect_from_mtcnn, ShapePredictor};
 use likeness_vision::models::{names, ModelStore};
 use likeness_vision::mtcnn::{MtcnnConfig, MtcnnDetector};
 use likeness_vision::runtime::discover_library;
 use likeness_vision::{Detection, Embedding, FaceEmbedder, OrtRuntime, Provider};
 
-use crate::config::EngineConfig;
+use crate::config::{Alignment, EngineConfig};
 use crate::error::EngineError;
 
 /// One face of a photo.
@@ -76,6 +77,8 @@ pub struct FacePipeline {
     runtime: OrtRuntime,
     detector: MtcnnDetector,
     aligner: ChipAligner,
+    /// Present when `config.alignment` is `ShapePredictor`.
+    shape_predictor: Option<ShapePredictor>,
     embedder: FaceEmbedder,
     config: EngineConfig,
 }
@@ -103,10 +106,18 @@ impl FacePipeline {
         let detector = MtcnnDetector::new(&runtime, &pnet, &rnet, &onet, detector_config)?;
         let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
         let embedder = FaceEmbedder::new(&runtime, &embed_manifest, &embed_path)?;
+        let shape_predictor = match config.alignment {
+            Alignment::ShapePredictor => {
+                let (_, path) = store.resolve(names::SHAPE_PREDICTOR_5)?;
+                Some(ShapePredictor::load(&path)?)
+            }
+            Alignment::MtcnnTemplate => None,
+        };
         Ok(Self {
             runtime,
             detector,
             aligner: ChipAligner::default(),
+            shape_predictor,
             embedder,
             config: config.clone(),
         })
@@ -147,9 +158,20 @@ impl FacePipeline {
     }
 
     /// The 150×150 chip of a detected face.
+    ///
+    /// Default: dlib's 5 landmarks predicted inside the MTCNN box, then dlib's own chip
+    /// template (the alignment the ResNet was trained with); else MTCNN's landmarks on the
+    /// fitted template.
     pub fn chip(&self, image: &RgbImage, detection: &Detection) -> RgbImage {
-        self.aligner
-            .chip_from_mtcnn_landmarks(image, &detection.landmarks)
+        match &self.shape_predictor {
+            Some(predictor) => {
+                let landmarks = predictor.predict(image, dlib_rect_from_mtcnn(&detection.bbox));
+                self.aligner.chip_from_dlib_landmarks(image, &landmarks)
+            }
+            None => self
+                .aligner
+                .chip_from_mtcnn_landmarks(image, &detection.landmarks),
+        }
     }
 
     /// Embeds chips (any number, batched internally).

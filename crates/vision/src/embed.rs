@@ -42,12 +42,18 @@ impl FaceEmbedder {
             path: PathBuf::from(format!("models/{}.toml", manifest.name)),
             message: message.to_string(),
         };
-        let embedding_size = manifest
+        let output = manifest
             .output
+            .as_ref()
+            .ok_or_else(|| manifest_err("embedder without [output]"))?;
+        let input = manifest
+            .input
+            .as_ref()
+            .ok_or_else(|| manifest_err("embedder without [input]"))?;
+        let embedding_size = output
             .embedding_size
             .ok_or_else(|| manifest_err("embedder without output.embedding_size"))?;
-        let output_name = manifest
-            .output
+        let output_name = output
             .name
             .clone()
             .ok_or_else(|| manifest_err("embedder without output.name"))?;
@@ -57,10 +63,10 @@ impl FaceEmbedder {
             session: Mutex::new(session),
             provider,
             path: path.to_path_buf(),
-            input_name: manifest.input.name.clone(),
+            input_name: input.name.clone(),
             output_name,
             embedding_size,
-            default_threshold: manifest.output.default_threshold.unwrap_or(0.6),
+            default_threshold: output.default_threshold.unwrap_or(0.6),
         })
     }
 

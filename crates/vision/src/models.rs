@@ -40,8 +40,9 @@ pub struct ModelManifest {
     pub file: String,
     pub sha256: String,
     pub license: Option<String>,
-    pub input: InputSpec,
-    pub output: OutputSpec,
+    /// Tensor contracts; absent for models that are not run by ONNX Runtime.
+    pub input: Option<InputSpec>,
+    pub output: Option<OutputSpec>,
 }
 
 /// The manifests this build was made with.
@@ -62,6 +63,10 @@ const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
         "dlib_resnet_v1",
         include_str!("../../../models/dlib_resnet_v1.toml"),
     ),
+    (
+        "shape_predictor_5",
+        include_str!("../../../models/shape_predictor_5.toml"),
+    ),
 ];
 
 /// Names of the models of the default pipeline.
@@ -70,6 +75,7 @@ pub mod names {
     pub const RNET: &str = "mtcnn_rnet";
     pub const ONET: &str = "mtcnn_onet";
     pub const DLIB_RESNET: &str = "dlib_resnet_v1";
+    pub const SHAPE_PREDICTOR_5: &str = "shape_predictor_5";
 }
 
 /// Parses a builtin manifest by name.
