@@ -8,6 +8,7 @@
 
 pub mod detect_eval;
 pub mod verify;
+pub mod what_if;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -40,6 +40,13 @@ struct Args {
     /// Smallest face side, in pixels, the detector looks for.
     #[arg(long, default_value_t = 20.0)]
     min_face: f64,
+    /// After the comparison, time Likeness variants built on the engine's public API
+    /// (1 intra-op thread; 2 pipelines on alternate photos; detection on a downscaled copy).
+    #[arg(long)]
+    what_if: bool,
+    /// Longest side of the detection copy in the --what-if runs.
+    #[arg(long, default_value_t = 1280)]
+    what_if_max_side: u32,
 }
 
 /// Time spent on one photo (seconds).
@@ -147,6 +154,11 @@ fn main() -> Result<()> {
         embed: t.embed.as_secs_f64(),
         peak_rss_kib: peak_rss_kib(),
     };
+    let baseline_main: Vec<Option<likeness_engine::Embedding>> = results
+        .iter()
+        .map(|r| r.as_ref().ok().and_then(|p| likeness_bench::central_face(p)).and_then(|f| f.embedding.clone()))
+        .collect();
+    let baseline_faces: Vec<Option<usize>> = results.iter().map(|r| r.as_ref().ok().map(|p| p.faces.len())).collect();
     let provider = pipeline.provider().label();
     let detector_provider = pipeline.detector_provider().label();
     drop(pipeline);
@@ -295,6 +307,93 @@ fn main() -> Result<()> {
     ]);
     setup.row(["machine".to_string(), machine(), String::new()]);
     setup.print();
+
+    if args.what_if {
+        let peer_rate = peer.as_ref().map(|(p, _, _)| p.photos_per_s());
+        what_if(&args, &config, &paths, &likeness, &baseline_faces, &baseline_main, peer_rate)?;
+    }
+    Ok(())
+}
+
+/// Times Likeness variants (public engine API only) and prints them against the default run.
+fn what_if(
+    args: &Args,
+    config: &likeness_engine::EngineConfig,
+    paths: &[PathBuf],
+    baseline: &Side,
+    baseline_faces: &[Option<usize>],
+    baseline_main: &[Option<likeness_engine::Embedding>],
+    peer_rate: Option<f64>,
+) -> Result<()> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let one_thread = likeness_engine::EngineConfig {
+        inference_threads: 1,
+        ..config.clone()
+    };
+    let side = args.what_if_max_side;
+    let variants: Vec<(String, likeness_engine::EngineConfig, usize, Option<u32>)> = vec![
+        ("1 intra-op thread".into(), one_thread.clone(), 1, None),
+        (format!("{cores} pipelines × 1 thread, alternate photos"), one_thread.clone(), cores, None),
+        (format!("detect on a copy ≤ {side} px (chip from full size)"), config.clone(), 1, Some(side)),
+        (format!("{cores} pipelines × 1 thread + detect on ≤ {side} px"), one_thread, cores, Some(side)),
+    ];
+    let mut t = Table::new(&[
+        "Likeness variant",
+        "wall",
+        "photos/s",
+        "speed-up",
+        "vs face_recognition",
+        "faces",
+        "no face",
+        "photos with another face count",
+        "main-face descriptor shift (median / max)",
+    ]);
+    let vs_peer = |rate: f64| peer_rate.map_or("—".to_string(), |p| format!("{:.2}×", rate / p.max(1e-9)));
+    t.row([
+        format!("default ({} intra-op threads, 1 pipeline)", config.inference_threads),
+        format!("{:.1} s", baseline.wall),
+        format!("{:.2}", baseline.photos_per_s()),
+        "1.00×".to_string(),
+        vs_peer(baseline.photos_per_s()),
+        baseline.faces.to_string(),
+        baseline.no_face.to_string(),
+        "—".to_string(),
+        "—".to_string(),
+    ]);
+    for (name, cfg, workers, max_side) in variants {
+        eprintln!("what-if: {name}");
+        let r = likeness_bench::what_if::run(&cfg, paths, workers, max_side)?;
+        let rate = r.photos_ok() as f64 / r.wall.as_secs_f64().max(1e-9);
+        let changed = r
+            .photos
+            .iter()
+            .zip(baseline_faces)
+            .filter(|(p, b)| p.ok && b.is_some_and(|b| b != p.faces))
+            .count();
+        let shifts: Vec<f64> = r
+            .photos
+            .iter()
+            .zip(baseline_main)
+            .filter_map(|(p, b)| match (&p.main, b) {
+                (Some(a), Some(b)) => Some(f64::from(a.distance(b))),
+                _ => None,
+            })
+            .collect();
+        let max_shift = shifts.iter().copied().fold(0.0, f64::max);
+        t.row([
+            name,
+            format!("{:.1} s", r.wall.as_secs_f64()),
+            format!("{rate:.2}"),
+            format!("{:.2}×", rate / baseline.photos_per_s().max(1e-9)),
+            vs_peer(rate),
+            r.faces().to_string(),
+            r.no_face().to_string(),
+            changed.to_string(),
+            format!("{:.3} / {:.3}", likeness_bench::median(&shifts), max_shift),
+        ]);
+    }
+    outln("\nWhat if (Likeness variants on the same photos, built on the public engine API; warm-up untimed):\n");
+    t.print();
     Ok(())
 }
 

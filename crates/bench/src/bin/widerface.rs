@@ -43,6 +43,13 @@ struct Args {
     iou: f64,
 }
 
+/// WIDER FACE attribute flags for the recall breakdown: column, value names.
+const ATTRIBUTES: [(&str, &[&str]); 3] = [
+    ("blur", &["clear", "normal blur", "heavy blur"]),
+    ("occlusion", &["no occlusion", "partial occlusion", "heavy occlusion"]),
+    ("pose", &["typical pose", "atypical pose"]),
+];
+
 /// Ground-truth size buckets (smaller box side) for the recall breakdown.
 const BUCKETS: [(f64, f64, &str); 3] = [(0.0, 32.0, "20–32 px"), (32.0, 64.0, "32–64 px"), (64.0, f64::INFINITY, "≥ 64 px")];
 
@@ -61,7 +68,10 @@ fn main() -> Result<()> {
         csv.col("h")?,
         csv.col("invalid")?,
     );
+    let attr_cols: Vec<usize> = ATTRIBUTES.iter().map(|(name, _)| csv.col(name)).collect::<Result<_>>()?;
     let mut gt: HashMap<String, Vec<GtBox>> = HashMap::new();
+    // Per ground-truth box (same order as `gt`): blur, occlusion, pose flags.
+    let mut attrs: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
     for row in &csv.rows {
         let (x, y, w, h): (f64, f64, f64, f64) = (
             parse(&row[c_x], "x")?,
@@ -70,6 +80,11 @@ fn main() -> Result<()> {
             parse(&row[c_h], "h")?,
         );
         let invalid: u8 = parse(&row[c_inv], "invalid")?;
+        let flags: Vec<u8> = attr_cols
+            .iter()
+            .map(|&c| parse::<u8>(&row[c], "attribute flag"))
+            .collect::<Result<_>>()?;
+        attrs.entry(row[c_img].clone()).or_default().push(flags);
         gt.entry(row[c_img].clone()).or_default().push(GtBox {
             bbox: FaceBox {
                 x1: x,
@@ -109,6 +124,18 @@ fn main() -> Result<()> {
                 .count()
         })
         .collect();
+    // Cross-check the scored set with the data set's own count of valid faces ≥ 20 px.
+    if args.gt_min == 20.0 {
+        let counts = Csv::read(&dir.join("per_image_counts.csv"))?;
+        let (c_i, c_n) = (counts.col("image")?, counts.col("n_faces_min20px_416_valid")?);
+        let mut expected = 0usize;
+        for row in counts.rows.iter().filter(|r| keys.contains(&r[c_i])) {
+            expected += parse::<usize>(&row[c_n], "n_faces_min20px_416_valid")?;
+        }
+        if expected != n_scored {
+            bail!("{n_scored} scored faces, but per_image_counts.csv says {expected}: the size rule differs");
+        }
+    }
     eprintln!(
         "widerface: {} images, {n_gt_all} ground-truth faces, {n_scored} scored (valid, ≥ {} px wide and tall)",
         paths.len(),
@@ -119,6 +146,8 @@ fn main() -> Result<()> {
         min_face: f64,
         outcomes: Vec<(f32, Outcome)>,
         bucket_hits: Vec<usize>,
+        /// Per attribute, per value: (scored faces, matched).
+        attr_hits: Vec<Vec<(usize, usize)>>,
         wall: Duration,
         detect: Duration,
         failed: usize,
@@ -135,6 +164,7 @@ fn main() -> Result<()> {
         let (results, wall) = run_batch(&pipeline, &paths, false, &format!("widerface min_face {min_face}"));
         let mut outcomes = Vec::new();
         let mut bucket_hits = vec![0usize; BUCKETS.len()];
+        let mut attr_hits: Vec<Vec<(usize, usize)>> = ATTRIBUTES.iter().map(|(_, v)| vec![(0, 0); v.len()]).collect();
         let mut failed = 0;
         let mut detect = Duration::ZERO;
         for (key, r) in keys.iter().zip(&results) {
@@ -151,6 +181,19 @@ fn main() -> Result<()> {
             let boxes = gt_of(key);
             let m = match_image(boxes, &dets, args.iou);
             outcomes.extend(dets.iter().map(|d| d.1).zip(m.outcomes));
+            let no_flags: Vec<Vec<u8>> = Vec::new();
+            let flags = attrs.get(key.as_str()).unwrap_or(&no_flags);
+            for ((b, hit), f) in boxes.iter().zip(&m.matched_by).zip(flags) {
+                if !b.scored {
+                    continue;
+                }
+                for (a, v) in f.iter().enumerate() {
+                    if let Some(cell) = attr_hits.get_mut(a).and_then(|vals| vals.get_mut(usize::from(*v))) {
+                        cell.0 += 1;
+                        cell.1 += usize::from(hit.is_some());
+                    }
+                }
+            }
             for (b, hit) in boxes.iter().zip(&m.matched_by) {
                 if hit.is_some() {
                     for (i, (lo, hi, _)) in BUCKETS.iter().enumerate() {
@@ -165,6 +208,7 @@ fn main() -> Result<()> {
             min_face,
             outcomes,
             bucket_hits,
+            attr_hits,
             wall,
             detect,
             failed,
@@ -230,6 +274,28 @@ fn main() -> Result<()> {
         b.row(row);
     }
     b.print();
+
+    outln("\nRecall by WIDER FACE attribute (scored faces, all detections):\n");
+    let mut headers = vec!["attribute".to_string(), "faces".to_string()];
+    headers.extend(runs.iter().map(|r| format!("recall, min face {} px", r.min_face)));
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut a = Table::new(&header_refs);
+    for (ai, (_, values)) in ATTRIBUTES.iter().enumerate() {
+        for (vi, value) in values.iter().enumerate() {
+            let faces = runs.first().map_or(0, |r| r.attr_hits[ai][vi].0);
+            let mut row = vec![value.to_string(), faces.to_string()];
+            row.extend(runs.iter().map(|r| {
+                let (n, hit) = r.attr_hits[ai][vi];
+                if n == 0 {
+                    "—".to_string()
+                } else {
+                    pct(hit as f64 / n as f64)
+                }
+            }));
+            a.row(row);
+        }
+    }
+    a.print();
 
     let failed: usize = runs.iter().map(|r| r.failed).sum();
     outln(&format!(
