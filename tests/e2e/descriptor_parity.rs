@@ -2,6 +2,7 @@
 //! - chips: dlib's own 150×150 chips → our ONNX ResNet → within 1e-4 of dlib's descriptors;
 //! - end to end on `image`-crate pixels: image + dlib's 5 landmarks → our chip (byte-equal to
 //!   dlib's) → descriptor within 1e-4.
+#![allow(clippy::print_stdout)] // tests print their measured numbers
 
 use likeness_e2e::{pipeline, read_jsonl, reference_dir};
 use likeness_vision::align::ChipAligner;

@@ -1,5 +1,6 @@
 //! The face_recognition 1.3.0 test photos (fetched by set-up from the PyPI sdist): the three
 //! Obama photos are the same person, Biden is nobody else.
+#![allow(clippy::print_stdout)] // tests print their measured numbers
 
 use likeness_e2e::{pipeline, test_photo};
 use likeness_engine::Embedding;

@@ -1,5 +1,6 @@
 //! EXIF orientation: the same photo stored with each of the 8 orientation values gives the
 //! same faces, in the upright frame.
+#![allow(clippy::print_stdout)] // tests print their measured numbers
 
 use likeness_e2e::{
     iou, jpeg_with_orientation, pipeline, png_with_orientation, stored_for_orientation, temp_dir,
