@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use likeness_engine::{EngineConfig, EngineError, FacePipeline, FaceRecord, PhotoFaces, ProviderPreference};
+use likeness_engine::{Alignment, EngineConfig, EngineError, FacePipeline, FaceRecord, PhotoFaces, ProviderPreference};
 
 /// Options every benchmark program accepts.
 #[derive(Debug, Clone, clap::Args)]
@@ -34,6 +34,26 @@ pub struct CommonArgs {
     /// Threads decoding photos ahead of the detector (default: the engine's, 1).
     #[arg(long, value_name = "N")]
     pub decode_threads: Option<usize>,
+    /// Face alignment before embedding (default: the engine's, shape-predictor).
+    #[arg(long, value_enum)]
+    pub align: Option<AlignArg>,
+}
+
+/// `--align` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AlignArg {
+    /// dlib's 5-point shape predictor inside the MTCNN box, dlib's chip template.
+    ShapePredictor,
+    /// MTCNN's own landmarks on a template fitted to dlib chips.
+    Mtcnn,
+}
+
+/// Human-readable name of an alignment, for the tables.
+pub fn alignment_label(a: Alignment) -> &'static str {
+    match a {
+        Alignment::ShapePredictor => "dlib 5-point shape predictor in the MTCNN box",
+        Alignment::MtcnnTemplate => "MTCNN landmarks on the dlib chip template",
+    }
 }
 
 impl CommonArgs {
@@ -48,6 +68,11 @@ impl CommonArgs {
         }
         if let Some(n) = self.decode_threads {
             config.decode_threads = n.max(1);
+        }
+        match self.align {
+            Some(AlignArg::ShapePredictor) => config.alignment = Alignment::ShapePredictor,
+            Some(AlignArg::Mtcnn) => config.alignment = Alignment::MtcnnTemplate,
+            None => {}
         }
         config
     }
@@ -185,12 +210,13 @@ pub fn open_pipeline(config: &EngineConfig) -> Result<(FacePipeline, Duration)> 
     let pipeline = FacePipeline::open(config).context("opening the face pipeline (models in models/data, runtime in models/runtime: run scripts/setup.sh)")?;
     let took = start.elapsed();
     eprintln!(
-        "pipeline: embedder on {}, detector on {}, {} inference threads, {} decode threads, min face {} px, opened in {:.2} s",
+        "pipeline: embedder on {}, detector on {}, {} inference threads, {} decode threads, min face {} px, alignment: {}, opened in {:.2} s",
         pipeline.provider().label(),
         pipeline.detector_provider().label(),
         config.inference_threads,
         config.decode_threads,
         config.min_face_size,
+        alignment_label(config.alignment),
         took.as_secs_f64()
     );
     Ok((pipeline, took))

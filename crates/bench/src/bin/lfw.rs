@@ -207,6 +207,10 @@ fn main() -> Result<()> {
             config.decode_threads
         ),
     ]);
+    t.row([
+        "alignment".to_string(),
+        likeness_bench::alignment_label(config.alignment).to_string(),
+    ]);
     t.row(["peak RSS".to_string(), peak_rss_kib().map(mib).unwrap_or_else(|| "?".into())]);
     t.row(["machine".to_string(), machine()]);
     t.print();

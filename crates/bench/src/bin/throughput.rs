@@ -227,7 +227,7 @@ fn main() -> Result<()> {
     let names = [
         ("decode", "decode (Likeness: imaging crate; peer: PIL load_image_file)"),
         ("detect", "detect (Likeness: MTCNN P/R/O-Net; peer: HOG, upsample 1)"),
-        ("align", "align (Likeness: dlib chip from MTCNN landmarks; peer: 5-point shape predictor)"),
+        ("align", "align (Likeness: 5 landmarks + dlib chip; peer: 5-point shape predictor)"),
         ("embed", "embed (Likeness: batched ResNet; peer: chip + ResNet per face)"),
     ];
     for (key, label) in names {
@@ -294,6 +294,11 @@ fn main() -> Result<()> {
         "detector".to_string(),
         format!("MTCNN, min face {} px", config.min_face_size),
         peer_info("detector"),
+    ]);
+    setup.row([
+        "alignment".to_string(),
+        likeness_bench::alignment_label(config.alignment).to_string(),
+        "5-point shape predictor in the HOG box".to_string(),
     ]);
     setup.row([
         "model loading (not timed)".to_string(),
