@@ -41,6 +41,9 @@ struct Args {
     /// IoU needed for a match.
     #[arg(long, default_value_t = 0.5)]
     iou: f64,
+    /// Print every false positive (image, box, score) to stderr, for inspection.
+    #[arg(long)]
+    list_fp: bool,
 }
 
 /// WIDER FACE attribute flags for the recall breakdown: column, value names.
@@ -180,6 +183,16 @@ fn main() -> Result<()> {
             let dets: Vec<(FaceBox, f32)> = photo.faces.iter().map(|f| (f.detection.bbox, f.detection.score)).collect();
             let boxes = gt_of(key);
             let m = match_image(boxes, &dets, args.iou);
+            if args.list_fp {
+                for ((b, score), o) in dets.iter().zip(&m.outcomes) {
+                    if *o == Outcome::FalsePositive {
+                        eprintln!(
+                            "FP min_face={min_face} {key} {:.1} {:.1} {:.1} {:.1} score={score:.4}",
+                            b.x1, b.y1, b.x2, b.y2
+                        );
+                    }
+                }
+            }
             outcomes.extend(dets.iter().map(|d| d.1).zip(m.outcomes));
             let no_flags: Vec<Vec<u8>> = Vec::new();
             let flags = attrs.get(key.as_str()).unwrap_or(&no_flags);
