@@ -66,7 +66,10 @@ pub fn match_image(gt: &[GtBox], detections: &[(FaceBox, f32)], iou_min: f64) ->
             Outcome::FalsePositive
         };
     }
-    ImageMatch { outcomes, matched_by }
+    ImageMatch {
+        outcomes,
+        matched_by,
+    }
 }
 
 /// Counts at one score cut.
@@ -118,7 +121,11 @@ pub fn average_precision(outcomes: &[(f32, Outcome)], n_scored: usize) -> f64 {
     if n_scored == 0 {
         return f64::NAN;
     }
-    let mut sorted: Vec<(f32, Outcome)> = outcomes.iter().copied().filter(|(_, o)| *o != Outcome::Ignored).collect();
+    let mut sorted: Vec<(f32, Outcome)> = outcomes
+        .iter()
+        .copied()
+        .filter(|(_, o)| *o != Outcome::Ignored)
+        .collect();
     sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
     let (mut tp, mut fp) = (0usize, 0usize);
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(sorted.len());
@@ -169,9 +176,9 @@ mod tests {
             },
         ];
         let dets = [
-            (b(1.0, 1.0, 40.0), 0.9),    // TP
-            (b(0.0, 0.0, 39.0), 0.95),   // higher score: takes the match first
-            (b(100.0, 100.0, 11.0), 0.8), // on the ignored face
+            (b(1.0, 1.0, 40.0), 0.9),      // TP
+            (b(0.0, 0.0, 39.0), 0.95),     // higher score: takes the match first
+            (b(100.0, 100.0, 11.0), 0.8),  // on the ignored face
             (b(300.0, 300.0, 30.0), 0.99), // nothing there
         ];
         let m = match_image(&gt, &dets, 0.5);

@@ -16,7 +16,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use likeness_engine::{Alignment, EngineConfig, EngineError, FacePipeline, FaceRecord, PhotoFaces, ProviderPreference};
+use likeness_engine::{
+    Alignment, EngineConfig, EngineError, FacePipeline, FaceRecord, PhotoFaces, ProviderPreference,
+};
 
 /// Options every benchmark program accepts.
 #[derive(Debug, Clone, clap::Args)]
@@ -119,8 +121,12 @@ pub struct Csv {
 impl Csv {
     /// Reads `path`; the first line is the header.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut lines = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty());
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut lines = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| !l.is_empty());
         let header: Vec<String> = lines
             .next()
             .with_context(|| format!("{} is empty", path.display()))?
@@ -158,7 +164,10 @@ pub fn parse<T: std::str::FromStr>(field: &str, what: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
-    field.trim().parse::<T>().map_err(|e| anyhow::anyhow!("bad {what} {field:?}: {e}"))
+    field
+        .trim()
+        .parse::<T>()
+        .map_err(|e| anyhow::anyhow!("bad {what} {field:?}: {e}"))
 }
 
 /// Peak resident set size of this process in KiB (`VmHWM` in `/proc/self/status`).
@@ -178,12 +187,16 @@ pub fn mib(kib: u64) -> String {
 /// The CPU model, logical core count and current load average (other work on the machine
 /// skews every timing), for the result footers.
 pub fn machine() -> String {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("model name").map(|v| v.trim_start_matches([' ', '\t', ':']).to_string()))
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let load = std::fs::read_to_string("/proc/loadavg")
@@ -196,7 +209,8 @@ pub fn machine() -> String {
 /// Sends the engine's log to stderr, filtered by `RUST_LOG` (default: warnings only), e.g.
 /// `RUST_LOG=likeness_vision=debug` shows the detector's per-stage candidates and times.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
@@ -272,7 +286,10 @@ pub fn central_face(photo: &PhotoFaces) -> Option<&FaceRecord> {
         let (x, y) = ((b.x1 + b.x2) / 2.0 - cx, (b.y1 + b.y2) / 2.0 - cy);
         x * x + y * y
     };
-    photo.faces.iter().min_by(|a, b| dist(a).total_cmp(&dist(b)))
+    photo
+        .faces
+        .iter()
+        .min_by(|a, b| dist(a).total_cmp(&dist(b)))
 }
 
 /// Median of a slice (`NaN` when empty).

@@ -37,7 +37,10 @@ pub fn accuracy_at<'a>(pairs: impl IntoIterator<Item = &'a ScoredPair>, threshol
 /// threshold placed half-way between the last accepted and the first rejected distance.
 /// Among equally good cut points the lowest is kept.
 pub fn best_threshold(pairs: &[&ScoredPair]) -> f64 {
-    let mut scored: Vec<(f64, bool)> = pairs.iter().filter_map(|p| p.distance.map(|d| (d, p.same))).collect();
+    let mut scored: Vec<(f64, bool)> = pairs
+        .iter()
+        .filter_map(|p| p.distance.map(|d| (d, p.same)))
+        .collect();
     if scored.is_empty() {
         return 0.0;
     }
@@ -109,7 +112,11 @@ pub struct TarAtFar {
 pub fn tar_at_far(pairs: &[ScoredPair], far: f64) -> TarAtFar {
     let n_diff = pairs.iter().filter(|p| !p.same).count();
     let n_same = pairs.iter().filter(|p| p.same).count();
-    let mut diff: Vec<f64> = pairs.iter().filter(|p| !p.same).filter_map(|p| p.distance).collect();
+    let mut diff: Vec<f64> = pairs
+        .iter()
+        .filter(|p| !p.same)
+        .filter_map(|p| p.distance)
+        .collect();
     diff.sort_by(f64::total_cmp);
     let allowed = (far * n_diff as f64 + 1e-9).floor() as usize;
     // Accepting means d < threshold: the threshold at the (allowed+1)-th smallest different
@@ -142,13 +149,23 @@ mod tests {
 
     #[test]
     fn missing_faces_are_wrong_answers() {
-        let pairs = [p(1, true, Some(0.3)), p(1, false, Some(0.8)), p(1, false, None), p(1, true, None)];
+        let pairs = [
+            p(1, true, Some(0.3)),
+            p(1, false, Some(0.8)),
+            p(1, false, None),
+            p(1, true, None),
+        ];
         assert_eq!(accuracy_at(&pairs, 0.6), 0.5);
     }
 
     #[test]
     fn best_threshold_separates() {
-        let pairs = [p(1, true, Some(0.3)), p(1, true, Some(0.5)), p(1, false, Some(0.7)), p(1, false, Some(0.9))];
+        let pairs = [
+            p(1, true, Some(0.3)),
+            p(1, true, Some(0.5)),
+            p(1, false, Some(0.7)),
+            p(1, false, Some(0.9)),
+        ];
         let refs: Vec<&ScoredPair> = pairs.iter().collect();
         let t = best_threshold(&refs);
         assert!((t - 0.6).abs() < 1e-12, "{t}");
@@ -181,7 +198,9 @@ mod tests {
         }
         let r = k_fold(&pairs);
         assert_eq!(r.len(), 3);
-        assert!(r.iter().all(|f| f.accuracy == 1.0 && (f.threshold - 0.6).abs() < 1e-12));
+        assert!(r
+            .iter()
+            .all(|f| f.accuracy == 1.0 && (f.threshold - 0.6).abs() < 1e-12));
     }
 
     #[test]

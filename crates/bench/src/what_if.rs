@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use image::RgbImage;
-use likeness_engine::{Detection, EngineConfig, Embedding, FacePipeline, FaceRecord, Point};
+use likeness_engine::{Detection, Embedding, EngineConfig, FacePipeline, FaceRecord, Point};
 
 use crate::central_face;
 
@@ -50,9 +50,16 @@ impl WhatIf {
 
 /// Runs `workers` independent pipelines (each opened with `config`), photo `i` going to
 /// worker `i % workers`, with detection on a copy at most `max_side` px long when given.
-pub fn run(config: &EngineConfig, paths: &[PathBuf], workers: usize, max_side: Option<u32>) -> Result<WhatIf> {
+pub fn run(
+    config: &EngineConfig,
+    paths: &[PathBuf],
+    workers: usize,
+    max_side: Option<u32>,
+) -> Result<WhatIf> {
     let workers = workers.max(1);
-    let pipelines: Vec<FacePipeline> = (0..workers).map(|_| FacePipeline::open(config)).collect::<Result<_, _>>()?;
+    let pipelines: Vec<FacePipeline> = (0..workers)
+        .map(|_| FacePipeline::open(config))
+        .collect::<Result<_, _>>()?;
     // Warm-up, untimed, on every pipeline.
     for p in &pipelines {
         let _ = p.analyze(&paths[0], true);
@@ -72,7 +79,10 @@ pub fn run(config: &EngineConfig, paths: &[PathBuf], workers: usize, max_side: O
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     let wall = start.elapsed();
     let mut photos = vec![PhotoOutcome::default(); paths.len()];
@@ -90,7 +100,11 @@ fn outcome(faces: &[FaceRecord], main: Option<&FaceRecord>) -> PhotoOutcome {
     }
 }
 
-fn full_batch(pipeline: &FacePipeline, paths: &[PathBuf], mine: &[usize]) -> Vec<(usize, PhotoOutcome)> {
+fn full_batch(
+    pipeline: &FacePipeline,
+    paths: &[PathBuf],
+    mine: &[usize],
+) -> Vec<(usize, PhotoOutcome)> {
     let subset: Vec<PathBuf> = mine.iter().map(|&i| paths[i].clone()).collect();
     let never = AtomicBool::new(false);
     let results = pipeline.analyze_batch(&subset, true, &never, &mut |_| {});
@@ -118,11 +132,17 @@ fn scale_detection(d: &Detection, s: f64) -> Detection {
     out
 }
 
-fn downscaled(pipeline: &FacePipeline, paths: &[PathBuf], mine: &[usize], max_side: u32) -> Vec<(usize, PhotoOutcome)> {
+fn downscaled(
+    pipeline: &FacePipeline,
+    paths: &[PathBuf],
+    mine: &[usize],
+    max_side: u32,
+) -> Vec<(usize, PhotoOutcome)> {
     let mut out: Vec<(usize, PhotoOutcome)> = Vec::with_capacity(mine.len());
     // Chips waiting for a batch: (slot in `out`, is-main-face, chip).
     let mut pending: Vec<(usize, bool, RgbImage)> = Vec::new();
-    let flush = |pending: &mut Vec<(usize, bool, RgbImage)>, out: &mut Vec<(usize, PhotoOutcome)>| {
+    let flush = |pending: &mut Vec<(usize, bool, RgbImage)>,
+                 out: &mut Vec<(usize, PhotoOutcome)>| {
         if pending.is_empty() {
             return;
         }
@@ -164,7 +184,10 @@ fn downscaled(pipeline: &FacePipeline, paths: &[PathBuf], mine: &[usize], max_si
             out.push((i, PhotoOutcome::default()));
             continue;
         };
-        let detections: Vec<Detection> = detections.iter().map(|d| scale_detection(d, scale)).collect();
+        let detections: Vec<Detection> = detections
+            .iter()
+            .map(|d| scale_detection(d, scale))
+            .collect();
         let records: Vec<FaceRecord> = detections
             .iter()
             .map(|d| FaceRecord {
@@ -180,7 +203,8 @@ fn downscaled(pipeline: &FacePipeline, paths: &[PathBuf], mine: &[usize], max_si
             faces: records,
             timings: Default::default(),
         };
-        let main_index = central_face(&fake).and_then(|m| fake.faces.iter().position(|f| std::ptr::eq(f, m)));
+        let main_index =
+            central_face(&fake).and_then(|m| fake.faces.iter().position(|f| std::ptr::eq(f, m)));
         let slot = out.len();
         out.push((
             i,

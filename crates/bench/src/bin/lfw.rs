@@ -14,7 +14,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Parser;
 use likeness_bench::verify::{accuracy_at, k_fold, tar_at_far, ScoredPair};
-use likeness_bench::{central_face, machine, mean_std, median, mib, ms, open_pipeline, outln, parse, pct, peak_rss_kib, run_batch, CommonArgs, Csv, Table};
+use likeness_bench::{
+    central_face, machine, mean_std, median, mib, ms, open_pipeline, outln, parse, pct,
+    peak_rss_kib, run_batch, CommonArgs, Csv, Table,
+};
 use likeness_engine::Embedding;
 
 /// LFW 10-fold verification accuracy, accuracy at the default threshold, TAR at FAR 1e-3.
@@ -43,7 +46,12 @@ fn main() -> Result<()> {
     likeness_bench::init_logging();
     let dir = args.common.data_dir("lfw-pairs")?;
     let csv = Csv::read(&dir.join("pairs_with_folds.csv"))?;
-    let (c_fold, c_a, c_b, c_same) = (csv.col("fold")?, csv.col("path_a")?, csv.col("path_b")?, csv.col("same")?);
+    let (c_fold, c_a, c_b, c_same) = (
+        csv.col("fold")?,
+        csv.col("path_a")?,
+        csv.col("path_b")?,
+        csv.col("same")?,
+    );
     let mut pairs = Vec::with_capacity(csv.rows.len());
     for row in &csv.rows {
         pairs.push(Pair {
@@ -77,7 +85,12 @@ fn main() -> Result<()> {
         }
     }
     let paths: Vec<PathBuf> = images.iter().map(|p| dir.join(p)).collect();
-    eprintln!("lfw: {} pairs, {} distinct images in {}", pairs.len(), paths.len(), dir.display());
+    eprintln!(
+        "lfw: {} pairs, {} distinct images in {}",
+        pairs.len(),
+        paths.len(),
+        dir.display()
+    );
 
     let mut config = args.common.engine_config();
     config.min_face_size = args.min_face;
@@ -132,8 +145,16 @@ fn main() -> Result<()> {
     let default_t = f64::from(pipeline.default_threshold());
     let acc_default = accuracy_at(&scored, default_t);
     let tar = tar_at_far(&scored, 1e-3);
-    let same_d: Vec<f64> = scored.iter().filter(|p| p.same).filter_map(|p| p.distance).collect();
-    let diff_d: Vec<f64> = scored.iter().filter(|p| !p.same).filter_map(|p| p.distance).collect();
+    let same_d: Vec<f64> = scored
+        .iter()
+        .filter(|p| p.same)
+        .filter_map(|p| p.distance)
+        .collect();
+    let diff_d: Vec<f64> = scored
+        .iter()
+        .filter(|p| !p.same)
+        .filter_map(|p| p.distance)
+        .collect();
     let n_same = scored.iter().filter(|p| p.same).count();
     let n_folds = folds.len();
     let timings = likeness_engine::total_timings(results.iter().filter_map(|r| r.as_ref().ok()));
@@ -153,7 +174,10 @@ fn main() -> Result<()> {
         "chosen thresholds (mean ± std)".to_string(),
         format!("{thr_mean:.3} ± {thr_std:.3}"),
     ]);
-    t.row([format!("accuracy at the default threshold {default_t:.2}"), pct(acc_default)]);
+    t.row([
+        format!("accuracy at the default threshold {default_t:.2}"),
+        pct(acc_default),
+    ]);
     t.row([
         "TAR @ FAR 1e-3 (all pairs)".to_string(),
         format!(
@@ -176,7 +200,10 @@ fn main() -> Result<()> {
         "pairs with a missing face (counted as wrong answers)".to_string(),
         format!("{missing_pairs} of {}", scored.len()),
     ]);
-    t.row(["images with more than one face (central one used)".to_string(), multi.to_string()]);
+    t.row([
+        "images with more than one face (central one used)".to_string(),
+        multi.to_string(),
+    ]);
     t.row([
         "time: embed all images (wall)".to_string(),
         format!(
@@ -211,14 +238,21 @@ fn main() -> Result<()> {
         "alignment".to_string(),
         likeness_bench::alignment_label(config.alignment).to_string(),
     ]);
-    t.row(["peak RSS".to_string(), peak_rss_kib().map(mib).unwrap_or_else(|| "?".into())]);
+    t.row([
+        "peak RSS".to_string(),
+        peak_rss_kib().map(mib).unwrap_or_else(|| "?".into()),
+    ]);
     t.row(["machine".to_string(), machine()]);
     t.print();
 
     outln("\nPer fold:\n");
     let mut f = Table::new(&["fold", "threshold", "accuracy"]);
     for r in &folds {
-        f.row([r.fold.to_string(), format!("{:.3}", r.threshold), pct(r.accuracy)]);
+        f.row([
+            r.fold.to_string(),
+            format!("{:.3}", r.threshold),
+            pct(r.accuracy),
+        ]);
     }
     f.print();
     if !no_face_names.is_empty() {
@@ -226,7 +260,11 @@ fn main() -> Result<()> {
         eprintln!(
             "lfw: no face in {} images{}: {}",
             no_face_names.len(),
-            if no_face_names.len() > shown.len() { " (first 20)" } else { "" },
+            if no_face_names.len() > shown.len() {
+                " (first 20)"
+            } else {
+                ""
+            },
             shown.join(", ")
         );
     }

@@ -16,7 +16,9 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use likeness_bench::{machine, mib, open_pipeline, outln, peak_rss_kib, repo_root, run_batch, CommonArgs, Csv, Table};
+use likeness_bench::{
+    machine, mib, open_pipeline, outln, peak_rss_kib, repo_root, run_batch, CommonArgs, Csv, Table,
+};
 use serde_json::Value;
 
 /// Likeness photos/s vs face_recognition photos/s on the same photos.
@@ -106,7 +108,12 @@ fn main() -> Result<()> {
     let dir = args.common.data_dir("celeba-dev")?;
     let csv = Csv::read(&dir.join("identities.csv"))?;
     let c_path = csv.col("path")?;
-    let paths: Vec<PathBuf> = csv.rows.iter().take(args.limit).map(|r| dir.join(&r[c_path])).collect();
+    let paths: Vec<PathBuf> = csv
+        .rows
+        .iter()
+        .take(args.limit)
+        .map(|r| dir.join(&r[c_path]))
+        .collect();
     if paths.is_empty() {
         bail!("no photos");
     }
@@ -156,9 +163,17 @@ fn main() -> Result<()> {
     };
     let baseline_main: Vec<Option<likeness_engine::Embedding>> = results
         .iter()
-        .map(|r| r.as_ref().ok().and_then(|p| likeness_bench::central_face(p)).and_then(|f| f.embedding.clone()))
+        .map(|r| {
+            r.as_ref()
+                .ok()
+                .and_then(|p| likeness_bench::central_face(p))
+                .and_then(|f| f.embedding.clone())
+        })
         .collect();
-    let baseline_faces: Vec<Option<usize>> = results.iter().map(|r| r.as_ref().ok().map(|p| p.faces.len())).collect();
+    let baseline_faces: Vec<Option<usize>> = results
+        .iter()
+        .map(|r| r.as_ref().ok().map(|p| p.faces.len()))
+        .collect();
     let provider = pipeline.provider().label();
     let detector_provider = pipeline.detector_provider().label();
     drop(pipeline);
@@ -184,7 +199,9 @@ fn main() -> Result<()> {
         "faces/s",
         "peak RSS",
     ]);
-    let sides: Vec<&Side> = std::iter::once(&likeness).chain(peer.as_ref().map(|(s, _, _)| s)).collect();
+    let sides: Vec<&Side> = std::iter::once(&likeness)
+        .chain(peer.as_ref().map(|(s, _, _)| s))
+        .collect();
     for s in &sides {
         table.row([
             s.name.clone(),
@@ -225,10 +242,22 @@ fn main() -> Result<()> {
         )
     };
     let names = [
-        ("decode", "decode (Likeness: imaging crate; peer: PIL load_image_file)"),
-        ("detect", "detect (Likeness: MTCNN P/R/O-Net; peer: HOG, upsample 1)"),
-        ("align", "align (Likeness: 5 landmarks + dlib chip; peer: 5-point shape predictor)"),
-        ("embed", "embed (Likeness: batched ResNet; peer: chip + ResNet per face)"),
+        (
+            "decode",
+            "decode (Likeness: imaging crate; peer: PIL load_image_file)",
+        ),
+        (
+            "detect",
+            "detect (Likeness: MTCNN P/R/O-Net; peer: HOG, upsample 1)",
+        ),
+        (
+            "align",
+            "align (Likeness: 5 landmarks + dlib chip; peer: 5-point shape predictor)",
+        ),
+        (
+            "embed",
+            "embed (Likeness: batched ResNet; peer: chip + ResNet per face)",
+        ),
     ];
     for (key, label) in names {
         let value = |s: &Side| match key {
@@ -315,7 +344,15 @@ fn main() -> Result<()> {
 
     if args.what_if {
         let peer_rate = peer.as_ref().map(|(p, _, _)| p.photos_per_s());
-        what_if(&args, &config, &paths, &likeness, &baseline_faces, &baseline_main, peer_rate)?;
+        what_if(
+            &args,
+            &config,
+            &paths,
+            &likeness,
+            &baseline_faces,
+            &baseline_main,
+            peer_rate,
+        )?;
     }
     Ok(())
 }
@@ -330,7 +367,9 @@ fn what_if(
     baseline_main: &[Option<likeness_engine::Embedding>],
     peer_rate: Option<f64>,
 ) -> Result<()> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let one_thread = likeness_engine::EngineConfig {
         inference_threads: 1,
         ..config.clone()
@@ -338,9 +377,24 @@ fn what_if(
     let side = args.what_if_max_side;
     let variants: Vec<(String, likeness_engine::EngineConfig, usize, Option<u32>)> = vec![
         ("1 intra-op thread".into(), one_thread.clone(), 1, None),
-        (format!("{cores} pipelines × 1 thread, alternate photos"), one_thread.clone(), cores, None),
-        (format!("detect on a copy ≤ {side} px (chip from full size)"), config.clone(), 1, Some(side)),
-        (format!("{cores} pipelines × 1 thread + detect on ≤ {side} px"), one_thread, cores, Some(side)),
+        (
+            format!("{cores} pipelines × 1 thread, alternate photos"),
+            one_thread.clone(),
+            cores,
+            None,
+        ),
+        (
+            format!("detect on a copy ≤ {side} px (chip from full size)"),
+            config.clone(),
+            1,
+            Some(side),
+        ),
+        (
+            format!("{cores} pipelines × 1 thread + detect on ≤ {side} px"),
+            one_thread,
+            cores,
+            Some(side),
+        ),
     ];
     let mut t = Table::new(&[
         "Likeness variant",
@@ -353,9 +407,13 @@ fn what_if(
         "photos with another face count",
         "main-face descriptor shift (median / max)",
     ]);
-    let vs_peer = |rate: f64| peer_rate.map_or("—".to_string(), |p| format!("{:.2}×", rate / p.max(1e-9)));
+    let vs_peer =
+        |rate: f64| peer_rate.map_or("—".to_string(), |p| format!("{:.2}×", rate / p.max(1e-9)));
     t.row([
-        format!("default ({} intra-op threads, 1 pipeline)", config.inference_threads),
+        format!(
+            "default ({} intra-op threads, 1 pipeline)",
+            config.inference_threads
+        ),
         format!("{:.1} s", baseline.wall),
         format!("{:.2}", baseline.photos_per_s()),
         "1.00×".to_string(),
@@ -431,7 +489,9 @@ fn run_peer(args: &Args, paths: &[PathBuf]) -> Result<(Side, Value, Vec<Option<P
     {
         let mut stdin = child.stdin.take().context("peer stdin")?;
         let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
-        stdin.write_all(list.as_bytes()).context("writing the photo list to the peer")?;
+        stdin
+            .write_all(list.as_bytes())
+            .context("writing the photo list to the peer")?;
     }
     let output = child.wait_with_output().context("waiting for the peer")?;
     if !output.status.success() {
@@ -450,7 +510,9 @@ fn run_peer(args: &Args, paths: &[PathBuf]) -> Result<(Side, Value, Vec<Option<P
     let side = Side {
         name: format!(
             "face_recognition {} (dlib HOG + dlib ResNet)",
-            json.get("face_recognition_version").and_then(Value::as_str).unwrap_or("?")
+            json.get("face_recognition_version")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
         ),
         photos: count("photos"),
         errors: count("errors"),
@@ -491,7 +553,10 @@ fn run_peer(args: &Args, paths: &[PathBuf]) -> Result<(Side, Value, Vec<Option<P
 
 fn bucket_of(t: &PhotoTime) -> usize {
     let mp = t.pixels as f64 / 1e6;
-    SIZE_BUCKETS.iter().position(|(lo, hi, _)| mp >= *lo && mp < *hi).unwrap_or(0)
+    SIZE_BUCKETS
+        .iter()
+        .position(|(lo, hi, _)| mp >= *lo && mp < *hi)
+        .unwrap_or(0)
 }
 
 /// Time per photo by photo size, on the photos both sides processed.
@@ -519,7 +584,10 @@ fn size_breakdown(likeness: &[Option<PhotoTime>], peer: &[Option<PhotoTime>]) {
         }
         let n = idx.len() as f64;
         let sum = |v: &[Option<PhotoTime>], f: fn(&PhotoTime) -> f64| -> f64 {
-            idx.iter().filter_map(|&i| v.get(i).copied().flatten()).map(|p| f(&p)).sum()
+            idx.iter()
+                .filter_map(|&i| v.get(i).copied().flatten())
+                .map(|p| f(&p))
+                .sum()
         };
         let l_detect = sum(likeness, |p| p.detect);
         let l_total = sum(likeness, PhotoTime::total);
@@ -528,7 +596,13 @@ fn size_breakdown(likeness: &[Option<PhotoTime>], peer: &[Option<PhotoTime>]) {
         } else {
             (f64::NAN, f64::NAN)
         };
-        let cell = |v: f64| if v.is_nan() { "—".to_string() } else { format!("{:.1}", v * 1000.0 / n) };
+        let cell = |v: f64| {
+            if v.is_nan() {
+                "—".to_string()
+            } else {
+                format!("{:.1}", v * 1000.0 / n)
+            }
+        };
         t.row([
             name.to_string(),
             idx.len().to_string(),
@@ -537,21 +611,35 @@ fn size_breakdown(likeness: &[Option<PhotoTime>], peer: &[Option<PhotoTime>]) {
             cell(l_total),
             cell(p_detect),
             cell(p_total),
-            if have_peer { format!("{:.2}×", p_total / l_total.max(1e-12)) } else { "—".into() },
+            if have_peer {
+                format!("{:.2}×", p_total / l_total.max(1e-12))
+            } else {
+                "—".into()
+            },
         ]);
     }
     t.print();
 }
 
 /// The photos Likeness spent longest on.
-fn slowest(likeness: &[Option<PhotoTime>], peer: &[Option<PhotoTime>], paths: &[PathBuf], n: usize) {
-    let mut idx: Vec<usize> = (0..likeness.len()).filter(|&i| likeness[i].is_some()).collect();
+fn slowest(
+    likeness: &[Option<PhotoTime>],
+    peer: &[Option<PhotoTime>],
+    paths: &[PathBuf],
+    n: usize,
+) {
+    let mut idx: Vec<usize> = (0..likeness.len())
+        .filter(|&i| likeness[i].is_some())
+        .collect();
     idx.sort_by(|&a, &b| {
         let t = |i: usize| likeness[i].map_or(0.0, |p| p.total());
         t(b).total_cmp(&t(a))
     });
     idx.truncate(n);
-    outln(&format!("\nSlowest {} photos for Likeness (ms):\n", idx.len()));
+    outln(&format!(
+        "\nSlowest {} photos for Likeness (ms):\n",
+        idx.len()
+    ));
     let mut t = Table::new(&[
         "photo",
         "size",
@@ -567,11 +655,18 @@ fn slowest(likeness: &[Option<PhotoTime>], peer: &[Option<PhotoTime>], paths: &[
     for i in idx {
         let Some(l) = likeness[i] else { continue };
         let p = peer.get(i).copied().flatten();
-        let name = paths[i].file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = paths[i]
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         t.row([
             name,
             format!("{}×{}", l.width, l.height),
-            format!("{} / {}", l.faces, p.map_or("—".to_string(), |p| p.faces.to_string())),
+            format!(
+                "{} / {}",
+                l.faces,
+                p.map_or("—".to_string(), |p| p.faces.to_string())
+            ),
             ms(l.decode),
             ms(l.detect),
             ms(l.rest),

@@ -17,7 +17,10 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use likeness_bench::detect_eval::{average_precision, match_image, Counts, GtBox, Outcome};
-use likeness_bench::{machine, mib, ms, open_pipeline, outln, parse, pct, peak_rss_kib, run_batch, CommonArgs, Csv, Table};
+use likeness_bench::{
+    machine, mib, ms, open_pipeline, outln, parse, pct, peak_rss_kib, run_batch, CommonArgs, Csv,
+    Table,
+};
 use likeness_engine::FaceBox;
 
 /// WIDER FACE val200: recall (faces ≥ 20 px), precision, AP, time per image.
@@ -49,12 +52,19 @@ struct Args {
 /// WIDER FACE attribute flags for the recall breakdown: column, value names.
 const ATTRIBUTES: [(&str, &[&str]); 3] = [
     ("blur", &["clear", "normal blur", "heavy blur"]),
-    ("occlusion", &["no occlusion", "partial occlusion", "heavy occlusion"]),
+    (
+        "occlusion",
+        &["no occlusion", "partial occlusion", "heavy occlusion"],
+    ),
     ("pose", &["typical pose", "atypical pose"]),
 ];
 
 /// Ground-truth size buckets (smaller box side) for the recall breakdown.
-const BUCKETS: [(f64, f64, &str); 3] = [(0.0, 32.0, "20–32 px"), (32.0, 64.0, "32–64 px"), (64.0, f64::INFINITY, "≥ 64 px")];
+const BUCKETS: [(f64, f64, &str); 3] = [
+    (0.0, 32.0, "20–32 px"),
+    (32.0, 64.0, "32–64 px"),
+    (64.0, f64::INFINITY, "≥ 64 px"),
+];
 
 fn main() -> Result<()> {
     let args = Args::parse();
@@ -71,7 +81,10 @@ fn main() -> Result<()> {
         csv.col("h")?,
         csv.col("invalid")?,
     );
-    let attr_cols: Vec<usize> = ATTRIBUTES.iter().map(|(name, _)| csv.col(name)).collect::<Result<_>>()?;
+    let attr_cols: Vec<usize> = ATTRIBUTES
+        .iter()
+        .map(|(name, _)| csv.col(name))
+        .collect::<Result<_>>()?;
     let mut gt: HashMap<String, Vec<GtBox>> = HashMap::new();
     // Per ground-truth box (same order as `gt`): blur, occlusion, pose flags.
     let mut attrs: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
@@ -117,7 +130,10 @@ fn main() -> Result<()> {
     let empty: Vec<GtBox> = Vec::new();
     let gt_of = |k: &str| gt.get(k).unwrap_or(&empty);
     let n_gt_all: usize = keys.iter().map(|k| gt_of(k).len()).sum();
-    let n_scored: usize = keys.iter().map(|k| gt_of(k).iter().filter(|b| b.scored).count()).sum();
+    let n_scored: usize = keys
+        .iter()
+        .map(|k| gt_of(k).iter().filter(|b| b.scored).count())
+        .sum();
     let bucket_sizes: Vec<usize> = BUCKETS
         .iter()
         .map(|(lo, hi, _)| {
@@ -130,7 +146,10 @@ fn main() -> Result<()> {
     // Cross-check the scored set with the data set's own count of valid faces ≥ 20 px.
     if args.gt_min == 20.0 {
         let counts = Csv::read(&dir.join("per_image_counts.csv"))?;
-        let (c_i, c_n) = (counts.col("image")?, counts.col("n_faces_min20px_416_valid")?);
+        let (c_i, c_n) = (
+            counts.col("image")?,
+            counts.col("n_faces_min20px_416_valid")?,
+        );
         let mut expected = 0usize;
         for row in counts.rows.iter().filter(|r| keys.contains(&r[c_i])) {
             expected += parse::<usize>(&row[c_n], "n_faces_min20px_416_valid")?;
@@ -164,10 +183,18 @@ fn main() -> Result<()> {
         let (pipeline, _) = open_pipeline(&config)?;
         // Warm-up (not timed): first-run allocations of ONNX Runtime.
         let _ = pipeline.analyze(&paths[0], false);
-        let (results, wall) = run_batch(&pipeline, &paths, false, &format!("widerface min_face {min_face}"));
+        let (results, wall) = run_batch(
+            &pipeline,
+            &paths,
+            false,
+            &format!("widerface min_face {min_face}"),
+        );
         let mut outcomes = Vec::new();
         let mut bucket_hits = vec![0usize; BUCKETS.len()];
-        let mut attr_hits: Vec<Vec<(usize, usize)>> = ATTRIBUTES.iter().map(|(_, v)| vec![(0, 0); v.len()]).collect();
+        let mut attr_hits: Vec<Vec<(usize, usize)>> = ATTRIBUTES
+            .iter()
+            .map(|(_, v)| vec![(0, 0); v.len()])
+            .collect();
         let mut failed = 0;
         let mut detect = Duration::ZERO;
         for (key, r) in keys.iter().zip(&results) {
@@ -180,7 +207,11 @@ fn main() -> Result<()> {
                 }
             };
             detect += photo.timings.detect;
-            let dets: Vec<(FaceBox, f32)> = photo.faces.iter().map(|f| (f.detection.bbox, f.detection.score)).collect();
+            let dets: Vec<(FaceBox, f32)> = photo
+                .faces
+                .iter()
+                .map(|f| (f.detection.bbox, f.detection.score))
+                .collect();
             let boxes = gt_of(key);
             let m = match_image(boxes, &dets, args.iou);
             if args.list_fp {
@@ -201,7 +232,10 @@ fn main() -> Result<()> {
                     continue;
                 }
                 for (a, v) in f.iter().enumerate() {
-                    if let Some(cell) = attr_hits.get_mut(a).and_then(|vals| vals.get_mut(usize::from(*v))) {
+                    if let Some(cell) = attr_hits
+                        .get_mut(a)
+                        .and_then(|vals| vals.get_mut(usize::from(*v)))
+                    {
                         cell.0 += 1;
                         cell.1 += usize::from(hit.is_some());
                     }
@@ -256,7 +290,11 @@ fn main() -> Result<()> {
             let c = Counts::at(&run.outcomes, cut);
             t.row([
                 format!("{} px", run.min_face),
-                if cut <= 0.0 { "all".to_string() } else { format!("{cut}") },
+                if cut <= 0.0 {
+                    "all".to_string()
+                } else {
+                    format!("{cut}")
+                },
                 c.detections.to_string(),
                 c.true_positives.to_string(),
                 c.false_positives.to_string(),
@@ -273,7 +311,12 @@ fn main() -> Result<()> {
 
     outln("\nRecall by face size (smaller side of the scaled ground-truth box, all detections):\n");
     let mut headers = vec!["min face".to_string()];
-    headers.extend(BUCKETS.iter().zip(&bucket_sizes).map(|((_, _, name), n)| format!("{name} ({n} faces)")));
+    headers.extend(
+        BUCKETS
+            .iter()
+            .zip(&bucket_sizes)
+            .map(|((_, _, name), n)| format!("{name} ({n} faces)")),
+    );
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut b = Table::new(&header_refs);
     for run in &runs {
@@ -290,7 +333,10 @@ fn main() -> Result<()> {
 
     outln("\nRecall by WIDER FACE attribute (scored faces, all detections):\n");
     let mut headers = vec!["attribute".to_string(), "faces".to_string()];
-    headers.extend(runs.iter().map(|r| format!("recall, min face {} px", r.min_face)));
+    headers.extend(
+        runs.iter()
+            .map(|r| format!("recall, min face {} px", r.min_face)),
+    );
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut a = Table::new(&header_refs);
     for (ai, (_, values)) in ATTRIBUTES.iter().enumerate() {
