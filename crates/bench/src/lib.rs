@@ -69,7 +69,7 @@ impl CommonArgs {
             config.inference_threads = n.max(1);
         }
         if let Some(n) = self.decode_threads {
-            config.decode_threads = n.max(1);
+            config.workers = n.max(1);
         }
         match self.align {
             Some(AlignArg::ShapePredictor) => config.alignment = Alignment::ShapePredictor,
@@ -228,7 +228,7 @@ pub fn open_pipeline(config: &EngineConfig) -> Result<(FacePipeline, Duration)> 
         pipeline.provider().label(),
         pipeline.detector_provider().label(),
         config.inference_threads,
-        config.decode_threads,
+        config.workers,
         config.min_face_size,
         alignment_label(config.alignment),
         took.as_secs_f64()

@@ -26,9 +26,9 @@ struct Cli {
     /// Run models on the CPU even when a GPU execution provider is available.
     #[arg(long, global = true)]
     cpu: bool,
-    /// How faces are aligned before embedding: `dlib` (5-point shape predictor inside the MTCNN
-    /// box, the default) or `mtcnn` (MTCNN's landmarks on a fitted template).
-    #[arg(long, global = true, value_enum, default_value_t = AlignArg::Dlib)]
+    /// How faces are aligned before embedding: `mtcnn` (MTCNN's landmarks on a fitted
+    /// template, the default) or `dlib` (dlib's 5-point shape predictor inside the MTCNN box).
+    #[arg(long, global = true, value_enum, default_value_t = AlignArg::Mtcnn)]
     align: AlignArg,
     /// More logging (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

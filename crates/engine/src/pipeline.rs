@@ -75,7 +75,9 @@ pub struct BatchProgress {
 #[derive(Debug)]
 pub struct FacePipeline {
     runtime: OrtRuntime,
-    detector: MtcnnDetector,
+    /// One detector per worker: the MTCNN nets are small, so photos run in parallel (one
+    /// intra-op thread each) rather than one photo on all cores.
+    detectors: Vec<MtcnnDetector>,
     aligner: ChipAligner,
     /// Present when `config.alignment` is `ShapePredictor`.
     shape_predictor: Option<ShapePredictor>,
@@ -92,6 +94,9 @@ impl FacePipeline {
         };
         let runtime = OrtRuntime::load(&library, config.provider)?
             .with_intra_threads(config.inference_threads);
+        let workers = config.workers.max(1);
+        let detector_runtime = OrtRuntime::load(&library, config.provider)?
+            .with_intra_threads((config.inference_threads / workers).max(1));
         let store = match &config.models_dir {
             Some(dir) => ModelStore::at(dir),
             None => ModelStore::discover()?,
@@ -103,7 +108,17 @@ impl FacePipeline {
             min_face_size: config.min_face_size,
             ..MtcnnConfig::default()
         };
-        let detector = MtcnnDetector::new(&runtime, &pnet, &rnet, &onet, detector_config)?;
+        let detectors = (0..workers)
+            .map(|_| {
+                MtcnnDetector::new(
+                    &detector_runtime,
+                    &pnet,
+                    &rnet,
+                    &onet,
+                    detector_config.clone(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
         let embedder = FaceEmbedder::new(&runtime, &embed_manifest, &embed_path)?;
         let shape_predictor = match config.alignment {
@@ -115,7 +130,7 @@ impl FacePipeline {
         };
         Ok(Self {
             runtime,
-            detector,
+            detectors,
             aligner: ChipAligner::default(),
             shape_predictor,
             embedder,
@@ -130,7 +145,9 @@ impl FacePipeline {
 
     /// The execution provider running the detector.
     pub fn detector_provider(&self) -> Provider {
-        self.detector.provider()
+        self.detectors
+            .first()
+            .map_or(Provider::Cpu, MtcnnDetector::provider)
     }
 
     /// The loaded ONNX Runtime.
@@ -154,7 +171,12 @@ impl FacePipeline {
 
     /// Detects faces on an already decoded upright image.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, EngineError> {
-        Ok(self.detector.detect(image)?)
+        self.detect_with(0, image)
+    }
+
+    fn detect_with(&self, worker: usize, image: &RgbImage) -> Result<Vec<Detection>, EngineError> {
+        let detector = &self.detectors[worker % self.detectors.len()];
+        Ok(detector.detect(image)?)
     }
 
     /// The 150×150 chip of a detected face.
@@ -187,9 +209,9 @@ impl FacePipeline {
         out.pop().unwrap_or(Err(EngineError::Cancelled))
     }
 
-    /// Runs the pipeline over many photos: decoding runs ahead on `decode_threads` threads,
-    /// detection and alignment follow in order of arrival, and chips from many photos are
-    /// embedded together. Returns one result per input, in input order; a bad photo is an
+    /// Runs the pipeline over many photos. `workers` threads each decode, detect and align
+    /// whole photos (each with its own detector); this thread embeds the chips of many
+    /// photos together. Returns one result per input, in input order; a bad photo is an
     /// `Err` in its slot and never stops the batch. `cancel` stops the run (remaining slots
     /// become `EngineError::Cancelled`).
     pub fn analyze_batch(
@@ -202,9 +224,9 @@ impl FacePipeline {
         let mut results: Vec<Option<Result<PhotoFaces, EngineError>>> =
             (0..paths.len()).map(|_| None).collect();
         let next = AtomicUsize::new(0);
-        let threads = self.config.decode_threads.max(1).min(paths.len().max(1));
+        let workers = self.detectors.len().min(paths.len().max(1));
         let (tx, rx) =
-            mpsc::sync_channel::<(usize, Result<DecodedPhoto, EngineError>, Duration)>(threads * 2);
+            mpsc::sync_channel::<(usize, Result<AnalyzedPhoto, EngineError>)>(workers * 2);
         let mut pending = PendingChips::default();
         let mut counts = BatchProgress {
             total: paths.len(),
@@ -213,7 +235,7 @@ impl FacePipeline {
         let mut last_report = Instant::now();
 
         std::thread::scope(|scope| {
-            for _ in 0..threads {
+            for worker in 0..workers {
                 let tx = tx.clone();
                 let next = &next;
                 scope.spawn(move || loop {
@@ -222,52 +244,26 @@ impl FacePipeline {
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let start = Instant::now();
-                    let decoded = self.decode(path);
-                    if tx.send((i, decoded, start.elapsed())).is_err() {
+                    let analyzed = self.analyze_one(worker, path, with_embeddings);
+                    if tx.send((i, analyzed)).is_err() {
                         break;
                     }
                 });
             }
             drop(tx);
 
-            for (i, decoded, decode_time) in rx {
-                let path = &paths[i];
-                let outcome = decoded.and_then(|photo| {
-                    let mut timings = StageTimings {
-                        decode: decode_time,
-                        ..StageTimings::default()
-                    };
-                    let t = Instant::now();
-                    let detections = self.detect(&photo.image)?;
-                    timings.detect = t.elapsed();
-                    let t = Instant::now();
-                    if with_embeddings {
-                        for (f, d) in detections.iter().enumerate() {
-                            pending.push(i, f, self.chip(&photo.image, d));
-                        }
+            for (i, analyzed) in rx {
+                let outcome = analyzed.map(|a| {
+                    for (f, chip) in a.chips.into_iter().enumerate() {
+                        pending.push(i, f, chip);
                     }
-                    timings.align = t.elapsed();
-                    Ok(PhotoFaces {
-                        path: path.clone(),
-                        width: photo.image.width(),
-                        height: photo.image.height(),
-                        exif: photo.exif,
-                        faces: detections
-                            .into_iter()
-                            .map(|detection| FaceRecord {
-                                detection,
-                                embedding: None,
-                            })
-                            .collect(),
-                        timings,
-                    })
+                    a.photo
                 });
                 match &outcome {
                     Ok(p) => counts.faces += p.faces.len(),
                     Err(e) => {
                         counts.errors += 1;
-                        tracing::warn!(path = %path.display(), error = %e, "photo skipped");
+                        tracing::warn!(path = %paths[i].display(), error = %e, "photo skipped");
                     }
                 }
                 results[i] = Some(outcome);
@@ -289,6 +285,57 @@ impl FacePipeline {
             .map(|r| r.unwrap_or(Err(EngineError::Cancelled)))
             .collect()
     }
+
+    /// Decode, detect and (when embeddings are wanted) cut chips for one photo.
+    fn analyze_one(
+        &self,
+        worker: usize,
+        path: &Path,
+        with_embeddings: bool,
+    ) -> Result<AnalyzedPhoto, EngineError> {
+        let t = Instant::now();
+        let photo = self.decode(path)?;
+        let mut timings = StageTimings {
+            decode: t.elapsed(),
+            ..StageTimings::default()
+        };
+        let t = Instant::now();
+        let detections = self.detect_with(worker, &photo.image)?;
+        timings.detect = t.elapsed();
+        let t = Instant::now();
+        let chips = if with_embeddings {
+            detections
+                .iter()
+                .map(|d| self.chip(&photo.image, d))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        timings.align = t.elapsed();
+        Ok(AnalyzedPhoto {
+            photo: PhotoFaces {
+                path: path.to_path_buf(),
+                width: photo.image.width(),
+                height: photo.image.height(),
+                exif: photo.exif,
+                faces: detections
+                    .into_iter()
+                    .map(|detection| FaceRecord {
+                        detection,
+                        embedding: None,
+                    })
+                    .collect(),
+                timings,
+            },
+            chips,
+        })
+    }
+}
+
+/// A photo whose faces are found and whose chips wait for the embedder.
+struct AnalyzedPhoto {
+    photo: PhotoFaces,
+    chips: Vec<RgbImage>,
 }
 
 /// Chips waiting to be embedded, with the (photo, face) slot each belongs to.

@@ -231,7 +231,7 @@ fn main() -> Result<()> {
             pipeline.provider().label(),
             pipeline.detector_provider().label(),
             config.inference_threads,
-            config.decode_threads
+            config.workers
         ),
     ]);
     t.row([

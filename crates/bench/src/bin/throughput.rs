@@ -312,7 +312,7 @@ fn main() -> Result<()> {
         "threads".to_string(),
         format!(
             "{} intra-op threads per model, {} decode thread(s)",
-            config.inference_threads, config.decode_threads
+            config.inference_threads, config.workers
         ),
         format!(
             "1 Python thread (HOG single-threaded); OpenBLAS threads: {}",
@@ -443,6 +443,20 @@ fn what_if(
             })
             .collect();
         let max_shift = shifts.iter().copied().fold(0.0, f64::max);
+        for (i, (p, b)) in r.photos.iter().zip(baseline_faces).enumerate() {
+            let shift = match (&p.main, &baseline_main[i]) {
+                (Some(a), Some(b)) => f64::from(a.distance(b)),
+                _ => 0.0,
+            };
+            if p.ok && (b.is_some_and(|b| b != p.faces) || shift > 0.05) {
+                eprintln!(
+                    "what-if: {}: {} faces (default run {}), main-face descriptor shift {shift:.3}",
+                    paths[i].display(),
+                    p.faces,
+                    b.map_or("failed".to_string(), |b| b.to_string())
+                );
+            }
+        }
         t.row([
             name,
             format!("{:.1} s", r.wall.as_secs_f64()),
