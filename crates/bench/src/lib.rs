@@ -30,12 +30,14 @@ pub struct CommonArgs {
     /// Run on the CPU even when a GPU execution provider is available.
     #[arg(long)]
     pub cpu: bool,
-    /// ONNX Runtime intra-op threads per model (default: all cores).
+    /// ONNX Runtime intra-op threads (default: all cores): the embedder uses all of them,
+    /// each worker's detector `threads / workers`.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Threads decoding photos ahead of the detector (default: the engine's, 1).
+    /// Photos processed in parallel, each worker with its own detector (default: the
+    /// engine's, one per core).
     #[arg(long, value_name = "N")]
-    pub decode_threads: Option<usize>,
+    pub workers: Option<usize>,
     /// Face alignment before embedding (default: the engine's, shape-predictor).
     #[arg(long, value_enum)]
     pub align: Option<AlignArg>,
@@ -68,7 +70,7 @@ impl CommonArgs {
         if let Some(n) = self.threads {
             config.inference_threads = n.max(1);
         }
-        if let Some(n) = self.decode_threads {
+        if let Some(n) = self.workers {
             config.workers = n.max(1);
         }
         match self.align {
@@ -224,7 +226,7 @@ pub fn open_pipeline(config: &EngineConfig) -> Result<(FacePipeline, Duration)> 
     let pipeline = FacePipeline::open(config).context("opening the face pipeline (models in models/data, runtime in models/runtime: run scripts/setup.sh)")?;
     let took = start.elapsed();
     eprintln!(
-        "pipeline: embedder on {}, detector on {}, {} inference threads, {} decode threads, min face {} px, alignment: {}, opened in {:.2} s",
+        "pipeline: embedder on {}, detector on {}, {} inference threads, {} workers, min face {} px, alignment: {}, opened in {:.2} s",
         pipeline.provider().label(),
         pipeline.detector_provider().label(),
         config.inference_threads,

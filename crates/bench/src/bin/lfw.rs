@@ -227,7 +227,7 @@ fn main() -> Result<()> {
     t.row([
         "execution provider, threads".to_string(),
         format!(
-            "{} (detector {}), {} inference + {} decode threads",
+            "{} (detector {}), {} inference threads, {} workers",
             pipeline.provider().label(),
             pipeline.detector_provider().label(),
             config.inference_threads,

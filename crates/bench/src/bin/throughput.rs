@@ -227,7 +227,7 @@ fn main() -> Result<()> {
         ));
     }
 
-    outln("\nTime per stage (sum over photos; Likeness decodes on its own thread, overlapped with detection):\n");
+    outln("\nTime per stage (sums of per-photo times; Likeness runs several photos at once, so its stages add up to more than its wall time):\n");
     let mut stages = Table::new(&[
         "stage",
         "Likeness ms/photo",
@@ -311,7 +311,7 @@ fn main() -> Result<()> {
     setup.row([
         "threads".to_string(),
         format!(
-            "{} intra-op threads per model, {} decode thread(s)",
+            "{} intra-op threads (embedder; detectors get threads ÷ workers), {} workers (photos in parallel)",
             config.inference_threads, config.workers
         ),
         format!(
@@ -370,28 +370,35 @@ fn what_if(
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let one_thread = likeness_engine::EngineConfig {
+    // Separate pipelines, one per core, each with one worker and one intra-op thread: the
+    // frame the downscaled-detection path (which drives decode/detect/chip/embed itself) runs in.
+    let single = likeness_engine::EngineConfig {
         inference_threads: 1,
+        workers: 1,
+        ..config.clone()
+    };
+    let sequential = likeness_engine::EngineConfig {
+        workers: 1,
+        inference_threads: cores,
         ..config.clone()
     };
     let side = args.what_if_max_side;
     let variants: Vec<(String, likeness_engine::EngineConfig, usize, Option<u32>)> = vec![
-        ("1 intra-op thread".into(), one_thread.clone(), 1, None),
         (
-            format!("{cores} pipelines × 1 thread, alternate photos"),
-            one_thread.clone(),
+            format!("1 worker, {cores} intra-op threads (photos one at a time)"),
+            sequential,
+            1,
+            None,
+        ),
+        (
+            format!("{cores} separate pipelines × 1 thread, alternate photos"),
+            single.clone(),
             cores,
             None,
         ),
         (
-            format!("detect on a copy ≤ {side} px (chip from full size)"),
-            config.clone(),
-            1,
-            Some(side),
-        ),
-        (
-            format!("{cores} pipelines × 1 thread + detect on ≤ {side} px"),
-            one_thread,
+            format!("same + detect on a copy ≤ {side} px (chip from full size)"),
+            single,
             cores,
             Some(side),
         ),
@@ -411,8 +418,8 @@ fn what_if(
         |rate: f64| peer_rate.map_or("—".to_string(), |p| format!("{:.2}×", rate / p.max(1e-9)));
     t.row([
         format!(
-            "default ({} intra-op threads, 1 pipeline)",
-            config.inference_threads
+            "default ({} workers, {} intra-op threads)",
+            config.workers, config.inference_threads
         ),
         format!("{:.1} s", baseline.wall),
         format!("{:.2}", baseline.photos_per_s()),
