@@ -266,34 +266,36 @@ fn partition_unrolled(
     let vec_right: Vec<Idx> = (0..UNROLL)
         .map(|ii| load(arg, right - LANES * (UNROLL - ii)))
         .collect();
+    // Unsigned like the C++ original (size_t): these indices wrap transiently by design.
     let mut r_store = right - LANES;
     let mut l_store = left;
     left += block;
     right -= block;
     while right != left {
-        let cur: Vec<Idx> = if (r_store + LANES) - right < left - l_store {
-            right -= block;
-            (0..UNROLL)
-                .map(|ii| load(arg, right + ii * LANES))
-                .collect()
-        } else {
-            let c = (0..UNROLL).map(|ii| load(arg, left + ii * LANES)).collect();
-            left += block;
-            c
-        };
+        let cur: Vec<Idx> =
+            if r_store.wrapping_add(LANES).wrapping_sub(right) < left.wrapping_sub(l_store) {
+                right -= block;
+                (0..UNROLL)
+                    .map(|ii| load(arg, right + ii * LANES))
+                    .collect()
+            } else {
+                let c = (0..UNROLL).map(|ii| load(arg, left + ii * LANES)).collect();
+                left += block;
+                c
+            };
         for v in &cur {
             let gt = partition_vec(
                 arr,
                 arg,
                 l_store,
-                r_store + LANES,
+                r_store.wrapping_add(LANES),
                 v,
                 pivot,
                 &mut mn,
                 &mut mx,
             );
             l_store += LANES - gt;
-            r_store -= gt;
+            r_store = r_store.wrapping_sub(gt);
         }
     }
     for v in vec_left.iter().chain(vec_right.iter()) {
@@ -301,14 +303,14 @@ fn partition_unrolled(
             arr,
             arg,
             l_store,
-            r_store + LANES,
+            r_store.wrapping_add(LANES),
             v,
             pivot,
             &mut mn,
             &mut mx,
         );
         l_store += LANES - gt;
-        r_store -= gt;
+        r_store = r_store.wrapping_sub(gt);
     }
     *smallest = mn;
     *biggest = mx;
