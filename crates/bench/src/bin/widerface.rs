@@ -175,6 +175,7 @@ fn main() -> Result<()> {
         failed: usize,
         provider: String,
         threads: usize,
+        workers: usize,
     }
     let mut runs = Vec::new();
     for &min_face in &args.min_face {
@@ -261,6 +262,7 @@ fn main() -> Result<()> {
             failed,
             provider: pipeline.detector_provider().label().to_string(),
             threads: config.inference_threads,
+            workers: config.workers,
         });
     }
 
@@ -282,7 +284,7 @@ fn main() -> Result<()> {
         "precision",
         "AP",
         "time / image (wall)",
-        "detect / image",
+        "detect / image (summed over workers)",
     ]);
     for run in &runs {
         let ap = average_precision(&run.outcomes, n_scored);
@@ -358,9 +360,10 @@ fn main() -> Result<()> {
 
     let failed: usize = runs.iter().map(|r| r.failed).sum();
     outln(&format!(
-        "\nDetector on {} with {} inference threads; {} photo failures; peak RSS {}; {}.",
+        "\nDetector on {} with {} inference threads and {} workers; {} photo failures; peak RSS {}; {}.",
         runs.first().map_or("?", |r| r.provider.as_str()),
         runs.first().map_or(0, |r| r.threads),
+        runs.first().map_or(0, |r| r.workers),
         failed,
         peak_rss_kib().map(mib).unwrap_or_else(|| "?".into()),
         machine()
