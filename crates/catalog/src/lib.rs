@@ -1,0 +1,1 @@
+//! The Likeness catalog (skeleton; being written).

@@ -1,0 +1,1 @@
+//! Library scanning and watching (skeleton; being written).
