@@ -71,6 +71,24 @@ pub struct BatchProgress {
     pub errors: usize,
 }
 
+/// What [`FacePipeline::analyze_bytes`] finds in one photo (no embeddings yet).
+#[derive(Debug)]
+pub struct BytesAnalysis {
+    /// Upright (oriented) size: the frame of every detection.
+    pub width: u32,
+    pub height: u32,
+    /// Pixel size as stored, before EXIF rotation.
+    pub stored_size: (u32, u32),
+    /// Container format, lower case (`jpeg`, `png`, `heif`, …).
+    pub format: String,
+    pub exif: ExifInfo,
+    pub detections: Vec<Detection>,
+    /// One 150×150 chip per detection, ready for [`FacePipeline::embed_chips`].
+    pub chips: Vec<RgbImage>,
+    /// The upright image (maybe decoded at reduced size), for thumbnails.
+    pub preview: RgbImage,
+}
+
 /// The loaded face pipeline. Cheap to share by reference across threads.
 #[derive(Debug)]
 pub struct FacePipeline {
@@ -158,6 +176,57 @@ impl FacePipeline {
     /// Distance below which two embeddings are the same person.
     pub fn default_threshold(&self) -> f32 {
         self.embedder.default_threshold()
+    }
+
+    /// Parallel workers (one detector each).
+    pub fn workers(&self) -> usize {
+        self.detectors.len()
+    }
+
+    /// Decoding limits in force.
+    pub fn limits(&self) -> &likeness_imaging::DecodeLimits {
+        &self.config.limits
+    }
+
+    /// Identifies the models and alignment that produce the stored faces and embeddings;
+    /// content indexed under another id is indexed again.
+    pub fn model_id(&self) -> String {
+        let align = match self.config.alignment {
+            Alignment::MtcnnTemplate => "mtcnn-template",
+            Alignment::ShapePredictor => "dlib-5pt",
+        };
+        format!("{}+{}/{align}", names::PNET.trim_end_matches("_pnet"), names::DLIB_RESNET)
+    }
+
+    /// Decode (upright), detect with `worker`'s detector and cut chips, from a photo's bytes
+    /// (already read, e.g. to hash them). `path` names the file in errors.
+    pub fn analyze_bytes(
+        &self,
+        worker: usize,
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<BytesAnalysis, EngineError> {
+        let photo = likeness_imaging::decode_photo(
+            bytes,
+            path,
+            &self.config.limits,
+            self.config.orientation,
+        )?;
+        let detections = self.detect_with(worker, &photo.image)?;
+        let chips = detections
+            .iter()
+            .map(|d| self.chip(&photo.image, d))
+            .collect();
+        Ok(BytesAnalysis {
+            width: photo.image.width(),
+            height: photo.image.height(),
+            stored_size: photo.stored_size,
+            format: format!("{:?}", photo.format).to_lowercase(),
+            exif: photo.exif,
+            detections,
+            chips,
+            preview: photo.image,
+        })
     }
 
     /// Decodes a photo as the pipeline would (upright, limited).
