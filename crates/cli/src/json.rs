@@ -46,6 +46,7 @@ impl ErrorDto {
                 ImagingError::TooLarge { .. } => "too_large",
                 ImagingError::FileTooLarge { .. } => "file_too_large",
                 ImagingError::Decode { .. } => "decode",
+                ImagingError::NoPreview { .. } => "no_preview",
             },
             EngineError::Vision(v) => match v {
                 likeness_engine::VisionError::Runtime { .. } => "runtime",
