@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod containers;
+
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
 use image::RgbImage;
