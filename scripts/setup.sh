@@ -15,7 +15,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-base_packages=(build-essential pkg-config python3 python3-venv python3-pip ca-certificates)
+# libheif-dev: HEIF/HEIC decoding (crates/imaging links the system libheif 1.15);
+# libheif-examples: heif-enc, which the imaging tests use to make HEIC files from test photos.
+base_packages=(build-essential pkg-config python3 python3-venv python3-pip ca-certificates
+  libheif-dev libheif-examples)
 missing=()
 for p in "${base_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -86,7 +86,6 @@ fn imaging_code(e: &ImagingError) -> &'static str {
         ImagingError::TooLarge { .. } => "too_large",
         ImagingError::FileTooLarge { .. } => "file_too_large",
         ImagingError::Decode { .. } => "decode",
-        #[allow(unreachable_patterns)]
-        _ => "decode",
+        ImagingError::NoPreview { .. } => "no_preview",
     }
 }

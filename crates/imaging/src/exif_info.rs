@@ -43,6 +43,19 @@ impl ExifInfo {
     pub fn taken_at_iso(&self) -> Option<String> {
         self.date_taken.as_deref().and_then(exif_datetime_to_iso)
     }
+
+    /// Fills every fact `self` lacks from `other` (orientation only when `self`'s is the
+    /// default 1 and `other` has one).
+    pub(crate) fn or(mut self, other: ExifInfo) -> ExifInfo {
+        if self.orientation.0 == 1 {
+            self.orientation = other.orientation;
+        }
+        self.date_taken = self.date_taken.or(other.date_taken);
+        self.camera_make = self.camera_make.or(other.camera_make);
+        self.camera_model = self.camera_model.or(other.camera_model);
+        self.gps = self.gps.or(other.gps);
+        self
+    }
 }
 
 /// `YYYY:MM:DD HH:MM:SS` (also `-` as date separator or `T` between date and time, and
@@ -95,6 +108,27 @@ pub(crate) fn read(bytes: &[u8], path: &Path) -> ExifInfo {
     }
 }
 
+/// EXIF of a bare TIFF structure (`II*\0…` / `MM\0*…`), e.g. a RAW file or a CR3 `CMTn` box.
+pub(crate) fn read_tiff(tiff: Vec<u8>, path: &Path) -> ExifInfo {
+    match exif::Reader::new().continue_on_error(true).read_raw(tiff) {
+        Ok(exif) => from_exif(&exif),
+        Err(e) => from_error(e, path),
+    }
+}
+
+/// GPS position from a TIFF structure whose IFD0 *is* a GPS IFD (a CR3 `CMT4` box).
+pub(crate) fn read_gps_tiff(tiff: Vec<u8>, path: &Path) -> Option<(f64, f64)> {
+    let exif = match exif::Reader::new().continue_on_error(true).read_raw(tiff) {
+        Ok(exif) => exif,
+        Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
+        Err(e) => {
+            tracing::debug!(path = %path.display(), error = %e, "unreadable GPS block ignored");
+            return None;
+        }
+    };
+    gps(&|n| field(&exif, n))
+}
+
 fn from_error(e: exif::Error, path: &Path) -> ExifInfo {
     match e {
         exif::Error::NotFound(_) => ExifInfo::default(),
@@ -133,9 +167,12 @@ fn text(exif: &exif::Exif, number: u16) -> Option<String> {
     })
 }
 
+/// Looks a GPS tag up by number.
+type GpsLookup<'a> = dyn Fn(u16) -> Option<&'a exif::Field> + 'a;
+
 /// Degrees from a GPS `[degrees, minutes, seconds]` rational triple.
-fn degrees(exif: &exif::Exif, tag: exif::Tag) -> Option<f64> {
-    let f = exif.get_field(tag, exif::In::PRIMARY)?;
+fn degrees(find: &GpsLookup<'_>, number: u16) -> Option<f64> {
+    let f = find(number)?;
     let exif::Value::Rational(parts) = &f.value else {
         return None;
     };
@@ -149,9 +186,8 @@ fn degrees(exif: &exif::Exif, tag: exif::Tag) -> Option<f64> {
     (!parts.is_empty() && total.is_finite()).then_some(total)
 }
 
-fn reference(exif: &exif::Exif, tag: exif::Tag) -> Option<u8> {
-    let f = exif.get_field(tag, exif::In::PRIMARY)?;
-    match &f.value {
+fn reference(find: &GpsLookup<'_>, number: u16) -> Option<u8> {
+    match &find(number)?.value {
         exif::Value::Ascii(parts) => parts
             .first()
             .and_then(|p| p.first())
@@ -160,14 +196,14 @@ fn reference(exif: &exif::Exif, tag: exif::Tag) -> Option<u8> {
     }
 }
 
-fn gps(exif: &exif::Exif) -> Option<(f64, f64)> {
-    let mut lat = degrees(exif, exif::Tag::GPSLatitude)?;
-    let mut lon = degrees(exif, exif::Tag::GPSLongitude)?;
+fn gps(find: &GpsLookup<'_>) -> Option<(f64, f64)> {
+    let mut lat = degrees(find, exif::Tag::GPSLatitude.number())?;
+    let mut lon = degrees(find, exif::Tag::GPSLongitude.number())?;
     // A missing reference is read as N / E (what most readers do).
-    if reference(exif, exif::Tag::GPSLatitudeRef) == Some(b'S') {
+    if reference(find, exif::Tag::GPSLatitudeRef.number()) == Some(b'S') {
         lat = -lat;
     }
-    if reference(exif, exif::Tag::GPSLongitudeRef) == Some(b'W') {
+    if reference(find, exif::Tag::GPSLongitudeRef.number()) == Some(b'W') {
         lon = -lon;
     }
     (lat.abs() <= 90.0 && lon.abs() <= 180.0).then_some((lat, lon))
@@ -186,7 +222,13 @@ pub(crate) fn from_exif(exif: &exif::Exif) -> ExifInfo {
             .or_else(|| text(exif, exif::Tag::DateTime.number())),
         camera_make: text(exif, exif::Tag::Make.number()),
         camera_model: text(exif, exif::Tag::Model.number()),
-        gps: gps(exif),
+        gps: gps(&|n| {
+            exif.fields().find(|f| {
+                f.ifd_num == exif::In::PRIMARY
+                    && f.tag.context() == exif::Context::Gps
+                    && f.tag.number() == n
+            })
+        }),
     }
 }
 

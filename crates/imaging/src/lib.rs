@@ -1,20 +1,25 @@
 //! Likeness imaging: turn a photo file into an upright RGB image.
 //!
-//! The job: sniff the container from the bytes (never trust the extension), refuse
-//! decompression bombs before allocating, decode with the `image` crate, read EXIF with
-//! `kamadak-exif` and apply its orientation, so that everything downstream works in the
-//! *oriented* frame. This crate knows nothing about faces, models, catalogs or UIs.
+//! The job: sniff the container from the bytes (never trust the extension alone), refuse
+//! decompression bombs before allocating, decode (the `image` crate for JPEG, PNG, WebP,
+//! TIFF, BMP and GIF; the system libheif for HEIF/HEIC; the embedded JPEG preview of camera
+//! RAW files), read EXIF with `kamadak-exif` and apply its orientation, so that everything
+//! downstream works in the *oriented* frame. This crate knows nothing about faces, models,
+//! catalogs or UIs.
 //!
 //! Every error names the file it is about ([`ImagingError::path`]).
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageFormat, ImageReader, RgbImage};
 
 mod exif_info;
+mod heif;
+mod raw;
 
 pub use exif_info::{ExifInfo, Orientation};
+pub use raw::RawFormat;
 
 /// Limits that protect the process from hostile or broken files.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +75,10 @@ pub enum ImagingError {
         format: String,
         message: String,
     },
+    /// A camera RAW file without an embedded JPEG preview we can decode (we never develop
+    /// sensor data).
+    #[error("{path}: {format} file has no embedded JPEG preview")]
+    NoPreview { path: PathBuf, format: String },
 }
 
 impl ImagingError {
@@ -82,10 +91,68 @@ impl ImagingError {
             | ImagingError::UnsupportedFormat { path, .. }
             | ImagingError::TooLarge { path, .. }
             | ImagingError::FileTooLarge { path, .. }
-            | ImagingError::Decode { path, .. } => path,
+            | ImagingError::Decode { path, .. }
+            | ImagingError::NoPreview { path, .. } => path,
         }
     }
 }
+
+/// The container of a photo, sniffed from its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PhotoFormat {
+    Jpeg,
+    Png,
+    WebP,
+    Tiff,
+    Bmp,
+    Gif,
+    /// HEIF / HEIC (ISO-BMFF with an HEVC or other HEIF brand), decoded by libheif.
+    Heif,
+    /// A camera RAW file: its embedded JPEG preview is decoded.
+    Raw(RawFormat),
+}
+
+impl PhotoFormat {
+    /// Short upper-case name (`"JPEG"`, `"HEIF"`, `"CR3"`…).
+    pub fn name(self) -> &'static str {
+        match self {
+            PhotoFormat::Jpeg => "JPEG",
+            PhotoFormat::Png => "PNG",
+            PhotoFormat::WebP => "WebP",
+            PhotoFormat::Tiff => "TIFF",
+            PhotoFormat::Bmp => "BMP",
+            PhotoFormat::Gif => "GIF",
+            PhotoFormat::Heif => "HEIF",
+            PhotoFormat::Raw(r) => r.name(),
+        }
+    }
+
+    /// The `image` crate format that decodes it (`None` for HEIF and RAW).
+    fn image_format(self) -> Option<ImageFormat> {
+        Some(match self {
+            PhotoFormat::Jpeg => ImageFormat::Jpeg,
+            PhotoFormat::Png => ImageFormat::Png,
+            PhotoFormat::WebP => ImageFormat::WebP,
+            PhotoFormat::Tiff => ImageFormat::Tiff,
+            PhotoFormat::Bmp => ImageFormat::Bmp,
+            PhotoFormat::Gif => ImageFormat::Gif,
+            PhotoFormat::Heif | PhotoFormat::Raw(_) => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for PhotoFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every file extension (lower case, no dot) whose photos this build decodes. The content is
+/// still sniffed from the bytes; the list is for scanners choosing which files to try.
+pub const PHOTO_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "jfif", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif",
+    "hif", "cr2", "cr3", "nef", "nrw", "arw", "srf", "sr2", "dng", "orf", "raf", "rw2",
+];
 
 /// A decoded photo in its upright (EXIF-oriented) frame.
 #[derive(Debug, Clone)]
@@ -93,11 +160,21 @@ pub struct DecodedPhoto {
     /// Upright RGB pixels; all detections are reported in this frame.
     pub image: RgbImage,
     /// The container found by sniffing the bytes.
-    pub format: ImageFormat,
-    /// Width and height as stored in the file (before orientation).
+    pub format: PhotoFormat,
+    /// Width and height as stored in the file (before orientation). For a RAW file, those of
+    /// the embedded preview that was decoded.
     pub stored_size: (u32, u32),
-    /// EXIF facts (orientation 1 when absent).
+    /// EXIF facts (orientation 1 when absent). For HEIF the orientation is informational only:
+    /// libheif already applied the container's rotation and mirroring (see `heif.rs`).
     pub exif: ExifInfo,
+}
+
+/// What [`probe_photo`] learns from a header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoProbe {
+    pub format: PhotoFormat,
+    /// Width and height as stored (RAW: the embedded preview that would be decoded).
+    pub stored_size: (u32, u32),
 }
 
 /// How to treat the EXIF orientation tag.
@@ -106,11 +183,13 @@ pub enum OrientationMode {
     /// Rotate/flip into the upright frame (what users see).
     #[default]
     Apply,
-    /// Keep the stored pixel order (what the face_recognition reference does).
+    /// Keep the stored pixel order (what the face_recognition reference does). HEIF files are
+    /// still decoded with their container transformations (libheif applies them; they are
+    /// part of the image, not EXIF metadata).
     Ignore,
 }
 
-/// Formats this build decodes.
+/// Formats this build decodes through the `image` crate.
 pub const SUPPORTED_FORMATS: &[ImageFormat] = &[
     ImageFormat::Jpeg,
     ImageFormat::Png,
@@ -125,16 +204,12 @@ pub fn load_photo(path: &Path, limits: &DecodeLimits) -> Result<DecodedPhoto, Im
     load_photo_with(path, limits, OrientationMode::Apply)
 }
 
-/// Reads and decodes the photo at `path` with an explicit orientation mode.
-pub fn load_photo_with(
-    path: &Path,
-    limits: &DecodeLimits,
-    mode: OrientationMode,
-) -> Result<DecodedPhoto, ImagingError> {
-    let meta = std::fs::metadata(path).map_err(|source| ImagingError::Io {
+fn read_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, ImagingError> {
+    let io = |source| ImagingError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.len() > limits.max_file_bytes {
         return Err(ImagingError::FileTooLarge {
             path: path.to_path_buf(),
@@ -142,78 +217,248 @@ pub fn load_photo_with(
             limit: limits.max_file_bytes,
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| ImagingError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    std::fs::read(path).map_err(io)
+}
+
+/// Reads and decodes the photo at `path` with an explicit orientation mode.
+pub fn load_photo_with(
+    path: &Path,
+    limits: &DecodeLimits,
+    mode: OrientationMode,
+) -> Result<DecodedPhoto, ImagingError> {
+    let bytes = read_file(path, limits)?;
     decode_photo(&bytes, path, limits, mode)
 }
 
-/// Sniffs the container of `bytes` (`None` when it is no image this build knows).
+/// Sniffs the container of `bytes`; `path` only matters for TIFF-magic files, where a RAW
+/// extension (`.nef`, `.arw`…) tells a RAW from an ordinary TIFF (CR2 and DNG are recognised
+/// from their bytes). `None` when it is no photo this build knows.
+pub fn sniff_photo_format(bytes: &[u8], path: &Path) -> Option<PhotoFormat> {
+    if let Some(raw) = raw::sniff(bytes, path) {
+        return Some(PhotoFormat::Raw(raw));
+    }
+    if is_heif(bytes) {
+        return Some(PhotoFormat::Heif);
+    }
+    match image::guess_format(bytes).ok()? {
+        ImageFormat::Jpeg => Some(PhotoFormat::Jpeg),
+        ImageFormat::Png => Some(PhotoFormat::Png),
+        ImageFormat::WebP => Some(PhotoFormat::WebP),
+        ImageFormat::Tiff => Some(PhotoFormat::Tiff),
+        ImageFormat::Bmp => Some(PhotoFormat::Bmp),
+        ImageFormat::Gif => Some(PhotoFormat::Gif),
+        _ => None,
+    }
+}
+
+/// ISO-BMFF `ftyp` with a HEIF major brand (HEVC stills and sequences, and the generic
+/// `mif1` / `msf1` brands).
+fn is_heif(bytes: &[u8]) -> bool {
+    bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && matches!(
+            &bytes[8..12],
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1"
+        )
+}
+
+/// Sniffs the container of `bytes` as the `image` crate sees it (`None` when it is no image
+/// the `image` crate knows). Prefer [`sniff_photo_format`], which also knows HEIF and RAW.
 pub fn sniff_format(bytes: &[u8]) -> Option<ImageFormat> {
     image::guess_format(bytes).ok()
 }
 
-/// Decodes in-memory photo bytes; `path` is only used to name the file in errors.
+fn unknown_or_unsupported(bytes: &[u8], path: &Path) -> ImagingError {
+    match image::guess_format(bytes) {
+        Ok(format) => ImagingError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            format: format!("{format:?}"),
+        },
+        Err(_) => ImagingError::UnknownFormat {
+            path: path.to_path_buf(),
+        },
+    }
+}
+
+fn check_pixels(
+    path: &Path,
+    (width, height): (u32, u32),
+    limits: &DecodeLimits,
+) -> Result<(), ImagingError> {
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(ImagingError::TooLarge {
+            path: path.to_path_buf(),
+            width,
+            height,
+            limit: limits.max_pixels,
+        });
+    }
+    Ok(())
+}
+
+/// Reads only what is needed to know the format and stored size of the photo at `path`, and
+/// applies the limits (file size, pixel count) — no pixel is decoded. For formats the `image`
+/// crate reads, only the header is read from disk; HEIF and RAW files are read whole (their
+/// headers can sit anywhere in the file) but only parsed.
+pub fn probe_photo(path: &Path, limits: &DecodeLimits) -> Result<PhotoProbe, ImagingError> {
+    let io = |source| ImagingError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.len() > limits.max_file_bytes {
+        return Err(ImagingError::FileTooLarge {
+            path: path.to_path_buf(),
+            bytes: meta.len(),
+            limit: limits.max_file_bytes,
+        });
+    }
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if head.is_empty() {
+        return Err(ImagingError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let format =
+        sniff_photo_format(&head, path).ok_or_else(|| unknown_or_unsupported(&head, path))?;
+    let stored_size = match format {
+        PhotoFormat::Heif => heif::probe(&read_file(path, limits)?, path, limits)?.stored,
+        PhotoFormat::Raw(kind) => {
+            let bytes = read_file(path, limits)?;
+            let preview = raw::preview(&bytes, kind, path)?;
+            raw::jpeg_frame_size(preview.jpeg).ok_or_else(|| ImagingError::NoPreview {
+                path: path.to_path_buf(),
+                format: kind.name().to_string(),
+            })?
+        }
+        other => {
+            let image_format = other
+                .image_format()
+                .ok_or_else(|| unknown_or_unsupported(&head, path))?;
+            let file = std::fs::File::open(path).map_err(io)?;
+            ImageReader::with_format(std::io::BufReader::new(file), image_format)
+                .into_dimensions()
+                .map_err(|e| ImagingError::Decode {
+                    path: path.to_path_buf(),
+                    format: other.name().to_string(),
+                    message: e.to_string(),
+                })?
+        }
+    };
+    check_pixels(path, stored_size, limits)?;
+    Ok(PhotoProbe {
+        format,
+        stored_size,
+    })
+}
+
+/// Decodes in-memory photo bytes; `path` names the file in errors (and its extension tells
+/// TIFF-based RAW files from plain TIFFs).
 pub fn decode_photo(
     bytes: &[u8],
     path: &Path,
     limits: &DecodeLimits,
     mode: OrientationMode,
 ) -> Result<DecodedPhoto, ImagingError> {
-    let path_buf = || path.to_path_buf();
     if bytes.is_empty() {
-        return Err(ImagingError::Empty { path: path_buf() });
+        return Err(ImagingError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let format =
-        sniff_format(bytes).ok_or_else(|| ImagingError::UnknownFormat { path: path_buf() })?;
-    if !SUPPORTED_FORMATS.contains(&format) {
-        return Err(ImagingError::UnsupportedFormat {
-            path: path_buf(),
-            format: format!("{format:?}"),
-        });
+        sniff_photo_format(bytes, path).ok_or_else(|| unknown_or_unsupported(bytes, path))?;
+    match format {
+        PhotoFormat::Heif => {
+            let (image, header) = heif::decode(bytes, path, limits)?;
+            let exif = exif_info::read(bytes, path);
+            tracing::trace!(path = %path.display(), size = ?header.upright, "decoded HEIF");
+            Ok(DecodedPhoto {
+                image,
+                format,
+                stored_size: header.stored,
+                exif,
+            })
+        }
+        PhotoFormat::Raw(kind) => {
+            let preview = raw::preview(bytes, kind, path)?;
+            let (dynamic, stored_size) =
+                decode_with_image(preview.jpeg, ImageFormat::Jpeg, format, path, limits)?;
+            // The preview's own EXIF (if any) only fills facts the RAW lacks; orientation
+            // always comes from the RAW.
+            let mut preview_exif = exif_info::read(preview.jpeg, path);
+            if kind != RawFormat::Raf {
+                preview_exif.orientation = Orientation::default();
+            }
+            let exif = preview.exif.or(preview_exif);
+            Ok(finish(dynamic, format, stored_size, exif, mode, path))
+        }
+        other => {
+            let image_format = other
+                .image_format()
+                .ok_or_else(|| unknown_or_unsupported(bytes, path))?;
+            let (dynamic, stored_size) =
+                decode_with_image(bytes, image_format, format, path, limits)?;
+            let exif = exif_info::read(bytes, path);
+            Ok(finish(dynamic, format, stored_size, exif, mode, path))
+        }
     }
+}
+
+/// Header check, then a limited decode with the `image` crate.
+fn decode_with_image(
+    bytes: &[u8],
+    image_format: ImageFormat,
+    format: PhotoFormat,
+    path: &Path,
+    limits: &DecodeLimits,
+) -> Result<(DynamicImage, (u32, u32)), ImagingError> {
     let decode_err = |e: image::ImageError| ImagingError::Decode {
-        path: path_buf(),
-        format: format!("{format:?}"),
+        path: path.to_path_buf(),
+        format: format.name().to_string(),
         message: e.to_string(),
     };
-
     // Header first: refuse bombs before any pixel buffer is allocated.
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+    let size = ImageReader::with_format(Cursor::new(bytes), image_format)
         .into_dimensions()
         .map_err(decode_err)?;
-    if u64::from(width) * u64::from(height) > limits.max_pixels {
-        return Err(ImagingError::TooLarge {
-            path: path_buf(),
-            width,
-            height,
-            limit: limits.max_pixels,
-        });
-    }
+    check_pixels(path, size, limits)?;
 
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
     let mut decoder_limits = image::Limits::default();
     // RGBA16 is the widest buffer we accept (8 bytes per pixel), plus slack for decoders.
     decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
     reader.limits(decoder_limits);
     let decoded = reader.decode().map_err(decode_err)?;
+    Ok((decoded, size))
+}
 
-    let exif = exif_info::read(bytes, path);
-    let mut dynamic: DynamicImage = decoded;
+/// Applies the orientation (unless told not to) and converts to 8-bit RGB.
+fn finish(
+    mut dynamic: DynamicImage,
+    format: PhotoFormat,
+    stored_size: (u32, u32),
+    exif: ExifInfo,
+    mode: OrientationMode,
+    path: &Path,
+) -> DecodedPhoto {
     if mode == OrientationMode::Apply && exif.orientation.0 != 1 {
         if let Some(o) = image::metadata::Orientation::from_exif(exif.orientation.0) {
             dynamic.apply_orientation(o);
         }
     }
     let image = into_rgb8(dynamic);
-    tracing::trace!(path = %path.display(), ?format, width, height, orientation = exif.orientation.0, "decoded");
-    Ok(DecodedPhoto {
+    tracing::trace!(path = %path.display(), %format, ?stored_size, orientation = exif.orientation.0, "decoded");
+    DecodedPhoto {
         image,
         format,
-        stored_size: (width, height),
+        stored_size,
         exif,
-    })
+    }
 }
 
 /// Converts any decoded pixel type to 8-bit RGB (alpha dropped, 16-bit scaled, grey expanded).

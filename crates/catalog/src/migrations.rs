@@ -1,0 +1,175 @@
+//! The schema, as an append-only list of migrations. `PRAGMA user_version` holds how many
+//! have run. Never edit a released step: add a new one.
+
+use rusqlite::Connection;
+
+/// Step `i` (0-based) takes the schema from version `i` to version `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+const V1: &str = r#"
+-- Library folders. Paths are the OS bytes of an absolute, canonical path (see `paths`).
+CREATE TABLE roots (
+    id           INTEGER PRIMARY KEY,
+    path         BLOB    NOT NULL UNIQUE,
+    added_at     INTEGER NOT NULL,
+    last_scan_at INTEGER
+);
+
+-- One row per distinct content (BLAKE3 of the file). Faces hang off photos, so renamed,
+-- moved, duplicated or re-appearing files keep faces and names. A photo that no file points
+-- at is an orphan: kept (orphaned_at = when its last file went) until purged.
+CREATE TABLE photos (
+    id            INTEGER PRIMARY KEY,
+    hash          BLOB    NOT NULL UNIQUE CHECK (length(hash) = 32),
+    model         TEXT    NOT NULL,
+    width         INTEGER NOT NULL,
+    height        INTEGER NOT NULL,
+    stored_width  INTEGER NOT NULL,
+    stored_height INTEGER NOT NULL,
+    orientation   INTEGER NOT NULL,
+    format        TEXT    NOT NULL,
+    taken_at      TEXT,
+    taken_source  TEXT    NOT NULL CHECK (taken_source IN ('exif', 'file_time')),
+    camera_make   TEXT,
+    camera_model  TEXT,
+    gps_lat       REAL,
+    gps_lon       REAL,
+    file_size     INTEGER NOT NULL,
+    face_count    INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    orphaned_at   INTEGER
+);
+CREATE INDEX photos_taken_at ON photos (taken_at);
+CREATE INDEX photos_orphaned ON photos (orphaned_at) WHERE orphaned_at IS NOT NULL;
+
+-- Files found under roots. photo_id is NULL until indexed (and after a failure).
+CREATE TABLE files (
+    id            INTEGER PRIMARY KEY,
+    root_id       INTEGER NOT NULL REFERENCES roots (id) ON DELETE CASCADE,
+    path          BLOB    NOT NULL UNIQUE,
+    size          INTEGER NOT NULL,
+    mtime_ns      INTEGER NOT NULL,
+    state         TEXT    NOT NULL CHECK (state IN ('pending', 'indexed', 'failed')),
+    photo_id      INTEGER REFERENCES photos (id) ON DELETE SET NULL,
+    error_code    TEXT,
+    error_message TEXT,
+    seen_at       INTEGER NOT NULL,
+    state_at      INTEGER NOT NULL
+);
+CREATE INDEX files_state ON files (state, id);
+CREATE INDEX files_root ON files (root_id);
+CREATE INDEX files_photo ON files (photo_id) WHERE photo_id IS NOT NULL;
+
+-- Faces in the ORIENTED frame of their photo. Embedding: little-endian f32 BLOB;
+-- landmarks: 10 little-endian f32 (x0, y0 .. x4, y4). The model is the photo's.
+CREATE TABLE faces (
+    id        INTEGER PRIMARY KEY,
+    photo_id  INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+    idx       INTEGER NOT NULL,
+    x1        REAL    NOT NULL,
+    y1        REAL    NOT NULL,
+    x2        REAL    NOT NULL,
+    y2        REAL    NOT NULL,
+    landmarks BLOB    NOT NULL CHECK (length(landmarks) = 40),
+    score     REAL    NOT NULL,
+    embedding BLOB    NOT NULL,
+    UNIQUE (photo_id, idx)
+);
+
+CREATE TABLE people (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT,
+    hidden        INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    cover_face_id INTEGER REFERENCES faces (id) ON DELETE SET NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX people_name ON people (name COLLATE NOCASE) WHERE name IS NOT NULL;
+
+-- A face's person (at most one). photo_id, taken_at and live are copies of the photo's
+-- (live = the photo has a file) so that person → photos never touches faces or photos;
+-- the triggers below keep them in step.
+CREATE TABLE assignments (
+    face_id    INTEGER PRIMARY KEY REFERENCES faces (id) ON DELETE CASCADE,
+    person_id  INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    provenance TEXT    NOT NULL CHECK (provenance IN ('confirmed', 'automatic', 'suggested')),
+    confidence REAL,
+    decided_at INTEGER NOT NULL,
+    photo_id   INTEGER NOT NULL,
+    taken_at   TEXT,
+    live       INTEGER NOT NULL CHECK (live IN (0, 1))
+);
+-- "Listed" assignments (counted in queries): not a suggestion, on a photo with a file.
+CREATE INDEX assignments_person_taken ON assignments (person_id, taken_at, photo_id)
+    WHERE provenance <> 'suggested' AND live = 1;
+-- Covering index for "is person X in photo P" probes (ALL-of queries), counts per person
+-- and the people table's ON DELETE CASCADE.
+CREATE INDEX assignments_person_photo ON assignments (person_id, photo_id, provenance, live);
+CREATE INDEX assignments_photo ON assignments (photo_id);
+
+CREATE TRIGGER photos_live_to_assignments
+AFTER UPDATE OF orphaned_at ON photos
+WHEN (OLD.orphaned_at IS NULL) <> (NEW.orphaned_at IS NULL)
+BEGIN
+    UPDATE assignments SET live = (NEW.orphaned_at IS NULL) WHERE photo_id = NEW.id;
+END;
+
+CREATE TRIGGER photos_taken_at_to_assignments
+AFTER UPDATE OF taken_at ON photos
+WHEN OLD.taken_at IS NOT NEW.taken_at
+BEGIN
+    UPDATE assignments SET taken_at = NEW.taken_at WHERE photo_id = NEW.id;
+END;
+
+-- "This face is not that person": a user decision, never overwritten by automation.
+CREATE TABLE rejections (
+    face_id    INTEGER NOT NULL REFERENCES faces (id) ON DELETE CASCADE,
+    person_id  INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    decided_at INTEGER NOT NULL,
+    PRIMARY KEY (face_id, person_id)
+) WITHOUT ROWID;
+CREATE INDEX rejections_person ON rejections (person_id);
+
+CREATE TABLE jobs (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT    NOT NULL,
+    state        TEXT    NOT NULL
+                 CHECK (state IN ('running', 'completed', 'cancelled', 'interrupted', 'failed')),
+    started_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    finished_at  INTEGER,
+    photos_done  INTEGER NOT NULL DEFAULT 0,
+    photos_total INTEGER NOT NULL DEFAULT 0,
+    faces        INTEGER NOT NULL DEFAULT 0,
+    errors       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_kind ON jobs (kind, id);
+CREATE INDEX jobs_running ON jobs (state) WHERE state = 'running';
+
+-- Problems met while walking a root (unreadable folder, symlink loop, ...); replaced by
+-- every scan of that root.
+CREATE TABLE scan_issues (
+    id      INTEGER PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots (id) ON DELETE CASCADE,
+    path    BLOB    NOT NULL,
+    code    TEXT    NOT NULL,
+    message TEXT    NOT NULL,
+    at      INTEGER NOT NULL
+);
+CREATE INDEX scan_issues_root ON scan_issues (root_id);
+"#;
+
+/// Runs every step above the file's version, each in its own transaction together with its
+/// `user_version` bump. Returns the version found before migrating.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(found)
+}
