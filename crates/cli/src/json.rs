@@ -274,7 +274,7 @@ impl ProgressDto {
             rate: p.rate,
             eta_seconds: p.eta.map(|d| d.as_secs_f64()),
             paused: p.paused,
-            provider: p.provider.map(|p| p.to_string()),
+            provider: p.provider.map(|p| p.label().to_string()),
         }
     }
 }

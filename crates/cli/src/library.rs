@@ -180,7 +180,7 @@ pub fn index(
         cancelled: summary.cancelled,
         seconds: started.elapsed().as_secs_f64(),
         pending: status.pending,
-        provider: pipeline.provider().to_string(),
+        provider: pipeline.provider().label().to_string(),
     };
     print_or(args.json, &dto, || {
         if let Some(s) = &dto.scan {

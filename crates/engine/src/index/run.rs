@@ -71,7 +71,7 @@ enum WorkerResult {
     /// Linked to known content, or failed: ready to commit.
     Ready(IndexOutcome),
     /// Needs its chips embedded first.
-    Analyzed(Box<Analyzed>),
+    Analyzed(Analyzed),
 }
 
 impl<'a> Indexer<'a> {
@@ -468,7 +468,7 @@ impl<'a> Indexer<'a> {
             gps: exif.gps,
             file_size: size,
         };
-        WorkerResult::Analyzed(Box::new(Analyzed {
+        WorkerResult::Analyzed(Analyzed {
             file,
             size,
             mtime_ns,
@@ -476,7 +476,7 @@ impl<'a> Indexer<'a> {
             meta,
             detections: analysis.detections,
             chips: analysis.chips,
-        }))
+        })
     }
 }
 
@@ -531,7 +531,7 @@ impl Batch {
             WorkerResult::Ready(o) => self.ready.push(o),
             WorkerResult::Analyzed(a) => {
                 self.chips += a.chips.len();
-                self.analyzed.push(*a);
+                self.analyzed.push(a);
             }
         }
     }

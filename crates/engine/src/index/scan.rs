@@ -78,7 +78,7 @@ pub(crate) fn scan_root(
     let mut found = summary.files_found;
     let walked = walk_root(&root.path, &options, control.cancel_flag(), &mut |file| {
         found += 1;
-        if found % 1024 == 0 {
+        if found.is_multiple_of(1024) {
             on_found(found);
         }
         match known.remove(&file.path) {
