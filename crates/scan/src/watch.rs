@@ -121,6 +121,7 @@ impl LibraryWatcher {
             scope: Arc::clone(&scope),
             settle: debounce,
             pending: HashMap::new(),
+            released: HashMap::new(),
         };
         let handle = std::thread::Builder::new()
             .name("likeness-scan watcher".into())
@@ -379,6 +380,10 @@ struct Translator {
     scope: Arc<RwLock<Scope>>,
     settle: Duration,
     pending: HashMap<PathBuf, Pending>,
+    /// Recently reported upserts: the file's signature then, and when. The debouncer may
+    /// release the tail of a burst (the final close after the last write) a tick after the
+    /// rest; if the file is unchanged since its report, that tail is not reported again.
+    released: HashMap<PathBuf, ((u64, i64), Instant)>,
 }
 
 impl Translator {
@@ -576,6 +581,10 @@ impl Translator {
         let mut next: Option<Duration> = None;
         let mut ready = Vec::new();
         let settle = self.settle;
+        // The debouncer lags events by at most `settle` plus a tick.
+        self.released
+            .retain(|_, (_, at)| now.saturating_duration_since(*at) < settle * 4);
+        let released = &mut self.released;
         self.pending.retain(|path, pending| {
             let meta = match fs::metadata(path) {
                 Ok(meta) => meta,
@@ -604,7 +613,11 @@ impl Translator {
                 settle.saturating_sub(now.saturating_duration_since(pending.unchanged_since))
             };
             if remaining.is_zero() {
-                ready.push(path.clone());
+                let repeat = released.get(path).is_some_and(|(sig, _)| *sig == signature);
+                if !repeat {
+                    released.insert(path.clone(), (signature, now));
+                    ready.push(path.clone());
+                }
                 false
             } else {
                 next = Some(next.map_or(remaining, |n| n.min(remaining)));
