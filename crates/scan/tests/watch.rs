@@ -347,6 +347,20 @@ fn deleting_a_folder_is_one_removal() {
 }
 
 #[test]
+fn the_root_going_away_asks_for_a_rescan_not_a_removal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("root");
+    put(&root, "a.jpg", b"a");
+    let (_watcher, rx) = start(std::slice::from_ref(&root));
+    // E.g. a drive unmounted or a folder renamed outside the app: the consumer looks
+    // again instead of forgetting the library.
+    fs::rename(&root, tmp.path().join("elsewhere")).expect("move root");
+    let mut seen = wait_for(&rx, "rescan", has(FsChange::Rescan(root.clone())));
+    seen.extend(drain_quiet(&rx));
+    assert_eq!(seen, vec![FsChange::Rescan(root)]);
+}
+
+#[test]
 fn dropping_the_watcher_disconnects_the_receiver() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (watcher, rx) = start(&[tmp.path().to_path_buf()]);
