@@ -11,13 +11,15 @@ mod doctor;
 mod error;
 mod pipeline;
 
-pub use config::{Alignment, EngineConfig};
+pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE};
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
+pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
 pub use likeness_vision::{
     Detection, Embedding, FaceBox, Point, Provider, ProviderPreference, VisionError,
 };
+pub use pipeline::FULL_RES_CHIP_BOX;
 pub use pipeline::{
     total_timings, BatchProgress, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };
