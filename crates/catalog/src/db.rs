@@ -17,6 +17,16 @@ pub struct Catalog {
     pub(crate) path: PathBuf,
 }
 
+/// What [`Catalog::settings`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    pub journal_mode: String,
+    /// 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+    pub synchronous: i64,
+    pub foreign_keys: bool,
+    pub busy_timeout_ms: i64,
+}
+
 const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 
 impl Catalog {
@@ -74,6 +84,29 @@ impl Catalog {
     /// `PRAGMA integrity_check` first row ("ok" when healthy).
     pub fn integrity_check(&self) -> Result<String, CatalogError> {
         self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+    }
+
+    /// The connection's settings as SQLite reports them (for `doctor` and tests).
+    pub fn settings(&self) -> Result<ConnectionSettings, CatalogError> {
+        self.read(|c| {
+            let get = |pragma: &str| -> Res<String> {
+                let sql = format!("PRAGMA {pragma}");
+                Ok(
+                    c.query_row(&sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                        .map(|v| match v {
+                            rusqlite::types::Value::Integer(i) => i.to_string(),
+                            rusqlite::types::Value::Text(t) => t,
+                            other => format!("{other:?}"),
+                        })?,
+                )
+            };
+            Ok(ConnectionSettings {
+                journal_mode: get("journal_mode")?,
+                synchronous: get("synchronous")?.parse().unwrap_or(-1),
+                foreign_keys: get("foreign_keys")? == "1",
+                busy_timeout_ms: get("busy_timeout")?.parse().unwrap_or(-1),
+            })
+        })
     }
 
     /// Runs `f` inside a read transaction (one consistent view for several statements).

@@ -49,7 +49,6 @@ pub(crate) enum Fault {
     Sql(rusqlite::Error),
     Invalid(String),
     NotFound(String),
-    #[allow(dead_code)] // people.rs (next step)
     NameTaken(String),
     #[cfg_attr(unix, allow(dead_code))]
     NonUnicodePath(PathBuf),

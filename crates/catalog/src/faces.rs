@@ -222,16 +222,19 @@ fn carry_confirmed(
     confidence: Option<f32>,
     at: i64,
 ) -> Res<()> {
-    let blocked: bool = c
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM assignments WHERE face_id = ?1 AND provenance = 'confirmed')
-                 OR EXISTS (SELECT 1 FROM rejections WHERE face_id = ?1 AND person_id = ?2)",
-        )?
-        .query_row(params![face, person], |r| r.get(0))?;
-    if !blocked {
+    if !user_decided(c, face, person)? {
         put_assignment(c, face, person, Provenance::Confirmed, confidence, at)?;
     }
     Ok(())
+}
+
+/// The user confirmed `face` (to anyone), or rejected `person` on it.
+pub(crate) fn user_decided(c: &Connection, face: FaceId, person: PersonId) -> Res<bool> {
+    Ok(c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM assignments WHERE face_id = ?1 AND provenance = 'confirmed')
+             OR EXISTS (SELECT 1 FROM rejections WHERE face_id = ?1 AND person_id = ?2)",
+    )?
+    .query_row(params![face, person], |r| r.get(0))?)
 }
 
 fn carry_rejection(c: &Connection, face: FaceId, person: PersonId, at: i64) -> Res<()> {

@@ -8,12 +8,19 @@ mod files;
 mod jobs;
 mod migrations;
 mod paths;
+mod people;
 mod photos;
+mod query;
 mod roots;
+mod snapshot;
 mod status;
 mod types;
 
-pub use db::Catalog;
+pub use db::{Catalog, ConnectionSettings};
 pub use error::CatalogError;
 pub use migrations::SCHEMA_VERSION;
+pub use snapshot::{
+    CatalogSnapshot, SnapshotAssignment, SnapshotFace, SnapshotFile, SnapshotIssue, SnapshotPerson,
+    SnapshotPhoto, SnapshotRejection,
+};
 pub use types::*;

@@ -39,14 +39,19 @@ fn open_creates_schema_v1_and_reopen_is_a_no_op() {
 #[test]
 fn connection_pragmas_are_set() {
     let f = fixture();
-    drop(f.cat);
-    // The catalog's own connection is private; check the persistent pragma and that a
-    // foreign key violation is refused through the API (see commit_batch tests).
-    let raw = rusqlite::Connection::open(&f.db).expect("raw");
-    let mode: String = raw
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .expect("mode");
-    assert_eq!(mode, "wal");
+    let want = ConnectionSettings {
+        journal_mode: "wal".into(),
+        synchronous: 1,
+        foreign_keys: true,
+        busy_timeout_ms: 5000,
+    };
+    assert_eq!(f.cat.settings().expect("settings"), want);
+    let ro = Catalog::open_read_only(&f.db).expect("ro");
+    let got = ro.settings().expect("settings");
+    assert_eq!(
+        (got.journal_mode.as_str(), got.busy_timeout_ms),
+        ("wal", 5000)
+    );
 }
 
 #[test]

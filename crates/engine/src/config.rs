@@ -17,6 +17,10 @@ pub enum Alignment {
     MtcnnTemplate,
 }
 
+/// Default [`EngineConfig::detect_max_side`] (chosen from the measurements in
+/// bench/README.md, "Memory and reduced decoding").
+pub const DEFAULT_DETECT_MAX_SIDE: u32 = 1600;
+
 /// How to build the face pipeline.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -40,6 +44,17 @@ pub struct EngineConfig {
     /// Threads ONNX Runtime uses inside one model run: the embedder gets all of them, each
     /// worker's detector `inference_threads / workers` (at least 1).
     pub inference_threads: usize,
+    /// Longest side, in pixels, of the image the detector sees (0 = no cap). Larger photos are
+    /// downscaled (area averaging) before MTCNN and the boxes and landmarks mapped back to
+    /// the full frame; chips are still cut at full resolution. This bounds the detector's
+    /// buffers (each MTCNN keeps ONNX buffers sized by its largest pyramid level: ~1.5 GB per
+    /// worker on a 20 MP photo) at the cost of faces smaller than
+    /// `min_face_size × long side / detect_max_side` (bench/README.md).
+    pub detect_max_side: u32,
+    /// With a cap, decode JPEGs (and RAW previews) at 1/2, 1/4 or 1/8 by DCT scaling when the
+    /// long side stays ≥ `detect_max_side`; faces too small in the reduced image get their
+    /// chip from a full-resolution decode.
+    pub reduced_decode: bool,
 }
 
 impl Default for EngineConfig {
@@ -57,6 +72,8 @@ impl Default for EngineConfig {
             orientation: OrientationMode::Apply,
             workers: cores,
             inference_threads: cores,
+            detect_max_side: DEFAULT_DETECT_MAX_SIDE,
+            reduced_decode: true,
         }
     }
 }

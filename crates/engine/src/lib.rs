@@ -17,7 +17,7 @@ mod pipeline;
 mod thumbs;
 
 pub use clock::{iso_utc, Clock, SystemClock};
-pub use config::{Alignment, EngineConfig};
+pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE};
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
 pub use index::{
@@ -26,10 +26,12 @@ pub use index::{
 };
 pub use library::{add_root, open_catalog, remove_root, LibraryPaths};
 pub use likeness_catalog as catalog;
+pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
 pub use likeness_vision::{
     Detection, Embedding, FaceBox, Point, Provider, ProviderPreference, VisionError,
 };
+pub use pipeline::FULL_RES_CHIP_BOX;
 pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces,
     StageTimings,

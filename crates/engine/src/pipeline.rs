@@ -6,23 +6,38 @@
 //! - detect: upright RGB → MTCNN [`Detection`]s (box, score, 5 landmarks, upright frame);
 //! - align: detection landmarks → 150×150 dlib-style chip (exact `get_face_chip` port);
 //! - embed: chips from *many photos* in one batch → 128-d [`Embedding`]s.
+//!
+//! Memory: with `detect_max_side` the detector sees at most that many pixels on the long
+//! side (boxes and landmarks are mapped back to the full frame), and with `reduced_decode`
+//! big JPEGs are decoded at 1/2–1/8 by DCT scaling; a face whose box is under
+//! [`FULL_RES_CHIP_BOX`] pixels in the reduced image gets its chip from a full-resolution
+//! decode, bigger ones from the reduced image.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use std::borrow::Cow;
+
 use image::RgbImage;
-use likeness_imaging::{load_photo_with, DecodedPhoto, ExifInfo};
+use likeness_imaging::{load_photo_reduced, load_photo_with, DecodedPhoto, ExifInfo};
 use likeness_vision::align::ChipAligner;
 use likeness_vision::landmarks::{dlib_rect_from_mtcnn, ShapePredictor};
 use likeness_vision::models::{names, ModelStore};
 use likeness_vision::mtcnn::{MtcnnConfig, MtcnnDetector};
 use likeness_vision::runtime::discover_library;
-use likeness_vision::{Detection, Embedding, FaceEmbedder, OrtRuntime, Provider};
+use likeness_vision::{Detection, Embedding, FaceEmbedder, OrtRuntime, Point, Provider};
 
 use crate::config::{Alignment, EngineConfig};
 use crate::error::EngineError;
+
+/// Below this box side (pixels, in the reduced image), a face's chip is cut from a
+/// full-resolution decode rather than from the DCT-reduced image: twice the 150 px chip, so the
+/// chip is always at least a 2× downsample of the pixels it is cut from (dlib's chip code
+/// then low-passes with its own pyramid, as it would at full resolution) and the reduced
+/// image's softer detail never reaches the embedder. Measured effect in bench/README.md.
+pub const FULL_RES_CHIP_BOX: f64 = 300.0;
 
 /// One face of a photo.
 #[derive(Debug, Clone)]
@@ -238,14 +253,21 @@ impl FacePipeline {
         )?)
     }
 
-    /// Detects faces on an already decoded upright image.
+    /// Detects faces on an already decoded upright image (downscaled first when its long side
+    /// exceeds `detect_max_side`); detections are in `image`'s frame.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, EngineError> {
         self.detect_with(0, image)
     }
 
     fn detect_with(&self, worker: usize, image: &RgbImage) -> Result<Vec<Detection>, EngineError> {
         let detector = &self.detectors[worker % self.detectors.len()];
-        Ok(detector.detect(image)?)
+        let small = capped(image, self.config.detect_max_side);
+        let detections = detector.detect(&small)?;
+        if small.dimensions() == image.dimensions() {
+            return Ok(detections);
+        }
+        let (from, to) = (small.dimensions(), image.dimensions());
+        Ok(detections.iter().map(|d| rescale(d, from, to)).collect())
     }
 
     /// The 150×150 chip of a detected face.
@@ -363,29 +385,41 @@ impl FacePipeline {
         with_embeddings: bool,
     ) -> Result<AnalyzedPhoto, EngineError> {
         let t = Instant::now();
-        let photo = self.decode(path)?;
+        let cap = self.config.detect_max_side;
+        let photo = if cap > 0 && self.config.reduced_decode {
+            load_photo_reduced(path, &self.config.limits, self.config.orientation, cap)?
+        } else {
+            self.decode(path)?
+        };
         let mut timings = StageTimings {
             decode: t.elapsed(),
             ..StageTimings::default()
         };
         let t = Instant::now();
-        let detections = self.detect_with(worker, &photo.image)?;
+        // Detections in the decoded image's frame, then in the full frame.
+        let decoded = self.detect_with(worker, &photo.image)?;
+        let full = photo.full_size;
+        let detections: Vec<Detection> = if photo.reduction == 1 {
+            decoded.clone()
+        } else {
+            decoded
+                .iter()
+                .map(|d| rescale(d, photo.image.dimensions(), full))
+                .collect()
+        };
         timings.detect = t.elapsed();
         let t = Instant::now();
         let chips = if with_embeddings {
-            detections
-                .iter()
-                .map(|d| self.chip(&photo.image, d))
-                .collect()
+            self.chips_for(path, &photo, &decoded, &detections, &mut timings)?
         } else {
             Vec::new()
         };
-        timings.align = t.elapsed();
+        timings.align += t.elapsed();
         Ok(AnalyzedPhoto {
             photo: PhotoFaces {
                 path: path.to_path_buf(),
-                width: photo.image.width(),
-                height: photo.image.height(),
+                width: full.0,
+                height: full.1,
                 exif: photo.exif,
                 faces: detections
                     .into_iter()
@@ -399,6 +433,75 @@ impl FacePipeline {
             chips,
         })
     }
+
+    /// One chip per face: from the decoded image when it is full resolution or the face is
+    /// big enough in it, else from a full-resolution decode made once for the photo.
+    fn chips_for(
+        &self,
+        path: &Path,
+        photo: &DecodedPhoto,
+        decoded: &[Detection],
+        full_frame: &[Detection],
+        timings: &mut StageTimings,
+    ) -> Result<Vec<RgbImage>, EngineError> {
+        let mut full_res: Option<DecodedPhoto> = None;
+        let mut chips = Vec::with_capacity(decoded.len());
+        for (d, f) in decoded.iter().zip(full_frame) {
+            let side = (d.bbox.x2 - d.bbox.x1).max(d.bbox.y2 - d.bbox.y1);
+            if photo.reduction == 1 || side >= FULL_RES_CHIP_BOX {
+                chips.push(self.chip(&photo.image, d));
+                continue;
+            }
+            if full_res.is_none() {
+                let t = Instant::now();
+                let p = self.decode(path)?;
+                timings.decode += t.elapsed();
+                if p.image.dimensions() != photo.full_size {
+                    // The file changed between the two reads: cut from what we have.
+                    tracing::warn!(path = %path.display(), "photo changed while being analysed");
+                    chips.push(self.chip(&photo.image, d));
+                    continue;
+                }
+                tracing::debug!(path = %path.display(), side, "small face: chip from full resolution");
+                full_res = Some(p);
+            }
+            if let Some(p) = &full_res {
+                chips.push(self.chip(&p.image, f));
+            }
+        }
+        Ok(chips)
+    }
+}
+
+/// `image` itself when its long side is within `max_side` (or there is no cap), else a copy
+/// scaled (area averaging) so that its long side is `max_side`.
+fn capped(image: &RgbImage, max_side: u32) -> Cow<'_, RgbImage> {
+    let (w, h) = image.dimensions();
+    let long = w.max(h);
+    if max_side == 0 || long <= max_side {
+        return Cow::Borrowed(image);
+    }
+    let scale = f64::from(max_side) / f64::from(long);
+    let side = |s: u32| ((f64::from(s) * scale).round() as u32).clamp(1, max_side);
+    Cow::Owned(image::imageops::thumbnail(image, side(w), side(h)))
+}
+
+/// Maps a detection from an image of size `from` to the same picture at size `to`, pixel
+/// centres to pixel centres (`x' = (x + 0.5)·s − 0.5`).
+fn rescale(d: &Detection, from: (u32, u32), to: (u32, u32)) -> Detection {
+    let sx = f64::from(to.0) / f64::from(from.0);
+    let sy = f64::from(to.1) / f64::from(from.1);
+    let mx = |x: f64| (x + 0.5) * sx - 0.5;
+    let my = |y: f64| (y + 0.5) * sy - 0.5;
+    let mut out = d.clone();
+    out.bbox.x1 = mx(d.bbox.x1);
+    out.bbox.y1 = my(d.bbox.y1);
+    out.bbox.x2 = mx(d.bbox.x2);
+    out.bbox.y2 = my(d.bbox.y2);
+    for (o, p) in out.landmarks.iter_mut().zip(&d.landmarks) {
+        *o = Point::new(mx(p.x), my(p.y));
+    }
+    out
 }
 
 /// A photo whose faces are found and whose chips wait for the embedder.

@@ -16,6 +16,7 @@ use image::{DynamicImage, ImageFormat, ImageReader, RgbImage};
 
 mod exif_info;
 mod heif;
+mod jpeg_scaled;
 mod raw;
 
 pub use exif_info::{ExifInfo, Orientation};
@@ -167,6 +168,12 @@ pub struct DecodedPhoto {
     /// EXIF facts (orientation 1 when absent). For HEIF the orientation is informational only:
     /// libheif already applied the container's rotation and mirroring (see `heif.rs`).
     pub exif: ExifInfo,
+    /// Upright width and height at full resolution: `image`'s size unless the photo was
+    /// decoded reduced (see [`decode_photo_reduced`]).
+    pub full_size: (u32, u32),
+    /// 1 for a full-resolution decode; 2, 4 or 8 when a JPEG was decoded at that fraction of
+    /// its size by DCT scaling (each side `ceil(side / reduction)`).
+    pub reduction: u32,
 }
 
 /// What [`probe_photo`] learns from a header.
@@ -365,6 +372,47 @@ pub fn decode_photo(
     limits: &DecodeLimits,
     mode: OrientationMode,
 ) -> Result<DecodedPhoto, ImagingError> {
+    decode_photo_reduced(bytes, path, limits, mode, 0)
+}
+
+/// Reads and decodes the photo at `path`, possibly at reduced size: see
+/// [`decode_photo_reduced`].
+pub fn load_photo_reduced(
+    path: &Path,
+    limits: &DecodeLimits,
+    mode: OrientationMode,
+    min_long_side: u32,
+) -> Result<DecodedPhoto, ImagingError> {
+    let bytes = read_file(path, limits)?;
+    decode_photo_reduced(&bytes, path, limits, mode, min_long_side)
+}
+
+/// The largest DCT scaling denominator (8, 4 or 2) that keeps the longer side of a
+/// `width`×`height` JPEG at least `min_long_side`; 1 when none does or `min_long_side` is 0.
+pub fn jpeg_reduction_for(width: u32, height: u32, min_long_side: u32) -> u32 {
+    if min_long_side == 0 {
+        return 1;
+    }
+    let long = width.max(height);
+    [8, 4, 2]
+        .into_iter()
+        .find(|d| long.div_ceil(*d) >= min_long_side)
+        .unwrap_or(1)
+}
+
+/// Like [`decode_photo`], but JPEGs (and the JPEG previews of RAW files) whose longer side is
+/// at least twice `min_long_side` are decoded at 1/2, 1/4 or 1/8 of their size by DCT scaling
+/// (`jpeg-decoder`'s `Decoder::scale`: the reduced inverse DCT, so the full image is never
+/// built), the longer side staying ≥ `min_long_side`. `0` decodes at full resolution, as does
+/// any other format, CMYK or 16-bit JPEG, or a JPEG the scaling decoder refuses (the regular
+/// decoder then gets its chance). Limits are checked on the full-size header either way.
+pub fn decode_photo_reduced(
+    bytes: &[u8],
+    path: &Path,
+    limits: &DecodeLimits,
+    mode: OrientationMode,
+    min_long_side: u32,
+) -> Result<DecodedPhoto, ImagingError> {
     if bytes.is_empty() {
         return Err(ImagingError::Empty {
             path: path.to_path_buf(),
@@ -378,16 +426,18 @@ pub fn decode_photo(
             let exif = exif_info::read(bytes, path);
             tracing::trace!(path = %path.display(), size = ?header.upright, "decoded HEIF");
             Ok(DecodedPhoto {
+                full_size: image.dimensions(),
                 image,
                 format,
                 stored_size: header.stored,
                 exif,
+                reduction: 1,
             })
         }
         PhotoFormat::Raw(kind) => {
             let preview = raw::preview(bytes, kind, path)?;
-            let (dynamic, stored_size) =
-                decode_with_image(preview.jpeg, ImageFormat::Jpeg, format, path, limits)?;
+            let (dynamic, stored_size, reduction) =
+                decode_jpeg(preview.jpeg, format, path, limits, min_long_side)?;
             // The preview's own EXIF (if any) only fills facts the RAW lacks; orientation
             // always comes from the RAW.
             let mut preview_exif = exif_info::read(preview.jpeg, path);
@@ -395,16 +445,36 @@ pub fn decode_photo(
                 preview_exif.orientation = Orientation::default();
             }
             let exif = preview.exif.or(preview_exif);
-            Ok(finish(dynamic, format, stored_size, exif, mode, path))
+            Ok(finish(
+                dynamic,
+                format,
+                stored_size,
+                reduction,
+                exif,
+                mode,
+                path,
+            ))
         }
         other => {
             let image_format = other
                 .image_format()
                 .ok_or_else(|| unknown_or_unsupported(bytes, path))?;
-            let (dynamic, stored_size) =
-                decode_with_image(bytes, image_format, format, path, limits)?;
+            let (dynamic, stored_size, reduction) = if other == PhotoFormat::Jpeg {
+                decode_jpeg(bytes, format, path, limits, min_long_side)?
+            } else {
+                let (d, size) = decode_with_image(bytes, image_format, format, path, limits)?;
+                (d, size, 1)
+            };
             let exif = exif_info::read(bytes, path);
-            Ok(finish(dynamic, format, stored_size, exif, mode, path))
+            Ok(finish(
+                dynamic,
+                format,
+                stored_size,
+                reduction,
+                exif,
+                mode,
+                path,
+            ))
         }
     }
 }
@@ -437,27 +507,70 @@ fn decode_with_image(
     Ok((decoded, size))
 }
 
+/// A JPEG, reduced by DCT scaling when `min_long_side` allows, else in full with the `image`
+/// crate. Returns the pixels, the full stored size and the reduction used.
+fn decode_jpeg(
+    bytes: &[u8],
+    format: PhotoFormat,
+    path: &Path,
+    limits: &DecodeLimits,
+    min_long_side: u32,
+) -> Result<(DynamicImage, (u32, u32), u32), ImagingError> {
+    let decode_err = |e: image::ImageError| ImagingError::Decode {
+        path: path.to_path_buf(),
+        format: format.name().to_string(),
+        message: e.to_string(),
+    };
+    let size = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg)
+        .into_dimensions()
+        .map_err(decode_err)?;
+    check_pixels(path, size, limits)?;
+    let reduction = jpeg_reduction_for(size.0, size.1, min_long_side);
+    if reduction > 1 {
+        match jpeg_scaled::decode(bytes, size, reduction, limits) {
+            Ok(Some(image)) => return Ok((DynamicImage::ImageRgb8(image), size, reduction)),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "scaled JPEG decode failed; decoding in full");
+            }
+        }
+    }
+    let (dynamic, size) = decode_with_image(bytes, ImageFormat::Jpeg, format, path, limits)?;
+    Ok((dynamic, size, 1))
+}
+
 /// Applies the orientation (unless told not to) and converts to 8-bit RGB.
 fn finish(
     mut dynamic: DynamicImage,
     format: PhotoFormat,
     stored_size: (u32, u32),
+    reduction: u32,
     exif: ExifInfo,
     mode: OrientationMode,
     path: &Path,
 ) -> DecodedPhoto {
-    if mode == OrientationMode::Apply && exif.orientation.0 != 1 {
+    let applied = mode == OrientationMode::Apply && exif.orientation.0 != 1;
+    if applied {
         if let Some(o) = image::metadata::Orientation::from_exif(exif.orientation.0) {
             dynamic.apply_orientation(o);
         }
     }
     let image = into_rgb8(dynamic);
-    tracing::trace!(path = %path.display(), %format, ?stored_size, orientation = exif.orientation.0, "decoded");
+    let full_size = if reduction == 1 {
+        image.dimensions()
+    } else if applied && exif.orientation.swaps_axes() {
+        (stored_size.1, stored_size.0)
+    } else {
+        stored_size
+    };
+    tracing::trace!(path = %path.display(), %format, ?stored_size, reduction, orientation = exif.orientation.0, "decoded");
     DecodedPhoto {
         image,
         format,
         stored_size,
         exif,
+        full_size,
+        reduction,
     }
 }
 

@@ -21,6 +21,21 @@
 //!   listing and its `stat`, broken link) is a [`ScanIssue`] and the walk goes on; only an
 //!   unusable root is an `Err`. Cancelling returns `Ok` with what was found so far.
 //!
+//! ```
+//! use std::sync::atomic::AtomicBool;
+//! use likeness_scan::{walk_root, ScanOptions};
+//! # let dir = tempfile::tempdir()?;
+//! # std::fs::write(dir.path().join("IMG_0001.JPG"), b"jpeg bytes")?;
+//! # std::fs::write(dir.path().join("notes.txt"), b"text")?;
+//! # let root = dir.path();
+//! let cancel = AtomicBool::new(false);
+//! let mut found = Vec::new();
+//! let issues = walk_root(root, &ScanOptions::default(), &cancel, &mut |c| found.push(c))?;
+//! assert_eq!(found.len(), 1); // IMG_0001.JPG, with its size and mtime
+//! assert!(issues.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Watching ([`LibraryWatcher`])
 //! Built on `notify` (inotify on Linux, FSEvents on macOS, ReadDirectoryChangesW on
 //! Windows) and `notify-debouncer-full`, which pairs the two halves of a rename. On top of

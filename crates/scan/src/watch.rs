@@ -20,7 +20,7 @@ use notify_debouncer_full::{
     new_debouncer_opt, DebounceEventResult, DebouncedEvent, Debouncer, RecommendedCache,
 };
 
-use crate::filter::{is_photo_path, is_skipped_dir};
+use crate::filter::is_skipped_dir;
 use crate::walk::{system_time_ns, ScanIssue, ScanIssueKind, ScanOptions};
 use crate::ScanError;
 
@@ -121,6 +121,7 @@ impl LibraryWatcher {
             scope: Arc::clone(&scope),
             settle: debounce,
             pending: HashMap::new(),
+            released: HashMap::new(),
         };
         let handle = std::thread::Builder::new()
             .name("likeness-scan watcher".into())
@@ -362,8 +363,11 @@ impl Scope {
     }
 
     fn is_photo(&self, path: &Path) -> bool {
-        let extensions: Vec<&str> = self.extensions.iter().map(String::as_str).collect();
-        is_photo_path(path, &extensions) && self.in_scope(path)
+        let has_extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|ext| self.extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)));
+        has_extension && self.in_scope(path)
     }
 }
 
@@ -379,6 +383,10 @@ struct Translator {
     scope: Arc<RwLock<Scope>>,
     settle: Duration,
     pending: HashMap<PathBuf, Pending>,
+    /// Recently reported upserts: the file's signature then, and when. The debouncer may
+    /// release the tail of a burst (the final close after the last write) a tick after the
+    /// rest; if the file is unchanged since its report, that tail is not reported again.
+    released: HashMap<PathBuf, ((u64, i64), Instant)>,
 }
 
 impl Translator {
@@ -576,6 +584,10 @@ impl Translator {
         let mut next: Option<Duration> = None;
         let mut ready = Vec::new();
         let settle = self.settle;
+        // The debouncer lags events by at most `settle` plus a tick.
+        self.released
+            .retain(|_, (_, at)| now.saturating_duration_since(*at) < settle * 4);
+        let released = &mut self.released;
         self.pending.retain(|path, pending| {
             let meta = match fs::metadata(path) {
                 Ok(meta) => meta,
@@ -604,7 +616,11 @@ impl Translator {
                 settle.saturating_sub(now.saturating_duration_since(pending.unchanged_since))
             };
             if remaining.is_zero() {
-                ready.push(path.clone());
+                let repeat = released.get(path).is_some_and(|(sig, _)| *sig == signature);
+                if !repeat {
+                    released.insert(path.clone(), (signature, now));
+                    ready.push(path.clone());
+                }
                 false
             } else {
                 next = Some(next.map_or(remaining, |n| n.min(remaining)));
