@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use likeness_e2e::{cmyk_jpeg, huge_png, pipeline, reference_dir, temp_dir, test_photo};
 use likeness_engine::catalog::{Catalog, FileState};
-use likeness_engine::{
-    add_root, open_catalog, IndexControl, Indexer, LibraryPaths, SystemClock,
-};
+use likeness_engine::{add_root, open_catalog, IndexControl, Indexer, LibraryPaths, SystemClock};
 
 fn reference_images() -> PathBuf {
     reference_dir()
@@ -79,12 +77,20 @@ fn indexing_the_reference_photos_stores_exactly_what_the_pipeline_finds() {
         let photo = catalog.photo_by_path(&stored_path).expect("query");
         match expected {
             Err(e) => {
-                assert!(photo.is_none(), "{} failed in the pipeline ({e}) but has a photo", file.display());
+                assert!(
+                    photo.is_none(),
+                    "{} failed in the pipeline ({e}) but has a photo",
+                    file.display()
+                );
                 continue;
             }
             Ok(expected) => {
-                let photo = photo.unwrap_or_else(|| panic!("{} not in the catalog", file.display()));
-                assert_eq!((photo.meta.width, photo.meta.height), (expected.width, expected.height));
+                let photo =
+                    photo.unwrap_or_else(|| panic!("{} not in the catalog", file.display()));
+                assert_eq!(
+                    (photo.meta.width, photo.meta.height),
+                    (expected.width, expected.height)
+                );
                 let faces = catalog.faces_of_photo(photo.id).expect("faces");
                 assert_eq!(faces.len(), expected.faces.len(), "{}", file.display());
                 for (stored, want) in faces.iter().zip(&expected.faces) {
@@ -105,17 +111,27 @@ fn indexing_the_reference_photos_stores_exactly_what_the_pipeline_finds() {
                 }
             }
         }
-        let hash = catalog.photo_by_path(&stored_path).expect("q").map(|p| p.hash.to_hex());
+        let hash = catalog
+            .photo_by_path(&stored_path)
+            .expect("q")
+            .map(|p| p.hash.to_hex());
         if let Some(hash) = hash {
-            assert!(indexer.thumbnails().photo_path(&hash).is_file(), "photo thumbnail");
+            assert!(
+                indexer.thumbnails().photo_path(&hash).is_file(),
+                "photo thumbnail"
+            );
         }
     }
-    println!("{compared_faces} faces equal to the pipeline's; worst embedding difference {worst:e}");
+    println!(
+        "{compared_faces} faces equal to the pipeline's; worst embedding difference {worst:e}"
+    );
     assert!(compared_faces > 100, "only {compared_faces} faces compared");
     assert!(worst < 1e-5, "embedding difference {worst}");
 
     // A second run finds nothing to do.
-    let (scan2, again) = indexer.run(&mut catalog, &control, &mut |_| {}).expect("rerun");
+    let (scan2, again) = indexer
+        .run(&mut catalog, &control, &mut |_| {})
+        .expect("rerun");
     assert_eq!((scan2.added, scan2.changed, scan2.removed), (0, 0, 0));
     assert_eq!(again.photos, 0);
 }
@@ -131,7 +147,9 @@ fn bad_files_are_recorded_and_indexing_finishes() {
     std::fs::write(root.join("notes.jpg"), "not pixels\n".repeat(40)).expect("write");
     std::fs::write(root.join("nested/truncated.jpg"), &obama[..300]).expect("write");
     huge_png(&root.join("huge.png"), 20_000, 20_000);
-    let img = image::open(test_photo("obama.jpg")).expect("decode").to_rgb8();
+    let img = image::open(test_photo("obama.jpg"))
+        .expect("decode")
+        .to_rgb8();
     cmyk_jpeg(&root.join("cmyk.jpg"), &img);
     // A symlink loop and a link to a folder that does not exist.
     std::os::unix::fs::symlink(&root, root.join("nested/loop")).expect("symlink");
@@ -145,13 +163,21 @@ fn bad_files_are_recorded_and_indexing_finishes() {
     add_root(&mut catalog, &root, &clock).expect("add root");
     let indexer = Indexer::new(pipeline(), &paths, &clock);
     let control = IndexControl::new();
-    let (scan, summary) = indexer.run(&mut catalog, &control, &mut |_| {}).expect("index");
+    let (scan, summary) = indexer
+        .run(&mut catalog, &control, &mut |_| {})
+        .expect("index");
     println!("{scan:?}\n{summary:?}");
-    assert_eq!(scan.files_found, 6, "good, empty, notes, truncated, huge, cmyk");
+    assert_eq!(
+        scan.files_found, 6,
+        "good, empty, notes, truncated, huge, cmyk"
+    );
     assert!(scan.issues >= 1, "the symlink loop is recorded");
     let issues = catalog.scan_issues(50).expect("issues");
     println!("{issues:#?}");
-    assert!(issues.iter().any(|i| i.code == "symlink_loop"), "{issues:?}");
+    assert!(
+        issues.iter().any(|i| i.code == "symlink_loop"),
+        "{issues:?}"
+    );
 
     let failures = catalog.failures(50).expect("failures");
     println!("{failures:#?}");
@@ -166,25 +192,38 @@ fn bad_files_are_recorded_and_indexing_finishes() {
     assert_eq!(code_of("huge.png").as_deref(), Some("too_large"));
     assert!(code_of("truncated.jpg").is_some());
     for f in &failures {
-        assert!(f.message.contains(&f.path.display().to_string()), "names the file: {f:?}");
+        assert!(
+            f.message.contains(&f.path.display().to_string()),
+            "names the file: {f:?}"
+        );
     }
     assert!(code_of("good.jpg").is_none() && code_of("cmyk.jpg").is_none());
     let good = catalog
         .photo_by_path(&std::fs::canonicalize(root.join("good.jpg")).expect("c"))
         .expect("q")
         .expect("good photo indexed");
-    let expected = pipeline().analyze(&test_photo("obama.jpg"), false).expect("pipeline");
+    let expected = pipeline()
+        .analyze(&test_photo("obama.jpg"), false)
+        .expect("pipeline");
     assert_eq!(good.face_count as usize, expected.faces.len());
     let status = catalog.status().expect("status");
     assert_eq!((status.pending, status.failed), (0, 4));
 
     // Failed files are not retried while unchanged; fixed ones are.
-    let (_, again) = indexer.run(&mut catalog, &control, &mut |_| {}).expect("rerun");
+    let (_, again) = indexer
+        .run(&mut catalog, &control, &mut |_| {})
+        .expect("rerun");
     assert_eq!(again.photos, 0);
     std::fs::copy(test_photo("obama.jpg"), root.join("nested/truncated.jpg")).expect("fix");
-    let (scan, fixed) = indexer.run(&mut catalog, &control, &mut |_| {}).expect("rerun");
+    let (scan, fixed) = indexer
+        .run(&mut catalog, &control, &mut |_| {})
+        .expect("rerun");
     assert_eq!(scan.changed, 1);
-    assert_eq!((fixed.photos, fixed.reused), (1, 1), "same bytes as good.jpg: linked");
+    assert_eq!(
+        (fixed.photos, fixed.reused),
+        (1, 1),
+        "same bytes as good.jpg: linked"
+    );
     assert_eq!(catalog.status().expect("status").failed, 3);
 }
 
@@ -211,7 +250,9 @@ fn a_file_deleted_before_indexing_and_one_still_being_written_are_recorded_then_
     println!("{summary:?}\n{:#?}", catalog.failures(10).expect("f"));
     assert_eq!(summary.photos, 3);
     let failures = catalog.failures(10).expect("failures");
-    assert!(failures.iter().any(|f| f.path.ends_with("b.jpg") && f.code == "not_found"));
+    assert!(failures
+        .iter()
+        .any(|f| f.path.ends_with("b.jpg") && f.code == "not_found"));
     // A third of a JPEG either fails to decode (recorded) or decodes as a partial image (the
     // decoder fills the rest): both are fine as long as the finished file replaces it.
     let growing_failed = failures.iter().any(|f| f.path.ends_with("growing.jpg"));
@@ -221,7 +262,9 @@ fn a_file_deleted_before_indexing_and_one_still_being_written_are_recorded_then_
     // the finished one is indexed.
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(root.join("growing.jpg"), &biden).expect("write");
-    let (scan, summary) = indexer.run(&mut catalog, &control, &mut |_| {}).expect("rerun");
+    let (scan, summary) = indexer
+        .run(&mut catalog, &control, &mut |_| {})
+        .expect("rerun");
     println!("{scan:?}\n{summary:?}");
     assert_eq!(scan.removed, 1);
     assert_eq!(summary.analyzed, 1);
@@ -231,7 +274,9 @@ fn a_file_deleted_before_indexing_and_one_still_being_written_are_recorded_then_
         .photo_by_path(&std::fs::canonicalize(root.join("growing.jpg")).expect("c"))
         .expect("q")
         .expect("indexed");
-    let expected = pipeline().analyze(&test_photo("biden.jpg"), false).expect("pipeline");
+    let expected = pipeline()
+        .analyze(&test_photo("biden.jpg"), false)
+        .expect("pipeline");
     assert_eq!(growing.face_count as usize, expected.faces.len());
     let state = catalog
         .file_stamps(catalog.roots().expect("roots")[0].id)

@@ -94,14 +94,18 @@ fn renames_and_moves_keep_faces_and_new_photos_are_indexed() {
     // Rename a file, move it into another folder, rename a folder.
     let renamed = root.join("president.jpg");
     std::fs::rename(&obama, &renamed).expect("rename");
-    let (after, took) = wait_for("rename", Duration::from_secs(20), || faces_at(&catalog_path, &renamed));
+    let (after, took) = wait_for("rename", Duration::from_secs(20), || {
+        faces_at(&catalog_path, &renamed)
+    });
     println!("rename seen in {took:?}");
     assert_eq!(after, before, "same face rows, same embeddings");
     assert!(faces_at(&catalog_path, &obama).is_none());
 
     let moved = root.join("2024/president.jpg");
     std::fs::rename(&renamed, &moved).expect("move");
-    let (after, _) = wait_for("move", Duration::from_secs(20), || faces_at(&catalog_path, &moved));
+    let (after, _) = wait_for("move", Duration::from_secs(20), || {
+        faces_at(&catalog_path, &moved)
+    });
     assert_eq!(after, before);
 
     std::fs::rename(root.join("2024"), root.join("2025")).expect("rename dir");
@@ -115,7 +119,11 @@ fn renames_and_moves_keep_faces_and_new_photos_are_indexed() {
     });
     assert_eq!(b, biden_before);
     std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(analyzed(&events_rx), 0, "nothing re-embedded by renames and moves");
+    assert_eq!(
+        analyzed(&events_rx),
+        0,
+        "nothing re-embedded by renames and moves"
+    );
 
     // A new photo dropped in is indexed within seconds.
     let tmp = dir.join("incoming.jpg");
@@ -135,10 +143,12 @@ fn renames_and_moves_keep_faces_and_new_photos_are_indexed() {
     });
 
     control.cancel();
-    watcher.join().expect("watcher thread").expect("watch ends cleanly");
+    watcher
+        .join()
+        .expect("watcher thread")
+        .expect("watch ends cleanly");
     let reader = Catalog::open_read_only(&catalog_path).expect("reader");
     assert_eq!(reader.integrity_check().expect("check"), "ok");
     let status = reader.status().expect("status");
     assert_eq!((status.files, status.photos, status.pending), (2, 2, 0));
 }
-

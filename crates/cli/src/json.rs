@@ -5,10 +5,10 @@ use serde::Serialize;
 use likeness_engine::catalog::{
     CatalogStatus, FailureRow, JobRow, JobState, PhotoHit, Root, ScanIssueRow,
 };
+use likeness_engine::PhotoFaces;
 use likeness_engine::{
     Detection, EngineError, IndexPhase, IndexProgress, LibraryPaths, ScanSummary, WatchEvent,
 };
-use likeness_engine::PhotoFaces;
 
 #[derive(Debug, Serialize)]
 pub struct FaceDto {
@@ -393,7 +393,10 @@ impl StatusDto {
             );
         }
         if self.scan_issues > 0 {
-            println!("problems {} (folders that could not be read…)", self.scan_issues);
+            println!(
+                "problems {} (folders that could not be read…)",
+                self.scan_issues
+            );
         }
         for f in &self.failures {
             println!("failed   {} [{}] {}", f.path, f.code, f.message);

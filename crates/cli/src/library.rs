@@ -14,9 +14,7 @@ use likeness_engine::{
     IndexPhase, IndexProgress, Indexer, LibraryPaths, SystemClock, WatchEvent, WatchOptions,
 };
 
-use crate::json::{
-    IndexDto, PhotoHitDto, ProgressDto, RootDto, ScanDto, StatusDto, WatchEventDto,
-};
+use crate::json::{IndexDto, PhotoHitDto, ProgressDto, RootDto, ScanDto, StatusDto, WatchEventDto};
 
 /// Where the catalog and cache are, from the global options.
 #[derive(Debug, Clone)]
@@ -267,7 +265,11 @@ pub fn photos(location: &LibraryLocation, args: PhotosArgs) -> anyhow::Result<Ex
         limit: args.limit,
         offset: 0,
     };
-    let hits: Vec<PhotoHitDto> = catalog.photos(&query)?.iter().map(PhotoHitDto::new).collect();
+    let hits: Vec<PhotoHitDto> = catalog
+        .photos(&query)?
+        .iter()
+        .map(PhotoHitDto::new)
+        .collect();
     print_or(args.json, &hits, || {
         for h in &hits {
             println!("{}\t{}", h.taken_at.as_deref().unwrap_or("-"), h.path);
@@ -345,7 +347,8 @@ impl ProgressReporter {
 
     fn show(&mut self, p: &IndexProgress) {
         if self.json {
-            if let Ok(line) = serde_json::to_string(&ProgressDto::new(p)) {
+            let event = WatchEventDto::Progress(ProgressDto::new(p));
+            if let Ok(line) = serde_json::to_string(&event) {
                 println!("{line}");
             }
             return;

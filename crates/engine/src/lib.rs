@@ -33,7 +33,6 @@ pub use likeness_vision::{
 };
 pub use pipeline::FULL_RES_CHIP_BOX;
 pub use pipeline::{
-    total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces,
-    StageTimings,
+    total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };
 pub use thumbs::{ThumbnailCache, FACE_THUMB_SIDE, PHOTO_THUMB_SIDE};

@@ -60,7 +60,11 @@ pub fn open_catalog(paths: &LibraryPaths) -> Result<Catalog, EngineError> {
 
 /// Adds a photo folder to the library (stored canonical). Adding the same folder twice is a
 /// no-op; a folder inside or around an existing root is refused, so no file is owned twice.
-pub fn add_root(catalog: &mut Catalog, folder: &Path, clock: &dyn Clock) -> Result<Root, EngineError> {
+pub fn add_root(
+    catalog: &mut Catalog,
+    folder: &Path,
+    clock: &dyn Clock,
+) -> Result<Root, EngineError> {
     let io = |source| EngineError::Io {
         path: folder.to_path_buf(),
         source,

@@ -210,7 +210,11 @@ impl FacePipeline {
             Alignment::MtcnnTemplate => "mtcnn-template",
             Alignment::ShapePredictor => "dlib-5pt",
         };
-        format!("{}+{}/{align}", names::PNET.trim_end_matches("_pnet"), names::DLIB_RESNET)
+        format!(
+            "{}+{}/{align}",
+            names::PNET.trim_end_matches("_pnet"),
+            names::DLIB_RESNET
+        )
     }
 
     /// Decode (upright), detect with `worker`'s detector and cut chips, from a photo's bytes

@@ -149,15 +149,24 @@ mod tests {
         let cache = ThumbnailCache::new(dir.path());
         let image = RgbImage::from_fn(1200, 800, |x, y| image::Rgb([x as u8, y as u8, 7]));
         cache
-            .write("abcdef", &image, &[[100.0, 100.0, 300.0, 340.0], [1150.0, 10.0, 1199.0, 60.0]])
+            .write(
+                "abcdef",
+                &image,
+                &[[100.0, 100.0, 300.0, 340.0], [1150.0, 10.0, 1199.0, 60.0]],
+            )
             .expect("write");
         let photo = image::open(cache.photo_path("abcdef")).expect("photo thumb");
         assert_eq!((photo.width(), photo.height()), (400, 267));
         for i in 0..2 {
             let face = image::open(cache.face_path("abcdef", i)).expect("face thumb");
-            assert_eq!((face.width(), face.height()), (FACE_THUMB_SIDE, FACE_THUMB_SIDE));
+            assert_eq!(
+                (face.width(), face.height()),
+                (FACE_THUMB_SIDE, FACE_THUMB_SIDE)
+            );
         }
-        assert!(cache.photo_path("abcdef").starts_with(dir.path().join("photos").join("ab")));
+        assert!(cache
+            .photo_path("abcdef")
+            .starts_with(dir.path().join("photos").join("ab")));
     }
 
     #[test]

@@ -13,7 +13,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
-use likeness_bench::{machine, mib, open_pipeline, outln, peak_rss_kib, run_batch, CommonArgs, Table};
+use likeness_bench::{
+    machine, mib, open_pipeline, outln, peak_rss_kib, run_batch, CommonArgs, Table,
+};
 use likeness_engine::{add_root, open_catalog, IndexControl, Indexer, LibraryPaths, SystemClock};
 use serde_json::{json, Value};
 
@@ -46,9 +48,10 @@ fn photos_in(folder: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(folder).with_context(|| folder.display().to_string())? {
         let p = e?.path();
-        if p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            ["jpg", "jpeg", "png"].contains(&e.to_ascii_lowercase().as_str())
-        }) {
+        if p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_ascii_lowercase().as_str()))
+        {
             out.push(p);
         }
     }
@@ -117,7 +120,10 @@ fn run_index(args: &Args, folder: &Path) -> Result<Value> {
     let mut last = Instant::now();
     let (scan, summary) = indexer.run(&mut catalog, &control, &mut |p| {
         if last.elapsed().as_secs() >= 15 {
-            eprintln!("index: {}/{} photos, {:.1} photos/s", p.photos_done, p.photos_total, p.rate);
+            eprintln!(
+                "index: {}/{} photos, {:.1} photos/s",
+                p.photos_done, p.photos_total, p.rate
+            );
             last = Instant::now();
         }
     })?;
@@ -172,10 +178,24 @@ fn main() -> Result<()> {
     let rate = |v: &Value, key: &str| {
         v[key].as_f64().unwrap_or(0.0) / v["seconds"].as_f64().unwrap_or(1.0).max(1e-9)
     };
-    let rss = |v: &Value| v["peak_rss_kib"].as_u64().map(mib).unwrap_or_else(|| "?".into());
-    outln(&format!("## Indexing {} ({})\n", folder.display(), machine()));
-    let mut t = Table::new(&["run", "photos", "faces", "errors", "seconds", "photos/s", "faces/s", "peak RSS"]);
-    for (name, v) in [("bare pipeline (analyze_batch)", &bare), ("index (scan + pipeline + catalog + thumbnails)", &index)] {
+    let rss = |v: &Value| {
+        v["peak_rss_kib"]
+            .as_u64()
+            .map(mib)
+            .unwrap_or_else(|| "?".into())
+    };
+    outln(&format!(
+        "## Indexing {} ({})\n",
+        folder.display(),
+        machine()
+    ));
+    let mut t = Table::new(&[
+        "run", "photos", "faces", "errors", "seconds", "photos/s", "faces/s", "peak RSS",
+    ]);
+    for (name, v) in [
+        ("bare pipeline (analyze_batch)", &bare),
+        ("index (scan + pipeline + catalog + thumbnails)", &index),
+    ] {
         t.row([
             name.to_string(),
             v["photos"].to_string(),

@@ -74,11 +74,18 @@ fn main() -> Result<()> {
     let debounce = Duration::from_millis(args.debounce_ms);
 
     let watcher = {
-        let (pipeline, control, paths) = (Arc::clone(&pipeline), Arc::clone(&control), paths.clone());
+        let (pipeline, control, paths) =
+            (Arc::clone(&pipeline), Arc::clone(&control), paths.clone());
         std::thread::spawn(move || -> Result<()> {
             let clock = SystemClock;
             let indexer = Indexer::new(&pipeline, &paths, &clock);
-            indexer.watch(&mut catalog, &control, &WatchOptions { debounce }, &mut |_| {}, &mut |_| {})?;
+            indexer.watch(
+                &mut catalog,
+                &control,
+                &WatchOptions { debounce },
+                &mut |_| {},
+                &mut |_| {},
+            )?;
             Ok(())
         })
     };
@@ -104,11 +111,20 @@ fn main() -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
     }
     control.cancel();
-    watcher.join().map_err(|_| anyhow::anyhow!("watch thread panicked"))??;
+    watcher
+        .join()
+        .map_err(|_| anyhow::anyhow!("watch thread panicked"))??;
 
-    outln(&format!("## Watch latency: photo appears → faces stored ({}; debounce {} ms)\n", machine(), args.debounce_ms));
+    outln(&format!(
+        "## Watch latency: photo appears → faces stored ({}; debounce {} ms)\n",
+        machine(),
+        args.debounce_ms
+    ));
     let mut t = Table::new(&["how the photo arrives", "photos", "p50", "p95", "max"]);
-    for (label, v) in [("renamed into the folder", &mut renamed_in), ("copied into the folder", &mut written_in_place)] {
+    for (label, v) in [
+        ("renamed into the folder", &mut renamed_in),
+        ("copied into the folder", &mut written_in_place),
+    ] {
         v.sort_by(f64::total_cmp);
         t.row([
             label.to_string(),
@@ -136,4 +152,3 @@ fn wait(reader: &Catalog, target: &Path, start: Instant, out: &mut Vec<f64>) -> 
         std::thread::sleep(Duration::from_millis(5));
     }
 }
-

@@ -164,14 +164,11 @@ impl ProgressGate {
     }
 
     /// Updates rate/ETA and calls `sink` if enough time passed (or `force`).
-    fn offer(
-        &mut self,
-        p: &mut IndexProgress,
-        force: bool,
-        sink: &mut dyn FnMut(&IndexProgress),
-    ) {
+    fn offer(&mut self, p: &mut IndexProgress, force: bool, sink: &mut dyn FnMut(&IndexProgress)) {
         let now = Instant::now();
-        let due = self.last.is_none_or(|t| now.duration_since(t) >= Self::INTERVAL);
+        let due = self
+            .last
+            .is_none_or(|t| now.duration_since(t) >= Self::INTERVAL);
         if !(due || force) {
             return;
         }

@@ -231,7 +231,10 @@ impl<'a> Indexer<'a> {
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return,
             };
-            if done_tx.send(self.process_guarded(worker, &reader, file)).is_err() {
+            if done_tx
+                .send(self.process_guarded(worker, &reader, file))
+                .is_err()
+            {
                 return;
             }
         }
@@ -440,10 +443,11 @@ impl<'a> Indexer<'a> {
             .iter()
             .map(|d| new_face(d, Vec::new()).bbox)
             .collect();
-        if let Err(e) = self
-            .thumbs
-            .write(&hash.to_hex(), &analysis.preview, &scale_boxes(&boxes, &analysis))
-        {
+        if let Err(e) = self.thumbs.write(
+            &hash.to_hex(),
+            &analysis.preview,
+            &scale_boxes(&boxes, &analysis),
+        ) {
             tracing::warn!(path = %file.path.display(), error = %e, "thumbnails not written");
         }
         let exif = &analysis.exif;

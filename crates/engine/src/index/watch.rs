@@ -164,7 +164,14 @@ impl Indexer<'_> {
             return Ok(0);
         };
         let mut summary = ScanSummary::default();
-        scan_root(catalog, &root, control, self.clock(), &mut summary, &mut |_| {})?;
+        scan_root(
+            catalog,
+            &root,
+            control,
+            self.clock(),
+            &mut summary,
+            &mut |_| {},
+        )?;
         Ok(1)
     }
 }
