@@ -8,12 +8,12 @@ use common::*;
 use likeness_catalog::*;
 
 #[test]
-fn open_creates_schema_v1_and_reopen_is_a_no_op() {
+fn open_creates_the_latest_schema_and_reopen_is_a_no_op() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("nested/folder/catalog.sqlite");
     let cat = Catalog::open(&db).expect("open");
-    assert_eq!(cat.schema_version().expect("version"), 1);
-    assert_eq!(SCHEMA_VERSION, 1);
+    assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 2);
     assert_eq!(cat.integrity_check().expect("check"), "ok");
     drop(cat);
 
@@ -28,7 +28,7 @@ fn open_creates_schema_v1_and_reopen_is_a_no_op() {
     drop(raw);
 
     let cat = Catalog::open(&db).expect("reopen");
-    assert_eq!(cat.schema_version().expect("version"), 1);
+    assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
     let raw = rusqlite::Connection::open(&db).expect("raw");
     let tables_after: i64 = raw
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
@@ -66,8 +66,8 @@ fn a_file_from_a_newer_build_is_refused() {
         Err(CatalogError::TooNew {
             path,
             found: 7,
-            supported: 1,
-        }) => assert_eq!(path, db),
+            supported,
+        }) => assert_eq!((path.as_path(), supported), (db.as_path(), SCHEMA_VERSION)),
         other => panic!("expected TooNew, got {other:?}"),
     }
     assert!(matches!(
