@@ -206,7 +206,10 @@ mod tests {
                  VALUES (1, zeroblob(32), 'm', 10, 10, 10, 10, 1, 'jpeg', '2020-01-01T00:00:00',
                      'exif', 5, 2, 1);
                  INSERT INTO files (root_id, path, size, mtime_ns, state, photo_id, seen_at, state_at)
-                 VALUES (1, CAST('/lib/a.jpg' AS BLOB), 5, 1, 'indexed', 1, 1, 1);",
+                 VALUES (1, CAST('/lib/a.jpg' AS BLOB), 5, 1, 'indexed', 1, 1, 1);
+                 INSERT INTO faces (photo_id, idx, x1, y1, x2, y2, landmarks, score, embedding)
+                 VALUES (1, 0, 1, 1, 4, 4, zeroblob(40), 0.9, zeroblob(512)),
+                        (1, 1, 5, 5, 9, 9, zeroblob(40), 0.9, zeroblob(512));",
             )
             .expect("data");
         }

@@ -13,6 +13,7 @@ use rusqlite::Connection;
 use crate::db::Catalog;
 use crate::error::{CatalogError, Res};
 use crate::paths;
+use crate::status::count;
 use crate::types::{ContentHash, PersonId, PhotoHit, PhotoQuery};
 
 /// Counting a person's assignments to pick the driver stops here (cheap for big people).
@@ -62,6 +63,15 @@ impl Catalog {
     /// How many photos [`Catalog::photos`] would list without paging.
     pub fn count_photos(&self, q: &PhotoQuery) -> Result<u64, CatalogError> {
         self.read(|c| {
+            if q.people.is_empty() && q.from.is_none() && q.to.is_none() {
+                // Whole-table counts are cheap; orphans are few (partial index).
+                let all = count(c, "SELECT count(*) FROM photos")?;
+                let orphans = count(
+                    c,
+                    "SELECT count(*) FROM photos WHERE orphaned_at IS NOT NULL",
+                )?;
+                return Ok(all - orphans);
+            }
             let Some((ids_sql, args)) = plan(c, q)? else {
                 return Ok(0);
             };

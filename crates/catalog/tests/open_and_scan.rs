@@ -391,8 +391,12 @@ fn remove_root_keeps_photos_as_orphans_and_readding_relinks() {
     assert!(!f.cat.remove_root(&f.root.path.clone()).expect("again"));
     let st = f.cat.status().expect("status");
     assert_eq!(
-        (st.roots, st.files, st.photos, st.orphan_photos),
-        (0, 0, 0, 1)
+        (st.roots, st.files, st.photos, st.faces, st.orphan_photos),
+        (0, 0, 0, 0, 1)
+    );
+    assert_eq!(
+        f.cat.count_photos(&PhotoQuery::default()).expect("count"),
+        0
     );
 
     let root = f.cat.add_root(&f.root.path.clone(), 2000).expect("re-add");
@@ -411,6 +415,10 @@ fn remove_root_keeps_photos_as_orphans_and_readding_relinks() {
     f.cat.commit_batch(&[link], 2100).expect("link");
     let st = f.cat.status().expect("status");
     assert_eq!((st.photos, st.faces, st.orphan_photos), (1, 1, 0));
+    assert_eq!(
+        f.cat.count_photos(&PhotoQuery::default()).expect("count"),
+        1
+    );
 }
 
 #[test]
