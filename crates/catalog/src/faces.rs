@@ -17,6 +17,18 @@ impl Catalog {
         })
     }
 
+    /// Every face (of any photo, orphans included) with id > `after`, ascending id, at most
+    /// `limit`: paging over all embeddings, e.g. for clustering.
+    pub fn faces_after(&self, after: FaceId, limit: usize) -> Result<Vec<FaceRow>, CatalogError> {
+        self.read(|c| {
+            let sql = format!("{FACE_SELECT} WHERE f.id > ?1 ORDER BY f.id LIMIT ?2");
+            let mut st = c.prepare_cached(&sql)?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = st.query_map([after, limit], face_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     pub fn face(&self, id: FaceId) -> Result<Option<FaceRow>, CatalogError> {
         self.read(|c| {
             let sql = format!("{FACE_SELECT} WHERE f.id = ?1");

@@ -1,5 +1,79 @@
-//! The Likeness catalog: one SQLite file; the only crate that holds SQL.
-//! (Full module docs: see the end of this step.)
+//! The Likeness catalog: one SQLite file (rusqlite, bundled SQLite); the only crate that
+//! holds SQL.
+//!
+//! **Job.** Remember what the library contains and what the user decided: library roots,
+//! the files under them, the photos (distinct contents) those files hold, the faces found in
+//! the photos with their embeddings, people, each face's person and why, rejections, jobs and
+//! scan problems; answer the app's queries (photos of a person, photos with ALL of several
+//! people, by date, counts per person).
+//!
+//! **What it must not know.** Pixels, models, the file system (it never reads a photo or
+//! walks a folder: callers pass hashes, sizes, mtimes, faces), the UI, the clock (every write
+//! that records a time takes `now: i64`, unix seconds, from the caller — the only exception is
+//! the orphaned-at time of `remove_root`/`remove_path`/`rename_path`, whose `*_at` variants take
+//! it and whose plain forms use SQLite's `unixepoch()`). No dependency on other likeness
+//! crates: plain data in, plain data out; types are not `Serialize`.
+//!
+//! # Schema (migrations.rs; `PRAGMA user_version` = number of steps run)
+//! ```text
+//! roots        id, path UNIQUE, added_at, last_scan_at
+//! files        id, root_id → roots, path UNIQUE, size, mtime_ns,
+//!              state pending|indexed|failed, photo_id → photos (NULL until indexed),
+//!              error_code, error_message, seen_at, state_at
+//! photos       id, hash UNIQUE (BLAKE3, 32 B), model, width, height, stored_width/height,
+//!              orientation, format, taken_at (sortable text), taken_source exif|file_time,
+//!              camera_make/model, gps_lat/lon, file_size, face_count, created_at, orphaned_at
+//! faces        id, photo_id → photos, idx (UNIQUE per photo), x1 y1 x2 y2 (oriented px),
+//!              landmarks (10 LE f32), score, embedding (LE f32 BLOB; 128 → 512 B)
+//! people       id, name (UNIQUE ignoring ASCII case, NULL = unnamed), hidden, cover_face_id
+//! assignments  face_id PK → faces, person_id → people, provenance confirmed|automatic|
+//!              suggested, confidence, decided_at; copies of the photo's photo_id, taken_at
+//!              and live (= the photo has a file), kept in step by triggers on photos
+//! rejections   (face_id, person_id) PK, decided_at — "this face is not that person"
+//! jobs         id, kind, state running|completed|cancelled|interrupted|failed, started_at,
+//!              updated_at, finished_at, photos_done/total, faces, errors
+//! scan_issues  root_id → roots, path, code, message, at (replaced by each scan of the root)
+//! ```
+//! Indexes that carry the queries: `assignments_person_taken (person_id, taken_at, photo_id)
+//! WHERE provenance <> 'suggested' AND live = 1` (person → photos, newest first, straight off
+//! the index), `assignments_person_photo (person_id, photo_id, provenance, live)` (covering
+//! probe "is person X in photo P" for ALL-of queries, counts per person),
+//! `photos_live_taken (taken_at, id, face_count, orphaned_at) WHERE orphaned_at IS NULL`
+//! (all photos by date, status), `files_state (state, id)` (the indexer's queue),
+//! `files.path UNIQUE` (lookups and directory ranges).
+//!
+//! # Invariants
+//! - **User decisions are never overwritten by automation.** An Automatic or Suggested
+//!   assignment is ignored on a face the user confirmed, and for a person the user rejected on
+//!   that face. Only a Confirmed assignment (the user) replaces a Confirmed one or lifts a
+//!   rejection. When a file's content changes (or a photo is re-analysed with another model),
+//!   each confirmed assignment and rejection moves to the new face whose box, normalised by
+//!   the photo size, has the highest IoU ≥ 0.5 with the old one.
+//! - **Orphans are kept.** Faces hang off photos (contents), not files. A photo whose last
+//!   file goes (deleted, moved out of every root, root removed, file now fails to decode)
+//!   keeps its faces and decisions with `orphaned_at` set; the same content re-appearing
+//!   (same hash) links to it again and gets its faces and names back. Only `purge_orphans`
+//!   deletes them. Orphans are never listed by queries or counted as photos.
+//! - **Renames keep everything.** A file or directory rename updates paths in place: file ids,
+//!   photo links, faces and names stay; nothing is re-embedded.
+//! - **One transaction per batch.** Every public write is one IMMEDIATE transaction: a batch
+//!   of index outcomes (`commit_batch`), a scan (`apply_scan`), a rename of a whole directory
+//!   are stored entirely or not at all; a crash leaves the catalog as it was before the call.
+//!   Jobs still "running" when the catalog is opened read-write are marked Interrupted.
+//! - Connections: WAL, busy_timeout 5 s, foreign keys ON, synchronous NORMAL. One writer
+//!   (`Catalog::open`), any number of readers (`Catalog::open_read_only`) — a second process
+//!   that only reads should open read-only, since a read-write open marks running jobs
+//!   interrupted.
+//!
+//! # Paths
+//! Stored as BLOBs of the OS bytes (`OsStrExt` on Unix), so non-UTF-8 names round-trip
+//! exactly and are never renamed lossily. On other platforms paths must be valid Unicode
+//! (`CatalogError::NonUnicodePath` otherwise). "Under directory D" is the byte range
+//! `[D + "/", D + "0")`, so `/a/b` never matches `/a/bc`.
+//!
+//! # Dates
+//! `taken_at` is `YYYY-MM-DDTHH:MM:SS` text compared as text. `PhotoQuery::to` is inclusive as
+//! a prefix ("2020-12" includes all of December 2020). Undated photos sort last.
 
 mod db;
 mod error;

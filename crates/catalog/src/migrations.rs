@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Step `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -161,6 +161,16 @@ CREATE TABLE scan_issues (
 CREATE INDEX scan_issues_root ON scan_issues (root_id);
 "#;
 
+/// Listing and counting all photos, and status, read only live photos: a partial index on
+/// them, covering (id right after taken_at keeps "taken_at DESC, id DESC" in index order;
+/// face_count serves status's face total; orphaned_at, always NULL here, makes the
+/// partial-index condition itself answerable from the index).
+const V2: &str = r#"
+DROP INDEX photos_taken_at;
+CREATE INDEX photos_live_taken ON photos (taken_at, id, face_count, orphaned_at)
+    WHERE orphaned_at IS NULL;
+"#;
+
 /// Runs every step above the file's version, each in its own transaction together with its
 /// `user_version` bump. Returns the version found before migrating.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
@@ -172,4 +182,78 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
         tx.commit()?;
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Catalog;
+
+    /// A file left at `version` by an older build, with one live indexed photo in it.
+    fn old_file(dir: &std::path::Path, version: usize) -> std::path::PathBuf {
+        let path = dir.join(format!("v{version}.sqlite"));
+        let conn = Connection::open(&path).expect("create");
+        for sql in &MIGRATIONS[..version] {
+            conn.execute_batch(sql).expect("old step");
+        }
+        conn.pragma_update(None, "user_version", version as u32)
+            .expect("version");
+        if version >= 1 {
+            conn.execute_batch(
+                "INSERT INTO roots (id, path, added_at) VALUES (1, CAST('/lib' AS BLOB), 1);
+                 INSERT INTO photos (id, hash, model, width, height, stored_width, stored_height,
+                     orientation, format, taken_at, taken_source, file_size, face_count, created_at)
+                 VALUES (1, zeroblob(32), 'm', 10, 10, 10, 10, 1, 'jpeg', '2020-01-01T00:00:00',
+                     'exif', 5, 2, 1);
+                 INSERT INTO files (root_id, path, size, mtime_ns, state, photo_id, seen_at, state_at)
+                 VALUES (1, CAST('/lib/a.jpg' AS BLOB), 5, 1, 'indexed', 1, 1, 1);
+                 INSERT INTO faces (photo_id, idx, x1, y1, x2, y2, landmarks, score, embedding)
+                 VALUES (1, 0, 1, 1, 4, 4, zeroblob(40), 0.9, zeroblob(512)),
+                        (1, 1, 5, 5, 9, 9, zeroblob(40), 0.9, zeroblob(512));",
+            )
+            .expect("data");
+        }
+        path
+    }
+
+    #[test]
+    fn every_older_version_migrates_to_the_latest_keeping_data() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for version in 0..MIGRATIONS.len() {
+            let path = old_file(dir.path(), version);
+            let cat = Catalog::open(&path).expect("open migrates");
+            assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
+            assert_eq!(cat.integrity_check().expect("check"), "ok");
+            let status = cat.status().expect("status");
+            let expected = u64::from(version >= 1);
+            assert_eq!(
+                (status.photos, status.faces / 2),
+                (expected, expected),
+                "from v{version}"
+            );
+            drop(cat);
+            let again = Catalog::open(&path).expect("reopen");
+            assert_eq!(again.schema_version().expect("version"), SCHEMA_VERSION);
+        }
+    }
+
+    #[test]
+    fn v2_replaces_the_taken_at_index_with_the_live_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = old_file(dir.path(), 1);
+        drop(Catalog::open(&path).expect("open"));
+        let conn = Connection::open(&path).expect("raw");
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'photos'")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(
+            names.contains(&"photos_live_taken".to_string()),
+            "{names:?}"
+        );
+        assert!(!names.contains(&"photos_taken_at".to_string()), "{names:?}");
+    }
 }

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::db::Catalog;
 use crate::error::{CatalogError, Fault, Res};
 use crate::faces::{put_assignment, user_decided};
-use crate::types::{FaceId, PersonCount, PersonId, PersonRow, Provenance};
+use crate::types::{FaceAssignment, FaceId, PersonCount, PersonId, PersonRow, Provenance};
 
 impl Catalog {
     /// Creates a named person. Names are unique ignoring ASCII case (NameTaken otherwise).
@@ -61,18 +61,28 @@ impl Catalog {
         now: i64,
     ) -> Result<(), CatalogError> {
         self.write(|tx| {
-            require(tx, "people", person, "person")?;
             require(tx, "faces", face, "face")?;
-            if provenance == Provenance::Confirmed {
-                tx.execute(
-                    "DELETE FROM rejections WHERE face_id = ?1 AND person_id = ?2",
-                    params![face, person],
-                )?;
-            } else if user_decided(tx, face, person)? {
-                return Ok(());
-            }
-            put_assignment(tx, face, person, provenance, confidence, now)?;
+            assign_one(tx, face, person, provenance, confidence, now)?;
             Ok(())
+        })
+    }
+
+    /// [`Catalog::assign_face`] for many faces in one transaction (e.g. a clustering run).
+    /// Faces that no longer exist are skipped; an unknown person fails the whole batch.
+    /// Returns how many assignments were stored (ignored ones — user decisions — excluded).
+    pub fn assign_faces(
+        &mut self,
+        assignments: &[FaceAssignment],
+        now: i64,
+    ) -> Result<u64, CatalogError> {
+        self.write(|tx| {
+            let mut stored = 0;
+            for a in assignments {
+                if assign_one(tx, a.face, a.person, a.provenance, a.confidence, now)? {
+                    stored += 1;
+                }
+            }
+            Ok(stored)
         })
     }
 
@@ -125,6 +135,26 @@ impl Catalog {
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }
+}
+
+/// Stores one assignment unless automation would override a user decision. Returns
+/// whether it was stored (false also when the face does not exist).
+fn assign_one(
+    c: &Connection,
+    face: FaceId,
+    person: PersonId,
+    provenance: Provenance,
+    confidence: Option<f32>,
+    now: i64,
+) -> Res<bool> {
+    require(c, "people", person, "person")?;
+    if provenance == Provenance::Confirmed {
+        c.prepare_cached("DELETE FROM rejections WHERE face_id = ?1 AND person_id = ?2")?
+            .execute(params![face, person])?;
+    } else if user_decided(c, face, person)? {
+        return Ok(false);
+    }
+    put_assignment(c, face, person, provenance, confidence, now)
 }
 
 const PERSON_SELECT: &str = "SELECT id, name, hidden, cover_face_id, created_at FROM people";

@@ -4,7 +4,8 @@
 //! backwards on the partial index `assignments_person_taken` (person, taken_at, photo), which
 //! is already newest-first, so a page stops after `offset + limit` rows without sorting;
 //! every other person is an index probe on `assignments_person_photo`. A photo where the
-//! driving person appears twice is counted once (only its highest face id is kept).
+//! driving person appears twice is listed once: `DISTINCT (taken_at, photo_id)` follows the
+//! index order, so SQLite removes duplicates by comparing neighbours (no temporary B-tree).
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -12,6 +13,7 @@ use rusqlite::Connection;
 use crate::db::Catalog;
 use crate::error::{CatalogError, Res};
 use crate::paths;
+use crate::status::count;
 use crate::types::{ContentHash, PersonId, PhotoHit, PhotoQuery};
 
 /// Counting a person's assignments to pick the driver stops here (cheap for big people).
@@ -30,18 +32,9 @@ impl Catalog {
     /// Empty `people` = all photos.
     pub fn photos(&self, q: &PhotoQuery) -> Result<Vec<PhotoHit>, CatalogError> {
         self.read(|c| {
-            let (ids_sql, mut args) = match plan(c, q)? {
-                Some(p) => p,
-                None => return Ok(Vec::new()),
+            let Some((sql, args)) = hits_sql(c, q)? else {
+                return Ok(Vec::new());
             };
-            args.push(Value::Integer(q.limit.map_or(-1, i64::from)));
-            args.push(Value::Integer(i64::from(q.offset)));
-            let sql = format!(
-                "SELECT h.photo_id, p.taken_at, p.width, p.height, p.hash,
-                        (SELECT path FROM files WHERE photo_id = h.photo_id ORDER BY path LIMIT 1)
-                 FROM ({ids_sql} LIMIT ? OFFSET ?) h JOIN photos p ON p.id = h.photo_id
-                 ORDER BY h.taken_at DESC, h.photo_id DESC"
-            );
             let mut st = c.prepare_cached(&sql)?;
             let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
                 let Some(path) = r.get::<_, Option<Vec<u8>>>(5)? else {
@@ -70,6 +63,15 @@ impl Catalog {
     /// How many photos [`Catalog::photos`] would list without paging.
     pub fn count_photos(&self, q: &PhotoQuery) -> Result<u64, CatalogError> {
         self.read(|c| {
+            if q.people.is_empty() && q.from.is_none() && q.to.is_none() {
+                // Whole-table counts are cheap; orphans are few (partial index).
+                let all = count(c, "SELECT count(*) FROM photos")?;
+                let orphans = count(
+                    c,
+                    "SELECT count(*) FROM photos WHERE orphaned_at IS NOT NULL",
+                )?;
+                return Ok(all - orphans);
+            }
             let Some((ids_sql, args)) = plan(c, q)? else {
                 return Ok(0);
             };
@@ -80,6 +82,54 @@ impl Catalog {
             Ok(n as u64)
         })
     }
+}
+
+impl Catalog {
+    /// `EXPLAIN QUERY PLAN` of the statement [`Catalog::photos`] runs for `q` (one line per
+    /// plan step, indented by depth), for diagnostics and the benchmark.
+    pub fn explain_photos(&self, q: &PhotoQuery) -> Result<Vec<String>, CatalogError> {
+        self.read(|c| {
+            let Some((sql, args)) = hits_sql(c, q)? else {
+                return Ok(vec!["(nothing can match)".into()]);
+            };
+            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut depth: Vec<(i64, usize)> = Vec::new();
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, parent, detail) = row?;
+                let d = depth
+                    .iter()
+                    .find(|(i, _)| *i == parent)
+                    .map_or(0, |(_, d)| d + 1);
+                depth.push((id, d));
+                out.push(format!("{}{detail}", "  ".repeat(d)));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// The full statement of [`Catalog::photos`] with its arguments.
+fn hits_sql(c: &Connection, q: &PhotoQuery) -> Res<Option<(String, Vec<Value>)>> {
+    let Some((ids_sql, mut args)) = plan(c, q)? else {
+        return Ok(None);
+    };
+    args.push(Value::Integer(q.limit.map_or(-1, i64::from)));
+    args.push(Value::Integer(i64::from(q.offset)));
+    let sql = format!(
+        "SELECT h.photo_id, p.taken_at, p.width, p.height, p.hash,
+                (SELECT min(path) FROM files WHERE photo_id = h.photo_id)
+         FROM ({ids_sql} LIMIT ? OFFSET ?) h JOIN photos p ON p.id = h.photo_id
+         ORDER BY h.taken_at DESC, h.photo_id DESC"
+    );
+    Ok(Some((sql, args)))
 }
 
 /// SQL selecting (photo_id, taken_at) of the matching photos in list order, with its
@@ -131,13 +181,10 @@ fn with_people(driver: PersonId, others: &[PersonId], q: &PhotoQuery) -> (String
     let mut args = vec![Value::Integer(driver)];
     let dates = date_terms("a.taken_at", q, &mut args);
     let mut sql = format!(
-        "SELECT a.photo_id, a.taken_at FROM assignments a INDEXED BY assignments_person_taken
-         WHERE a.person_id = ?1 AND {}{dates}
-           AND NOT EXISTS (SELECT 1 FROM assignments d
-                           WHERE d.person_id = ?1 AND d.photo_id = a.photo_id
-                             AND {} AND d.face_id > a.face_id)",
-        listed("a."),
-        listed("d.")
+        "SELECT DISTINCT a.taken_at, a.photo_id
+         FROM assignments a INDEXED BY assignments_person_taken
+         WHERE a.person_id = ?1 AND {}{dates}",
+        listed("a.")
     );
     for &other in others {
         args.push(Value::Integer(other));

@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use crate::db::Catalog;
 use crate::error::{CatalogError, Res};
 use crate::paths;
-use crate::types::{CatalogStatus, FailureRow, FileState, ScanIssueRow};
+use crate::types::{CatalogStatus, FailureRow, ScanIssueRow};
 
 impl Catalog {
     pub fn status(&self) -> Result<CatalogStatus, CatalogError> {
@@ -13,28 +13,27 @@ impl Catalog {
             let mut s = CatalogStatus {
                 roots: count(c, "SELECT count(*) FROM roots")?,
                 people: count(c, "SELECT count(*) FROM people")?,
-                orphan_photos: count(c, "SELECT count(*) FROM photos WHERE orphaned_at IS NOT NULL")?,
+                orphan_photos: count(
+                    c,
+                    "SELECT count(*) FROM photos WHERE orphaned_at IS NOT NULL",
+                )?,
                 scan_issues: count(c, "SELECT count(*) FROM scan_issues")?,
                 ..CatalogStatus::default()
             };
-            let mut st = c.prepare_cached("SELECT state, count(*) FROM files GROUP BY state")?;
-            let rows = st.query_map([], |r| Ok((r.get::<_, FileState>(0)?, r.get::<_, i64>(1)?)))?;
-            for row in rows {
-                let (state, n) = row?;
-                match state {
-                    FileState::Pending => s.pending = n as u64,
-                    FileState::Indexed => s.indexed = n as u64,
-                    FileState::Failed => s.failed = n as u64,
-                }
-            }
-            s.files = s.pending + s.indexed + s.failed;
-            let (photos, faces): (i64, i64) = c.query_row(
-                "SELECT count(*), coalesce(sum(face_count), 0) FROM photos WHERE orphaned_at IS NULL",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+            // Whole-table counts are cheap in SQLite; ranges are paid per row, so only the
+            // small groups (pending, failed, orphans) are counted by range.
+            s.files = count(c, "SELECT count(*) FROM files")?;
+            s.pending = count(c, "SELECT count(*) FROM files WHERE state = 'pending'")?;
+            s.failed = count(c, "SELECT count(*) FROM files WHERE state = 'failed'")?;
+            s.indexed = s.files - s.pending - s.failed;
+            let all_photos = count(c, "SELECT count(*) FROM photos")?;
+            s.photos = all_photos - s.orphan_photos;
+            let all_faces = count(c, "SELECT count(*) FROM faces")?;
+            let orphan_faces = count(
+                c,
+                "SELECT coalesce(sum(face_count), 0) FROM photos WHERE orphaned_at IS NOT NULL",
             )?;
-            s.photos = photos as u64;
-            s.faces = faces as u64;
+            s.faces = all_faces.saturating_sub(orphan_faces);
             Ok(s)
         })
     }

@@ -239,6 +239,15 @@ pub enum Provenance {
     Automatic,
 }
 
+/// One face → person decision for [`crate::Catalog::assign_faces`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceAssignment {
+    pub face: FaceId,
+    pub person: PersonId,
+    pub provenance: Provenance,
+    pub confidence: Option<f32>,
+}
+
 #[derive(Debug, Clone)]
 pub struct PersonRow {
     pub id: PersonId,

@@ -601,3 +601,51 @@ fn snapshots_of_equal_catalogs_are_equal_and_diff_names_changes() {
         "{diff:?}"
     );
 }
+
+#[test]
+fn assign_faces_in_one_batch_respects_user_decisions_and_skips_missing_faces() {
+    let mut lib = library();
+    let cy = lib.f.cat.create_person("Cy", 1).expect("person");
+    let all: Vec<FaceRow> = lib.f.cat.faces_after(0, 1000).expect("faces");
+    assert_eq!(all.len(), 16);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    let page = lib.f.cat.faces_after(all[9].id, 3).expect("page");
+    assert_eq!(
+        page.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![all[10].id, all[11].id, all[12].id]
+    );
+
+    let batch: Vec<FaceAssignment> = all
+        .iter()
+        .map(|x| x.id)
+        .chain([999_999])
+        .map(|face| FaceAssignment {
+            face,
+            person: cy,
+            provenance: Provenance::Automatic,
+            confidence: None,
+        })
+        .collect();
+    let stored = lib.f.cat.assign_faces(&batch, 10).expect("batch");
+    // Confirmed faces in the library: photo 1 #0, photo 2 #1, photo 5 #1 (3 faces) keep theirs.
+    assert_eq!(stored, 13);
+    let confirmed = lib
+        .f
+        .cat
+        .faces_after(0, 1000)
+        .expect("faces")
+        .iter()
+        .filter(|x| matches!(x.person, Some((_, Provenance::Confirmed))))
+        .count();
+    assert_eq!(confirmed, 3);
+    let bad = [FaceAssignment {
+        face: all[0].id,
+        person: 424_242,
+        provenance: Provenance::Automatic,
+        confidence: None,
+    }];
+    assert!(matches!(
+        lib.f.cat.assign_faces(&bad, 11),
+        Err(CatalogError::NotFound { .. })
+    ));
+}

@@ -8,12 +8,12 @@ use common::*;
 use likeness_catalog::*;
 
 #[test]
-fn open_creates_schema_v1_and_reopen_is_a_no_op() {
+fn open_creates_the_latest_schema_and_reopen_is_a_no_op() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("nested/folder/catalog.sqlite");
     let cat = Catalog::open(&db).expect("open");
-    assert_eq!(cat.schema_version().expect("version"), 1);
-    assert_eq!(SCHEMA_VERSION, 1);
+    assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 2);
     assert_eq!(cat.integrity_check().expect("check"), "ok");
     drop(cat);
 
@@ -28,7 +28,7 @@ fn open_creates_schema_v1_and_reopen_is_a_no_op() {
     drop(raw);
 
     let cat = Catalog::open(&db).expect("reopen");
-    assert_eq!(cat.schema_version().expect("version"), 1);
+    assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
     let raw = rusqlite::Connection::open(&db).expect("raw");
     let tables_after: i64 = raw
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
@@ -66,8 +66,8 @@ fn a_file_from_a_newer_build_is_refused() {
         Err(CatalogError::TooNew {
             path,
             found: 7,
-            supported: 1,
-        }) => assert_eq!(path, db),
+            supported,
+        }) => assert_eq!((path.as_path(), supported), (db.as_path(), SCHEMA_VERSION)),
         other => panic!("expected TooNew, got {other:?}"),
     }
     assert!(matches!(
@@ -391,8 +391,12 @@ fn remove_root_keeps_photos_as_orphans_and_readding_relinks() {
     assert!(!f.cat.remove_root(&f.root.path.clone()).expect("again"));
     let st = f.cat.status().expect("status");
     assert_eq!(
-        (st.roots, st.files, st.photos, st.orphan_photos),
-        (0, 0, 0, 1)
+        (st.roots, st.files, st.photos, st.faces, st.orphan_photos),
+        (0, 0, 0, 0, 1)
+    );
+    assert_eq!(
+        f.cat.count_photos(&PhotoQuery::default()).expect("count"),
+        0
     );
 
     let root = f.cat.add_root(&f.root.path.clone(), 2000).expect("re-add");
@@ -411,6 +415,10 @@ fn remove_root_keeps_photos_as_orphans_and_readding_relinks() {
     f.cat.commit_batch(&[link], 2100).expect("link");
     let st = f.cat.status().expect("status");
     assert_eq!((st.photos, st.faces, st.orphan_photos), (1, 1, 0));
+    assert_eq!(
+        f.cat.count_photos(&PhotoQuery::default()).expect("count"),
+        1
+    );
 }
 
 #[test]
