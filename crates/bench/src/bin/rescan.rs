@@ -118,7 +118,9 @@ fn main() -> Result<()> {
 /// stamps + one transaction (empty when nothing changed), on a real catalog file holding
 /// every file of the tree.
 fn catalog_rescan(dir: &Path, files: usize, runs: usize) -> Result<()> {
-    use likeness_engine::{add_root, open_catalog, scan_library, IndexControl, LibraryPaths, SystemClock};
+    use likeness_engine::{
+        add_root, open_catalog, scan_library, IndexControl, LibraryPaths, SystemClock,
+    };
     let lib = dir.with_extension("library");
     let _ = fs::remove_dir_all(&lib);
     let paths = LibraryPaths::in_dir(&lib);
@@ -129,7 +131,11 @@ fn catalog_rescan(dir: &Path, files: usize, runs: usize) -> Result<()> {
     let start = Instant::now();
     let first = scan_library(&mut catalog, &control, &clock, &mut |_| {})?;
     let first_secs = start.elapsed().as_secs_f64();
-    anyhow::ensure!(first.added as usize == files, "first scan added {}", first.added);
+    anyhow::ensure!(
+        first.added as usize == files,
+        "first scan added {}",
+        first.added
+    );
 
     let mut table = Table::new(&["run", "files", "added", "changed", "removed", "time"]);
     table.row([
@@ -145,7 +151,10 @@ fn catalog_rescan(dir: &Path, files: usize, runs: usize) -> Result<()> {
         let start = Instant::now();
         let s = scan_library(&mut catalog, &control, &clock, &mut |_| {})?;
         let secs = start.elapsed().as_secs_f64();
-        anyhow::ensure!(s.added + s.changed + s.removed == 0, "unchanged tree reported changes: {s:?}");
+        anyhow::ensure!(
+            s.added + s.changed + s.removed == 0,
+            "unchanged tree reported changes: {s:?}"
+        );
         times.push(secs);
         table.row([
             format!("rescan {run} (nothing changed)"),
