@@ -35,8 +35,9 @@ impl FaceDto {
 
 #[derive(Debug, Serialize)]
 pub struct ErrorDto {
-    /// Stable machine-readable class: io, empty, unknown_format, unsupported_format,
-    /// too_large, file_too_large, decode, model, runtime, inference, cancelled.
+    /// Stable machine-readable class (`EngineError::code`): not_found, permission_denied, io,
+    /// empty, unknown_format, unsupported_format, too_large, file_too_large, decode,
+    /// no_preview, model, runtime, inference, catalog, scan, cancelled, …
     pub code: &'static str,
     pub message: String,
 }
