@@ -2,7 +2,13 @@
 
 use serde::Serialize;
 
-use likeness_engine::{Detection, EngineError, ImagingError, PhotoFaces};
+use likeness_engine::catalog::{
+    CatalogStatus, FailureRow, JobRow, JobState, PhotoHit, Root, ScanIssueRow,
+};
+use likeness_engine::PhotoFaces;
+use likeness_engine::{
+    Detection, EngineError, IndexPhase, IndexProgress, LibraryPaths, ScanSummary, WatchEvent,
+};
 
 #[derive(Debug, Serialize)]
 pub struct FaceDto {
@@ -29,34 +35,17 @@ impl FaceDto {
 
 #[derive(Debug, Serialize)]
 pub struct ErrorDto {
-    /// Stable machine-readable class: io, empty, unknown_format, unsupported_format,
-    /// too_large, file_too_large, decode, model, runtime, inference, cancelled.
+    /// Stable machine-readable class (`EngineError::code`): not_found, permission_denied, io,
+    /// empty, unknown_format, unsupported_format, too_large, file_too_large, decode,
+    /// no_preview, model, runtime, inference, catalog, scan, cancelled, …
     pub code: &'static str,
     pub message: String,
 }
 
 impl ErrorDto {
     pub fn new(e: &EngineError) -> Self {
-        let code = match e {
-            EngineError::Imaging(i) => match i {
-                ImagingError::Io { .. } => "io",
-                ImagingError::Empty { .. } => "empty",
-                ImagingError::UnknownFormat { .. } => "unknown_format",
-                ImagingError::UnsupportedFormat { .. } => "unsupported_format",
-                ImagingError::TooLarge { .. } => "too_large",
-                ImagingError::FileTooLarge { .. } => "file_too_large",
-                ImagingError::Decode { .. } => "decode",
-                ImagingError::NoPreview { .. } => "no_preview",
-            },
-            EngineError::Vision(v) => match v {
-                likeness_engine::VisionError::Runtime { .. } => "runtime",
-                likeness_engine::VisionError::Inference { .. } => "inference",
-                _ => "model",
-            },
-            EngineError::Cancelled => "cancelled",
-        };
         Self {
-            code,
+            code: e.code(),
             message: e.to_string(),
         }
     }
@@ -143,4 +132,299 @@ pub struct DoctorDto {
     pub models: Vec<ModelDto>,
     pub providers_tried: Vec<ProviderDto>,
     pub active_provider: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RootDto {
+    pub path: String,
+    pub added_at: i64,
+    pub last_scan_at: Option<i64>,
+}
+
+impl RootDto {
+    pub fn new(r: &Root) -> Self {
+        Self {
+            path: r.path.display().to_string(),
+            added_at: r.added_at,
+            last_scan_at: r.last_scan_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScanDto {
+    pub roots: usize,
+    pub files_found: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    pub issues: u64,
+    pub cancelled: bool,
+}
+
+impl ScanDto {
+    pub fn new(s: &ScanSummary) -> Self {
+        Self {
+            roots: s.roots,
+            files_found: s.files_found,
+            added: s.added,
+            changed: s.changed,
+            removed: s.removed,
+            issues: s.issues,
+            cancelled: s.cancelled,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct IndexDto {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanDto>,
+    pub photos: u64,
+    pub analyzed: u64,
+    pub reused: u64,
+    pub faces: u64,
+    pub errors: u64,
+    pub cancelled: bool,
+    pub seconds: f64,
+    /// Files still waiting (after a cancel).
+    pub pending: u64,
+    pub provider: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
+pub enum WatchEventDto {
+    Scanned(ScanDto),
+    Applied {
+        upserted: u64,
+        removed: u64,
+        moved: u64,
+        rescanned: u64,
+    },
+    Indexed {
+        photos: u64,
+        analyzed: u64,
+        reused: u64,
+        faces: u64,
+        errors: u64,
+        seconds: f64,
+    },
+    Idle,
+    Progress(ProgressDto),
+}
+
+impl WatchEventDto {
+    pub fn new(e: &WatchEvent) -> Self {
+        match e {
+            WatchEvent::Scanned(s) => Self::Scanned(ScanDto::new(s)),
+            WatchEvent::Applied {
+                upserted,
+                removed,
+                moved,
+                rescanned,
+            } => Self::Applied {
+                upserted: *upserted,
+                removed: *removed,
+                moved: *moved,
+                rescanned: *rescanned,
+            },
+            WatchEvent::Indexed(s) => Self::Indexed {
+                photos: s.photos,
+                analyzed: s.analyzed,
+                reused: s.reused,
+                faces: s.faces,
+                errors: s.errors,
+                seconds: s.elapsed.as_secs_f64(),
+            },
+            WatchEvent::Idle => Self::Idle,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProgressDto {
+    pub phase: &'static str,
+    pub files_found: u64,
+    pub photos_done: u64,
+    pub photos_total: u64,
+    pub faces_found: u64,
+    pub reused: u64,
+    pub errors: u64,
+    pub rate: f64,
+    pub eta_seconds: Option<f64>,
+    pub paused: bool,
+    pub provider: Option<String>,
+}
+
+impl ProgressDto {
+    pub fn new(p: &IndexProgress) -> Self {
+        Self {
+            phase: match p.phase {
+                IndexPhase::Scanning => "scanning",
+                IndexPhase::Indexing => "indexing",
+                IndexPhase::Watching => "watching",
+                IndexPhase::Done => "done",
+            },
+            files_found: p.files_found,
+            photos_done: p.photos_done,
+            photos_total: p.photos_total,
+            faces_found: p.faces_found,
+            reused: p.reused,
+            errors: p.errors,
+            rate: p.rate,
+            eta_seconds: p.eta.map(|d| d.as_secs_f64()),
+            paused: p.paused,
+            provider: p.provider.map(|p| p.label().to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct FailureDto {
+    pub path: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobDto {
+    pub state: &'static str,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub photos_done: u64,
+    pub photos_total: u64,
+    pub faces: u64,
+    pub errors: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusDto {
+    pub catalog: String,
+    pub cache: String,
+    pub roots: Vec<String>,
+    pub files: u64,
+    pub pending: u64,
+    pub indexed: u64,
+    pub failed: u64,
+    pub photos: u64,
+    pub faces: u64,
+    pub people: u64,
+    pub orphan_photos: u64,
+    pub scan_issues: u64,
+    pub last_index_job: Option<JobDto>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FailureDto>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<FailureDto>,
+}
+
+impl StatusDto {
+    pub fn new(
+        paths: &LibraryPaths,
+        roots: &[Root],
+        s: &CatalogStatus,
+        job: Option<&JobRow>,
+        failures: &[FailureRow],
+        issues: &[ScanIssueRow],
+    ) -> Self {
+        Self {
+            catalog: paths.catalog.display().to_string(),
+            cache: paths.cache.display().to_string(),
+            roots: roots.iter().map(|r| r.path.display().to_string()).collect(),
+            files: s.files,
+            pending: s.pending,
+            indexed: s.indexed,
+            failed: s.failed,
+            photos: s.photos,
+            faces: s.faces,
+            people: s.people,
+            orphan_photos: s.orphan_photos,
+            scan_issues: s.scan_issues,
+            last_index_job: job.map(|j| JobDto {
+                state: match j.state {
+                    JobState::Running => "running",
+                    JobState::Completed => "completed",
+                    JobState::Cancelled => "cancelled",
+                    JobState::Interrupted => "interrupted",
+                    JobState::Failed => "failed",
+                },
+                started_at: j.started_at,
+                finished_at: j.finished_at,
+                photos_done: j.counts.photos_done,
+                photos_total: j.counts.photos_total,
+                faces: j.counts.faces,
+                errors: j.counts.errors,
+            }),
+            failures: failures
+                .iter()
+                .map(|f| FailureDto {
+                    path: f.path.display().to_string(),
+                    code: f.code.clone(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+            problems: issues
+                .iter()
+                .map(|i| FailureDto {
+                    path: i.path.display().to_string(),
+                    code: i.code.clone(),
+                    message: i.message.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn print(&self) {
+        println!("catalog  {}", self.catalog);
+        println!("cache    {}", self.cache);
+        for r in &self.roots {
+            println!("folder   {r}");
+        }
+        println!(
+            "files    {} ({} indexed, {} pending, {} failed)",
+            self.files, self.indexed, self.pending, self.failed
+        );
+        println!("photos   {} with {} faces", self.photos, self.faces);
+        println!("people   {}", self.people);
+        if let Some(j) = &self.last_index_job {
+            println!(
+                "last run {}: {}/{} photos, {} faces, {} errors",
+                j.state, j.photos_done, j.photos_total, j.faces, j.errors
+            );
+        }
+        if self.scan_issues > 0 {
+            println!(
+                "problems {} (folders that could not be read…)",
+                self.scan_issues
+            );
+        }
+        for f in &self.failures {
+            println!("failed   {} [{}] {}", f.path, f.code, f.message);
+        }
+        for f in &self.problems {
+            println!("problem  {} [{}] {}", f.path, f.code, f.message);
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PhotoHitDto {
+    pub path: String,
+    pub taken_at: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    pub hash: String,
+}
+
+impl PhotoHitDto {
+    pub fn new(h: &PhotoHit) -> Self {
+        Self {
+            path: h.path.display().to_string(),
+            taken_at: h.taken_at.clone(),
+            width: h.width,
+            height: h.height,
+            hash: h.hash.to_hex(),
+        }
+    }
 }

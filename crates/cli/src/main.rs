@@ -4,6 +4,7 @@
 
 mod commands;
 mod json;
+mod library;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,13 @@ struct Cli {
     /// template, the default) or `dlib` (dlib's 5-point shape predictor inside the MTCNN box).
     #[arg(long, global = true, value_enum, default_value_t = AlignArg::Mtcnn)]
     align: AlignArg,
+    /// The library catalog (default: $LIKENESS_CATALOG, else the user data folder,
+    /// ~/.local/share/likeness/catalog.sqlite on Linux). Thumbnails go to `cache/` beside it.
+    #[arg(long, global = true, env = "LIKENESS_CATALOG")]
+    catalog: Option<PathBuf>,
+    /// Where thumbnails are cached (default: beside the catalog, or ~/.cache/likeness).
+    #[arg(long, global = true)]
+    cache_dir: Option<PathBuf>,
     /// More logging (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -51,6 +59,15 @@ enum Command {
     Compare(commands::CompareArgs),
     /// Check the runtime library, the models and the execution provider.
     Doctor(commands::DoctorArgs),
+    /// Manage the library's photo folders.
+    #[command(subcommand)]
+    Library(library::LibraryCommand),
+    /// Find new, changed and deleted photos in the library's folders and index their faces.
+    Index(library::IndexArgs),
+    /// What the library holds, the last indexing run, failed files.
+    Status(library::StatusArgs),
+    /// Photos with one or several people (all together), by date.
+    Photos(library::PhotosArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,10 +89,18 @@ fn main() -> ExitCode {
         AlignArg::Dlib => likeness_engine::Alignment::ShapePredictor,
         AlignArg::Mtcnn => likeness_engine::Alignment::MtcnnTemplate,
     };
+    let location = library::LibraryLocation {
+        catalog: cli.catalog,
+        cache_dir: cli.cache_dir,
+    };
     let result = match cli.command {
         Command::Faces(args) => commands::faces(&config, args),
         Command::Compare(args) => commands::compare(&config, args),
         Command::Doctor(args) => commands::doctor(&config, args),
+        Command::Library(command) => library::library(&location, command),
+        Command::Index(args) => library::index(&config, &location, args),
+        Command::Status(args) => library::status(&location, args),
+        Command::Photos(args) => library::photos(&location, args),
     };
     match result {
         Ok(code) => code,

@@ -123,7 +123,7 @@ fn missing_file_is_an_io_error_naming_it() {
     let out = likeness(&["faces", "/nonexistent/photo.jpg"]);
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v[0]["error"]["code"], "io");
+    assert_eq!(v[0]["error"]["code"], "not_found");
     assert!(v[0]["error"]["message"]
         .as_str()
         .unwrap()

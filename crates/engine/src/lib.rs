@@ -1,19 +1,31 @@
-//! Likeness engine: the headless API over imaging and vision.
+//! Likeness engine: the headless API over imaging, vision, the catalog and the scanner.
 //!
 //! The CLI, the Tauri shell and the tests all drive Likeness through this crate. It owns
-//! configuration (where models and the runtime are, which execution provider, limits) and
-//! the face pipeline: decode → detect → align → embed (batched across photos).
-//! It knows nothing of `ort` (that is `likeness-vision`), SQL, or any UI; its types are plain
-//! data, converted to DTOs by whoever serialises them.
+//! configuration (where models, the runtime and the library are, which execution provider,
+//! limits), the face pipeline (decode → detect → align → embed, batched across photos) and the
+//! library jobs (scan → index → watch) that keep the catalog current.
+//! It knows nothing of `ort` (that is `likeness-vision`), SQL (`likeness-catalog`), or any UI;
+//! its types are plain data, converted to DTOs by whoever serialises them.
 
+mod clock;
 mod config;
 mod doctor;
 mod error;
+mod index;
+mod library;
 mod pipeline;
+mod thumbs;
 
+pub use clock::{iso_utc, Clock, SystemClock};
 pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE};
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
+pub use index::{
+    scan_library, IndexControl, IndexPhase, IndexProgress, IndexSummary, Indexer, ScanSummary,
+    WatchEvent, WatchOptions,
+};
+pub use library::{add_root, open_catalog, remove_root, LibraryPaths};
+pub use likeness_catalog as catalog;
 pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
 pub use likeness_vision::{
@@ -21,5 +33,6 @@ pub use likeness_vision::{
 };
 pub use pipeline::FULL_RES_CHIP_BOX;
 pub use pipeline::{
-    total_timings, BatchProgress, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
+    total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };
+pub use thumbs::{ThumbnailCache, FACE_THUMB_SIDE, PHOTO_THUMB_SIDE};

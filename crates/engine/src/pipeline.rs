@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use std::borrow::Cow;
 
 use image::RgbImage;
-use likeness_imaging::{load_photo_reduced, load_photo_with, DecodedPhoto, ExifInfo};
+use likeness_imaging::{
+    decode_photo, decode_photo_reduced, load_photo_with, DecodedPhoto, ExifInfo,
+};
 use likeness_vision::align::ChipAligner;
 use likeness_vision::landmarks::{dlib_rect_from_mtcnn, ShapePredictor};
 use likeness_vision::models::{names, ModelStore};
@@ -84,6 +86,24 @@ pub struct BatchProgress {
     pub total: usize,
     pub faces: usize,
     pub errors: usize,
+}
+
+/// What [`FacePipeline::analyze_bytes`] finds in one photo (no embeddings yet).
+#[derive(Debug)]
+pub struct BytesAnalysis {
+    /// Upright (oriented) size: the frame of every detection.
+    pub width: u32,
+    pub height: u32,
+    /// Pixel size as stored, before EXIF rotation.
+    pub stored_size: (u32, u32),
+    /// Container format, lower case (`jpeg`, `png`, `heif`, …).
+    pub format: String,
+    pub exif: ExifInfo,
+    pub detections: Vec<Detection>,
+    /// One 150×150 chip per detection, ready for [`FacePipeline::embed_chips`].
+    pub chips: Vec<RgbImage>,
+    /// The upright image (maybe decoded at reduced size), for thumbnails.
+    pub preview: RgbImage,
 }
 
 /// The loaded face pipeline. Cheap to share by reference across threads.
@@ -173,6 +193,72 @@ impl FacePipeline {
     /// Distance below which two embeddings are the same person.
     pub fn default_threshold(&self) -> f32 {
         self.embedder.default_threshold()
+    }
+
+    /// Parallel workers (one detector each).
+    pub fn workers(&self) -> usize {
+        self.detectors.len()
+    }
+
+    /// Decoding limits in force.
+    pub fn limits(&self) -> &likeness_imaging::DecodeLimits {
+        &self.config.limits
+    }
+
+    /// Identifies the models and alignment that produce the stored faces and embeddings;
+    /// content indexed under another id is indexed again.
+    pub fn model_id(&self) -> String {
+        let align = match self.config.alignment {
+            Alignment::MtcnnTemplate => "mtcnn-template",
+            Alignment::ShapePredictor => "dlib-5pt",
+        };
+        format!(
+            "{}+{}/{align}",
+            names::PNET.trim_end_matches("_pnet"),
+            names::DLIB_RESNET
+        )
+    }
+
+    /// Decode (upright), detect with `worker`'s detector and cut chips, from a photo's bytes
+    /// (already read, e.g. to hash them). `path` names the file in errors. The same route as
+    /// [`Self::analyze_batch`]: reduced decoding, capped detection, full-resolution chips for
+    /// small faces.
+    pub fn analyze_bytes(
+        &self,
+        worker: usize,
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<BytesAnalysis, EngineError> {
+        let mut timings = StageTimings::default();
+        let a = self.analyze_impl(worker, bytes, path, true, &mut timings)?;
+        Ok(BytesAnalysis {
+            width: a.photo.full_size.0,
+            height: a.photo.full_size.1,
+            stored_size: a.photo.stored_size,
+            format: a.photo.format.name().to_string(),
+            exif: a.photo.exif,
+            detections: a.detections,
+            chips: a.chips,
+            preview: a.photo.image,
+        })
+    }
+
+    /// Reads a photo file's bytes, refusing files over the size limit before reading them.
+    fn read(&self, path: &Path) -> Result<Vec<u8>, EngineError> {
+        let io = |source| likeness_imaging::ImagingError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > self.config.limits.max_file_bytes {
+            return Err(likeness_imaging::ImagingError::FileTooLarge {
+                path: path.to_path_buf(),
+                bytes: len,
+                limit: self.config.limits.max_file_bytes,
+            }
+            .into());
+        }
+        Ok(std::fs::read(path).map_err(io)?)
     }
 
     /// Decodes a photo as the pipeline would (upright, limited).
@@ -316,16 +402,52 @@ impl FacePipeline {
         with_embeddings: bool,
     ) -> Result<AnalyzedPhoto, EngineError> {
         let t = Instant::now();
-        let cap = self.config.detect_max_side;
-        let photo = if cap > 0 && self.config.reduced_decode {
-            load_photo_reduced(path, &self.config.limits, self.config.orientation, cap)?
-        } else {
-            self.decode(path)?
-        };
+        let bytes = self.read(path)?;
         let mut timings = StageTimings {
             decode: t.elapsed(),
             ..StageTimings::default()
         };
+        let a = self.analyze_impl(worker, &bytes, path, with_embeddings, &mut timings)?;
+        Ok(AnalyzedPhoto {
+            photo: PhotoFaces {
+                path: path.to_path_buf(),
+                width: a.photo.full_size.0,
+                height: a.photo.full_size.1,
+                exif: a.photo.exif,
+                faces: a
+                    .detections
+                    .into_iter()
+                    .map(|detection| FaceRecord {
+                        detection,
+                        embedding: None,
+                    })
+                    .collect(),
+                timings,
+            },
+            chips: a.chips,
+        })
+    }
+
+    /// The one route every analysis takes: decode (DCT-reduced for big JPEGs when
+    /// `reduced_decode`), detect on a copy capped at `detect_max_side`, map detections to the
+    /// full upright frame, cut chips (from a full-resolution decode for small faces).
+    fn analyze_impl(
+        &self,
+        worker: usize,
+        bytes: &[u8],
+        path: &Path,
+        with_chips: bool,
+        timings: &mut StageTimings,
+    ) -> Result<Analysis, EngineError> {
+        let t = Instant::now();
+        let cap = self.config.detect_max_side;
+        let (limits, orientation) = (&self.config.limits, self.config.orientation);
+        let photo = if cap > 0 && self.config.reduced_decode {
+            decode_photo_reduced(bytes, path, limits, orientation, cap)?
+        } else {
+            decode_photo(bytes, path, limits, orientation)?
+        };
+        timings.decode += t.elapsed();
         let t = Instant::now();
         // Detections in the decoded image's frame, then in the full frame.
         let decoded = self.detect_with(worker, &photo.image)?;
@@ -338,29 +460,17 @@ impl FacePipeline {
                 .map(|d| rescale(d, photo.image.dimensions(), full))
                 .collect()
         };
-        timings.detect = t.elapsed();
+        timings.detect += t.elapsed();
         let t = Instant::now();
-        let chips = if with_embeddings {
-            self.chips_for(path, &photo, &decoded, &detections, &mut timings)?
+        let chips = if with_chips {
+            self.chips_for(bytes, path, &photo, &decoded, &detections, timings)?
         } else {
             Vec::new()
         };
         timings.align += t.elapsed();
-        Ok(AnalyzedPhoto {
-            photo: PhotoFaces {
-                path: path.to_path_buf(),
-                width: full.0,
-                height: full.1,
-                exif: photo.exif,
-                faces: detections
-                    .into_iter()
-                    .map(|detection| FaceRecord {
-                        detection,
-                        embedding: None,
-                    })
-                    .collect(),
-                timings,
-            },
+        Ok(Analysis {
+            photo,
+            detections,
             chips,
         })
     }
@@ -369,6 +479,7 @@ impl FacePipeline {
     /// big enough in it, else from a full-resolution decode made once for the photo.
     fn chips_for(
         &self,
+        bytes: &[u8],
         path: &Path,
         photo: &DecodedPhoto,
         decoded: &[Detection],
@@ -383,25 +494,28 @@ impl FacePipeline {
                 chips.push(self.chip(&photo.image, d));
                 continue;
             }
-            if full_res.is_none() {
-                let t = Instant::now();
-                let p = self.decode(path)?;
-                timings.decode += t.elapsed();
-                if p.image.dimensions() != photo.full_size {
-                    // The file changed between the two reads: cut from what we have.
-                    tracing::warn!(path = %path.display(), "photo changed while being analysed");
-                    chips.push(self.chip(&photo.image, d));
-                    continue;
+            let full = match &full_res {
+                Some(p) => p,
+                None => {
+                    let t = Instant::now();
+                    let p =
+                        decode_photo(bytes, path, &self.config.limits, self.config.orientation)?;
+                    timings.decode += t.elapsed();
+                    tracing::debug!(path = %path.display(), side, "small face: chip from full resolution");
+                    full_res.insert(p)
                 }
-                tracing::debug!(path = %path.display(), side, "small face: chip from full resolution");
-                full_res = Some(p);
-            }
-            if let Some(p) = &full_res {
-                chips.push(self.chip(&p.image, f));
-            }
+            };
+            chips.push(self.chip(&full.image, f));
         }
         Ok(chips)
     }
+}
+
+/// Decoded photo, detections in the full upright frame, chips.
+struct Analysis {
+    photo: DecodedPhoto,
+    detections: Vec<Detection>,
+    chips: Vec<RgbImage>,
 }
 
 /// `image` itself when its long side is within `max_side` (or there is no cap), else a copy

@@ -1,0 +1,592 @@
+//! The indexing job: pending files → faces in the catalog.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use likeness_catalog::{
+    Catalog, ContentHash, IndexOutcome, JobCounts, JobState, NewFace, NewPhoto, PendingFile,
+    PhotoMeta, TakenSource,
+};
+use likeness_vision::Detection;
+
+use super::scan::{scan_library, ScanSummary};
+use super::{IndexControl, IndexPhase, IndexProgress, ProgressGate};
+use crate::clock::{iso_utc, Clock};
+use crate::error::EngineError;
+use crate::library::LibraryPaths;
+use crate::pipeline::FacePipeline;
+use crate::thumbs::ThumbnailCache;
+
+/// Photos committed per transaction at most.
+const COMMIT_PHOTOS: usize = 64;
+/// Chips embedded together at most before a commit is forced.
+const COMMIT_CHIPS: usize = 128;
+/// Longest time finished work waits before it is committed.
+const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
+/// Pending files read from the catalog at a time.
+const FEED_PAGE: usize = 256;
+
+/// What an indexing run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexSummary {
+    /// Photos finished (analysed + reused + failed).
+    pub photos: u64,
+    /// Photos decoded and run through the face pipeline.
+    pub analyzed: u64,
+    /// Photos whose content was already in the catalog (moved, renamed, duplicated).
+    pub reused: u64,
+    pub faces: u64,
+    pub errors: u64,
+    pub cancelled: bool,
+    pub elapsed: Duration,
+}
+
+/// Runs the face pipeline over the catalog's pending files.
+#[derive(Debug)]
+pub struct Indexer<'a> {
+    pipeline: &'a FacePipeline,
+    thumbs: ThumbnailCache,
+    clock: &'a dyn Clock,
+    model: String,
+}
+
+/// A photo whose faces are found and whose chips wait for the embedder.
+struct Analyzed {
+    file: PendingFile,
+    size: u64,
+    mtime_ns: i64,
+    hash: ContentHash,
+    meta: PhotoMeta,
+    detections: Vec<Detection>,
+    chips: Vec<RgbImage>,
+}
+
+/// What a worker hands back for one file.
+enum WorkerResult {
+    /// Linked to known content, or failed: ready to commit.
+    Ready(IndexOutcome),
+    /// Needs its chips embedded first.
+    Analyzed(Analyzed),
+}
+
+impl<'a> Indexer<'a> {
+    pub fn new(pipeline: &'a FacePipeline, paths: &LibraryPaths, clock: &'a dyn Clock) -> Self {
+        Self {
+            pipeline,
+            thumbs: ThumbnailCache::new(&paths.cache),
+            clock,
+            model: pipeline.model_id(),
+        }
+    }
+
+    /// The model id stored with every face (content indexed by another model is redone).
+    pub fn model_id(&self) -> &str {
+        &self.model
+    }
+
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock
+    }
+
+    pub fn thumbnails(&self) -> &ThumbnailCache {
+        &self.thumbs
+    }
+
+    /// Scans every root, then indexes what is pending.
+    pub fn run(
+        &self,
+        catalog: &mut Catalog,
+        control: &IndexControl,
+        progress: &mut dyn FnMut(&IndexProgress),
+    ) -> Result<(ScanSummary, IndexSummary), EngineError> {
+        let scan = scan_library(catalog, control, self.clock, progress)?;
+        if scan.cancelled {
+            return Ok((
+                scan,
+                IndexSummary {
+                    cancelled: true,
+                    ..IndexSummary::default()
+                },
+            ));
+        }
+        let index = self.index_pending(catalog, control, progress)?;
+        Ok((scan, index))
+    }
+
+    /// Indexes every pending file. Returns when none is left, or when cancelled (work done so
+    /// far is committed; the rest stays pending for the next run).
+    pub fn index_pending(
+        &self,
+        catalog: &mut Catalog,
+        control: &IndexControl,
+        progress: &mut dyn FnMut(&IndexProgress),
+    ) -> Result<IndexSummary, EngineError> {
+        let started = Instant::now();
+        let total = catalog.count_pending()?;
+        let mut summary = IndexSummary::default();
+        if total == 0 {
+            return Ok(summary);
+        }
+        let job = catalog.begin_job("index", self.clock.now())?;
+        let mut p = IndexProgress::new(IndexPhase::Indexing);
+        p.photos_total = total;
+        p.provider = Some(self.pipeline.provider());
+        let mut gate = ProgressGate::new();
+        gate.offer(&mut p, true, progress);
+
+        let workers = self.pipeline.workers().max(1);
+        let abort = AtomicBool::new(false);
+        let fed = AtomicU64::new(0);
+        let catalog_path = catalog.path().to_path_buf();
+        let (work_tx, work_rx) = mpsc::sync_channel::<PendingFile>(workers * 4);
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = mpsc::sync_channel::<WorkerResult>(workers * 2);
+        let mut run = RunState {
+            job,
+            total,
+            summary: &mut summary,
+            progress: &mut p,
+            gate: &mut gate,
+            sink: &mut *progress,
+        };
+        let result = std::thread::scope(|scope| -> Result<(), EngineError> {
+            let feeder = scope.spawn(|| feed(&catalog_path, work_tx, control, &abort, &fed));
+            for worker in 0..workers {
+                let done_tx = done_tx.clone();
+                let (work_rx, catalog_path, abort) = (&work_rx, &catalog_path, &abort);
+                scope.spawn(move || {
+                    self.work(worker, catalog_path, work_rx, &done_tx, control, abort)
+                });
+            }
+            drop(done_tx);
+            let outcome = self.collect(catalog, &done_rx, control, &fed, &mut run);
+            if outcome.is_err() {
+                abort.store(true, Ordering::SeqCst);
+            }
+            // Let every worker hang up (a worker blocked on a full queue needs it drained).
+            while done_rx.recv().is_ok() {}
+            let fed_result = match feeder.join() {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::error!("the feeder thread panicked");
+                    Ok(())
+                }
+            };
+            outcome.and(fed_result)
+        });
+
+        summary.cancelled = control.is_cancelled();
+        summary.elapsed = started.elapsed();
+        let state = match (&result, summary.cancelled) {
+            (Err(_), _) => JobState::Failed,
+            (Ok(()), true) => JobState::Cancelled,
+            (Ok(()), false) => JobState::Completed,
+        };
+        let counts = job_counts(&summary, total.max(fed.load(Ordering::SeqCst)));
+        catalog.finish_job(job, state, &counts, self.clock.now())?;
+        result?;
+        p.phase = IndexPhase::Done;
+        p.photos_done = summary.photos;
+        p.faces_found = summary.faces;
+        p.reused = summary.reused;
+        p.errors = summary.errors;
+        gate.offer(&mut p, true, progress);
+        tracing::info!(?summary, "indexing finished");
+        Ok(summary)
+    }
+
+    /// One worker: takes files off the queue until it closes, the job is cancelled or aborted.
+    fn work(
+        &self,
+        worker: usize,
+        catalog_path: &Path,
+        work_rx: &Mutex<mpsc::Receiver<PendingFile>>,
+        done_tx: &SyncSender<WorkerResult>,
+        control: &IndexControl,
+        abort: &AtomicBool,
+    ) {
+        let reader = match Catalog::open_read_only(catalog_path) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "worker cannot read the catalog");
+                abort.store(true, Ordering::SeqCst);
+                return;
+            }
+        };
+        loop {
+            if !control.checkpoint() || abort.load(Ordering::SeqCst) {
+                return;
+            }
+            let next = match work_rx.lock() {
+                Ok(rx) => rx.recv_timeout(Duration::from_millis(100)),
+                Err(_) => return,
+            };
+            let file = match next {
+                Ok(f) => f,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            if done_tx
+                .send(self.process_guarded(worker, &reader, file))
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    /// This thread: gathers worker results, embeds and commits them in batches, reports
+    /// progress. Returns when every worker has hung up.
+    fn collect(
+        &self,
+        catalog: &mut Catalog,
+        done_rx: &mpsc::Receiver<WorkerResult>,
+        control: &IndexControl,
+        fed: &AtomicU64,
+        run: &mut RunState<'_>,
+    ) -> Result<(), EngineError> {
+        let mut batch = Batch::default();
+        let mut last_commit = Instant::now();
+        loop {
+            let (idle, finished) = match done_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(r) => {
+                    batch.push(r);
+                    (false, false)
+                }
+                Err(RecvTimeoutError::Timeout) => (true, false),
+                Err(RecvTimeoutError::Disconnected) => (true, true),
+            };
+            let due = batch.photos() >= COMMIT_PHOTOS
+                || batch.chips >= COMMIT_CHIPS
+                || last_commit.elapsed() >= COMMIT_INTERVAL
+                || idle;
+            let total = run.total.max(fed.load(Ordering::SeqCst));
+            if due && batch.photos() > 0 {
+                self.commit(catalog, &mut batch, run.summary)?;
+                last_commit = Instant::now();
+                catalog.update_job(run.job, &job_counts(run.summary, total), self.clock.now())?;
+            }
+            let p = &mut *run.progress;
+            p.photos_done = run.summary.photos;
+            p.photos_total = total;
+            p.faces_found = run.summary.faces;
+            p.reused = run.summary.reused;
+            p.errors = run.summary.errors;
+            p.paused = control.is_paused();
+            run.gate.offer(p, finished, run.sink);
+            if finished {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Embeds the batch's chips and commits everything in one transaction.
+    fn commit(
+        &self,
+        catalog: &mut Catalog,
+        batch: &mut Batch,
+        summary: &mut IndexSummary,
+    ) -> Result<(), EngineError> {
+        let mut outcomes = std::mem::take(&mut batch.ready);
+        let analyzed = std::mem::take(&mut batch.analyzed);
+        batch.chips = 0;
+        let chips: Vec<&RgbImage> = analyzed.iter().flat_map(|a| a.chips.iter()).collect();
+        let embedded = if chips.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.pipeline.embed_chips(&chips)
+        };
+        drop(chips);
+        match embedded {
+            Ok(embeddings) => {
+                let mut embeddings = embeddings.into_iter();
+                for a in analyzed {
+                    let faces = a
+                        .detections
+                        .iter()
+                        .map(|d| new_face(d, embeddings.next().map(|e| e.0).unwrap_or_default()))
+                        .collect::<Vec<_>>();
+                    summary.faces += faces.len() as u64;
+                    summary.analyzed += 1;
+                    outcomes.push(IndexOutcome::Analyzed {
+                        file: a.file.id,
+                        size: a.size,
+                        mtime_ns: a.mtime_ns,
+                        photo: NewPhoto {
+                            hash: a.hash,
+                            meta: a.meta,
+                            model: self.model.clone(),
+                            faces,
+                        },
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "embedding batch failed");
+                for a in analyzed {
+                    outcomes.push(IndexOutcome::Failed {
+                        file: a.file.id,
+                        size: a.size,
+                        mtime_ns: a.mtime_ns,
+                        code: e.code().to_string(),
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+        for o in &outcomes {
+            summary.photos += 1;
+            match o {
+                IndexOutcome::Linked { .. } => summary.reused += 1,
+                IndexOutcome::Failed { .. } => summary.errors += 1,
+                IndexOutcome::Analyzed { .. } => {}
+            }
+        }
+        catalog.commit_batch(&outcomes, self.clock.now())?;
+        Ok(())
+    }
+
+    /// [`Self::process`], with a panic in a third-party decoder turned into a recorded failure.
+    fn process_guarded(&self, worker: usize, reader: &Catalog, file: PendingFile) -> WorkerResult {
+        let (id, size, mtime_ns, path) = (file.id, file.size, file.mtime_ns, file.path.clone());
+        match catch_unwind(AssertUnwindSafe(|| self.process(worker, reader, file))) {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::error!(path = %path.display(), "decoder panicked; photo skipped");
+                WorkerResult::Ready(IndexOutcome::Failed {
+                    file: id,
+                    size,
+                    mtime_ns,
+                    code: "panic".to_string(),
+                    message: format!("{}: the decoder crashed on this file", path.display()),
+                })
+            }
+        }
+    }
+
+    /// Stat, read, hash; link to known content or run decode → detect → chips + thumbnails.
+    fn process(&self, worker: usize, reader: &Catalog, file: PendingFile) -> WorkerResult {
+        let failed = |size: u64, mtime_ns: i64, e: &EngineError| {
+            tracing::warn!(path = %file.path.display(), error = %e, "photo not indexed");
+            WorkerResult::Ready(IndexOutcome::Failed {
+                file: file.id,
+                size,
+                mtime_ns,
+                code: e.code().to_string(),
+                message: e.to_string(),
+            })
+        };
+        let io = |source| EngineError::Io {
+            path: file.path.clone(),
+            source,
+        };
+        let before = match likeness_scan::file_candidate(&file.path) {
+            Ok(c) => c,
+            Err(e) => return failed(file.size, file.mtime_ns, &io(e)),
+        };
+        let (size, mtime_ns) = (before.size, before.mtime_ns);
+        let limits = self.pipeline.limits();
+        if size > limits.max_file_bytes {
+            let e = EngineError::Imaging(likeness_imaging::ImagingError::FileTooLarge {
+                path: file.path.clone(),
+                bytes: size,
+                limit: limits.max_file_bytes,
+            });
+            return failed(size, mtime_ns, &e);
+        }
+        let bytes = match std::fs::read(&file.path) {
+            Ok(b) => b,
+            Err(e) => return failed(size, mtime_ns, &io(e)),
+        };
+        match likeness_scan::file_candidate(&file.path) {
+            Ok(after) if after.size == size && after.mtime_ns == mtime_ns => {}
+            _ => {
+                // Still being written (or replaced): record it with the stamp seen first, so
+                // the next scan or watcher event (new stamp) retries it once it settles.
+                let e = io(std::io::Error::other(
+                    "the file changed while it was read (still being written?)",
+                ));
+                return WorkerResult::Ready(IndexOutcome::Failed {
+                    file: file.id,
+                    size,
+                    mtime_ns,
+                    code: "changing".to_string(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        let hash = ContentHash(likeness_scan::hash_bytes(&bytes));
+        match reader.indexed_photo(&hash, &self.model) {
+            Ok(Some(photo)) => {
+                return WorkerResult::Ready(IndexOutcome::Linked {
+                    file: file.id,
+                    size,
+                    mtime_ns,
+                    photo,
+                })
+            }
+            Ok(None) => {}
+            Err(e) => return failed(size, mtime_ns, &EngineError::Catalog(e)),
+        }
+        let analysis = match self.pipeline.analyze_bytes(worker, &bytes, &file.path) {
+            Ok(a) => a,
+            Err(e) => return failed(size, mtime_ns, &e),
+        };
+        drop(bytes);
+        let boxes: Vec<[f32; 4]> = analysis
+            .detections
+            .iter()
+            .map(|d| new_face(d, Vec::new()).bbox)
+            .collect();
+        if let Err(e) = self.thumbs.write(
+            &hash.to_hex(),
+            &analysis.preview,
+            &scale_boxes(&boxes, &analysis),
+        ) {
+            tracing::warn!(path = %file.path.display(), error = %e, "thumbnails not written");
+        }
+        let exif = &analysis.exif;
+        let (taken_at, taken_source) = match exif.taken_at_iso() {
+            Some(t) => (Some(t), TakenSource::Exif),
+            None => (
+                Some(iso_utc(mtime_ns.div_euclid(1_000_000_000))),
+                TakenSource::FileTime,
+            ),
+        };
+        let meta = PhotoMeta {
+            width: analysis.width,
+            height: analysis.height,
+            stored_width: analysis.stored_size.0,
+            stored_height: analysis.stored_size.1,
+            orientation: exif.orientation.0,
+            format: analysis.format.clone(),
+            taken_at,
+            taken_source,
+            camera_make: exif.camera_make.clone(),
+            camera_model: exif.camera_model.clone(),
+            gps: exif.gps,
+            file_size: size,
+        };
+        WorkerResult::Analyzed(Analyzed {
+            file,
+            size,
+            mtime_ns,
+            hash,
+            meta,
+            detections: analysis.detections,
+            chips: analysis.chips,
+        })
+    }
+}
+
+/// Boxes in the full upright frame → the preview's frame (the preview may be smaller).
+fn scale_boxes(boxes: &[[f32; 4]], a: &crate::pipeline::BytesAnalysis) -> Vec<[f32; 4]> {
+    let s = a.preview.width() as f32 / a.width.max(1) as f32;
+    boxes
+        .iter()
+        .map(|b| [b[0] * s, b[1] * s, b[2] * s, b[3] * s])
+        .collect()
+}
+
+fn new_face(d: &Detection, embedding: Vec<f32>) -> NewFace {
+    let mut landmarks = [0f32; 10];
+    for (i, p) in d.landmarks.iter().enumerate() {
+        landmarks[2 * i] = p.x as f32;
+        landmarks[2 * i + 1] = p.y as f32;
+    }
+    NewFace {
+        bbox: [
+            d.bbox.x1 as f32,
+            d.bbox.y1 as f32,
+            d.bbox.x2 as f32,
+            d.bbox.y2 as f32,
+        ],
+        landmarks,
+        score: d.score,
+        embedding,
+    }
+}
+
+fn job_counts(s: &IndexSummary, total: u64) -> JobCounts {
+    JobCounts {
+        photos_done: s.photos,
+        photos_total: total,
+        faces: s.faces,
+        errors: s.errors,
+    }
+}
+
+/// Work finished by the workers, waiting to be committed.
+#[derive(Default)]
+struct Batch {
+    ready: Vec<IndexOutcome>,
+    analyzed: Vec<Analyzed>,
+    chips: usize,
+}
+
+impl Batch {
+    fn push(&mut self, r: WorkerResult) {
+        match r {
+            WorkerResult::Ready(o) => self.ready.push(o),
+            WorkerResult::Analyzed(a) => {
+                self.chips += a.chips.len();
+                self.analyzed.push(a);
+            }
+        }
+    }
+
+    fn photos(&self) -> usize {
+        self.ready.len() + self.analyzed.len()
+    }
+}
+
+/// The counters and sinks of one run, threaded through [`Indexer::collect`].
+struct RunState<'r> {
+    job: likeness_catalog::JobId,
+    total: u64,
+    summary: &'r mut IndexSummary,
+    progress: &'r mut IndexProgress,
+    gate: &'r mut ProgressGate,
+    sink: &'r mut dyn FnMut(&IndexProgress),
+}
+
+/// Reads pending files page by page and hands them to the workers.
+fn feed(
+    catalog_path: &Path,
+    tx: SyncSender<PendingFile>,
+    control: &IndexControl,
+    abort: &AtomicBool,
+    fed: &AtomicU64,
+) -> Result<(), EngineError> {
+    let reader = Catalog::open_read_only(catalog_path)?;
+    let mut after = 0;
+    loop {
+        let page = reader.pending_files(after, FEED_PAGE)?;
+        if page.is_empty() {
+            return Ok(());
+        }
+        for file in page {
+            after = file.id;
+            let mut item = file;
+            loop {
+                if !control.checkpoint() || abort.load(Ordering::SeqCst) {
+                    return Ok(());
+                }
+                match tx.try_send(item) {
+                    Ok(()) => break,
+                    Err(TrySendError::Full(back)) => {
+                        item = back;
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    Err(TrySendError::Disconnected(_)) => return Ok(()),
+                }
+            }
+            fed.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
