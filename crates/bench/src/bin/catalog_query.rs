@@ -190,6 +190,15 @@ fn main() -> Result<()> {
     ]);
     let (_, t) = time(args.runs, || Ok(cat.status()?.photos))?;
     table.row(["status".to_string(), "1".into(), ms(t.0), ms(t.1)]);
+    let root = cat.roots()?.first().context("root")?.id;
+    let runs = args.runs.min(10);
+    let (rows, t) = time(runs, || Ok(cat.file_stamps(root)?.len() as u64))?;
+    table.row([
+        format!("file_stamps (rescan diff input; {runs} runs)"),
+        rows.to_string(),
+        ms(t.0),
+        ms(t.1),
+    ]);
     table.print();
     outln(&format!(
         "\n{} timed runs per query after 3 untimed (warm cache); one connection, release build. {}.",
