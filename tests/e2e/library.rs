@@ -285,3 +285,82 @@ fn a_file_deleted_before_indexing_and_one_still_being_written_are_recorded_then_
         .all(|s| s.state == FileState::Indexed);
     assert!(state);
 }
+
+#[test]
+fn pause_holds_indexing_and_resume_finishes_it_cancel_keeps_the_rest_pending() {
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+    let images = reference_images();
+    let (_dir, paths, mut catalog) = new_library("library-pause");
+    let clock = SystemClock;
+    add_root(&mut catalog, &images, &clock).expect("add root");
+    likeness_engine::scan_library(&mut catalog, &IndexControl::new(), &clock, &mut |_| {})
+        .expect("scan");
+    let total = catalog.count_pending().expect("pending");
+    let control = Arc::new(IndexControl::new());
+    let (tx, rx) = mpsc::channel::<(u64, bool)>();
+    let (c, p) = (Arc::clone(&control), paths.clone());
+    let job = std::thread::spawn(move || {
+        let clock = SystemClock;
+        let indexer = Indexer::new(pipeline(), &p, &clock);
+        let summary = indexer
+            .index_pending(&mut catalog, &c, &mut |p| {
+                let _ = tx.send((p.photos_done, p.paused));
+            })
+            .expect("index");
+        (summary, catalog)
+    });
+    // Pause once some photos are done.
+    while let Ok((done, _)) = rx.recv_timeout(Duration::from_secs(60)) {
+        if done >= 5 {
+            break;
+        }
+    }
+    control.pause();
+    std::thread::sleep(Duration::from_millis(1500)); // in-flight photos finish and commit
+    let reader = Catalog::open_read_only(&paths.catalog).expect("reader");
+    let held = reader.count_pending().expect("pending");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        reader.count_pending().expect("pending"),
+        held,
+        "no progress while paused"
+    );
+    assert!(
+        held > 0 && held < total,
+        "paused mid-way: {held} of {total} pending"
+    );
+    assert!(
+        rx.try_iter().any(|(_, paused)| paused),
+        "progress says paused"
+    );
+    control.resume();
+    // Let it run a little, then cancel: what is done stays, the rest stays pending.
+    std::thread::sleep(Duration::from_millis(1500));
+    control.cancel();
+    let (summary, mut catalog) = job.join().expect("join");
+    println!("{summary:?}");
+    assert!(summary.cancelled);
+    let left = catalog.count_pending().expect("pending");
+    assert!(left < held, "resumed: {left} < {held}");
+    assert_eq!(
+        summary.photos,
+        total - left,
+        "every finished photo is committed"
+    );
+    assert_eq!(
+        catalog
+            .last_job("index")
+            .expect("job")
+            .expect("a job")
+            .state,
+        likeness_engine::catalog::JobState::Cancelled
+    );
+    // A new run picks up exactly the rest.
+    let indexer = Indexer::new(pipeline(), &paths, &clock);
+    let rest = indexer
+        .index_pending(&mut catalog, &IndexControl::new(), &mut |_| {})
+        .expect("rest");
+    assert_eq!(rest.photos, left);
+    assert_eq!(catalog.count_pending().expect("pending"), 0);
+}

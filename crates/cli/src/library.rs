@@ -11,7 +11,8 @@ use clap::{Args, Subcommand};
 use likeness_engine::catalog::{Catalog, PhotoQuery};
 use likeness_engine::{
     add_root, open_catalog, remove_root, EngineConfig, EngineError, FacePipeline, IndexControl,
-    IndexPhase, IndexProgress, Indexer, LibraryPaths, SystemClock, WatchEvent, WatchOptions,
+    IndexPhase, IndexProgress, Indexer, LibraryLock, LibraryPaths, SystemClock, WatchEvent,
+    WatchOptions,
 };
 
 use crate::json::{IndexDto, PhotoHitDto, ProgressDto, RootDto, ScanDto, StatusDto, WatchEventDto};
@@ -38,6 +39,17 @@ impl LibraryLocation {
     fn open(&self) -> anyhow::Result<(LibraryPaths, Catalog)> {
         let paths = self.paths()?;
         let catalog = open_catalog(&paths)?;
+        Ok((paths, catalog))
+    }
+
+    /// For commands that only read: a read-only handle, so running them while an indexer
+    /// works never disturbs it (a read-write open marks running jobs interrupted).
+    fn open_reader(&self) -> anyhow::Result<(LibraryPaths, Catalog)> {
+        let paths = self.paths()?;
+        if !paths.catalog.is_file() {
+            return self.open();
+        }
+        let catalog = Catalog::open_read_only(&paths.catalog)?;
         Ok((paths, catalog))
     }
 }
@@ -120,7 +132,10 @@ pub fn index(
     location: &LibraryLocation,
     args: IndexArgs,
 ) -> anyhow::Result<ExitCode> {
-    let (paths, mut catalog) = location.open()?;
+    // Lock before opening: a read-write open marks a running job interrupted.
+    let paths = location.paths()?;
+    let _lock = LibraryLock::acquire(&paths)?;
+    let mut catalog = open_catalog(&paths)?;
     if catalog.roots()?.is_empty() {
         anyhow::bail!("the library has no folders yet: run `likeness library add FOLDER` first");
     }
@@ -217,7 +232,7 @@ pub struct StatusArgs {
 }
 
 pub fn status(location: &LibraryLocation, args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let (paths, catalog) = location.open()?;
+    let (paths, catalog) = location.open_reader()?;
     let limit = args.errors.unwrap_or(0);
     let dto = StatusDto::new(
         &paths,
@@ -250,7 +265,7 @@ pub struct PhotosArgs {
 }
 
 pub fn photos(location: &LibraryLocation, args: PhotosArgs) -> anyhow::Result<ExitCode> {
-    let (_, catalog) = location.open()?;
+    let (_, catalog) = location.open_reader()?;
     let mut people = Vec::new();
     for name in &args.people {
         let person = catalog

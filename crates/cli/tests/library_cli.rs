@@ -252,3 +252,38 @@ fn an_unreadable_folder_is_recorded_and_its_photos_are_not_dropped() {
         .unwrap()
         .ends_with("private"));
 }
+
+#[test]
+fn a_second_indexer_on_the_same_library_is_refused() {
+    let (_dir, photos, catalog) = scratch("cli-busy");
+    copy_photo("obama.jpg", &photos.join("obama.jpg"));
+    json(&run(
+        likeness_cmd(&catalog, &["library", "add", "--json"]).arg(&photos)
+    ));
+    let mut watcher = likeness_cmd(&catalog, &["index", "--watch"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the watcher holds the library (its first run has finished).
+    let start = std::time::Instant::now();
+    loop {
+        let s = json(&run(&mut likeness_cmd(&catalog, &["status", "--json"])));
+        if s["indexed"] == 1 {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 60, "watcher never indexed");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let second = run(&mut likeness_cmd(&catalog, &["index"]));
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("another Likeness process"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // Once the first is gone, the library is free again.
+    json(&run(&mut likeness_cmd(&catalog, &["index", "--json"])));
+}

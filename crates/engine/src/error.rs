@@ -38,6 +38,9 @@ pub enum EngineError {
     /// A folder inside (or around) a folder already in the library.
     #[error("{path} overlaps {existing}, which is already in the library")]
     OverlappingRoot { path: PathBuf, existing: PathBuf },
+    /// Another process is already indexing this library.
+    #[error("{catalog}: another Likeness process is indexing this library")]
+    LibraryBusy { catalog: PathBuf },
     /// A person named by the user does not exist.
     #[error("no person named {name:?}")]
     UnknownPerson { name: String },
@@ -68,6 +71,7 @@ impl EngineError {
             EngineError::NotALibraryFolder { .. } => "not_a_library_folder",
             EngineError::OverlappingRoot { .. } => "overlapping_root",
             EngineError::UnknownPerson { .. } => "unknown_person",
+            EngineError::LibraryBusy { .. } => "library_busy",
             EngineError::Cancelled => "cancelled",
         }
     }

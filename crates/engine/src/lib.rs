@@ -17,14 +17,14 @@ mod pipeline;
 mod thumbs;
 
 pub use clock::{iso_utc, Clock, SystemClock};
-pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE};
+pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE, DEFAULT_EMBED_BATCH};
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
 pub use index::{
     scan_library, IndexControl, IndexPhase, IndexProgress, IndexSummary, Indexer, ScanSummary,
     WatchEvent, WatchOptions,
 };
-pub use library::{add_root, open_catalog, remove_root, LibraryPaths};
+pub use library::{add_root, open_catalog, remove_root, LibraryLock, LibraryPaths};
 pub use likeness_catalog as catalog;
 pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};

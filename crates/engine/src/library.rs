@@ -97,3 +97,38 @@ pub fn remove_root(catalog: &mut Catalog, folder: &Path) -> Result<(), EngineErr
         Err(EngineError::NotALibraryFolder { path })
     }
 }
+
+/// Held by whoever runs library jobs (index, watch) on a catalog, so two indexers never work
+/// on one library at once (a second `likeness index`, or the CLI while the app indexes).
+/// Released when dropped or when the process dies (an OS file lock, not a marker file).
+#[derive(Debug)]
+pub struct LibraryLock {
+    _file: std::fs::File,
+}
+
+impl LibraryLock {
+    /// Takes the lock of `paths`' catalog, or fails at once with `LibraryBusy`.
+    pub fn acquire(paths: &LibraryPaths) -> Result<Self, EngineError> {
+        let path = paths.catalog.with_extension("lock");
+        let io = |source| EngineError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(EngineError::LibraryBusy {
+                catalog: paths.catalog.clone(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
+    }
+}

@@ -128,10 +128,12 @@ impl FacePipeline {
             None => discover_library()?,
         };
         let runtime = OrtRuntime::load(&library, config.provider)?
-            .with_intra_threads(config.inference_threads);
+            .with_intra_threads(config.inference_threads)
+            .with_cpu_arena(config.cpu_memory_arena);
         let workers = config.workers.max(1);
         let detector_runtime = OrtRuntime::load(&library, config.provider)?
-            .with_intra_threads((config.inference_threads / workers).max(1));
+            .with_intra_threads((config.inference_threads / workers).max(1))
+            .with_cpu_arena(config.cpu_memory_arena);
         let store = match &config.models_dir {
             Some(dir) => ModelStore::at(dir),
             None => ModelStore::discover()?,
@@ -155,7 +157,8 @@ impl FacePipeline {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
-        let embedder = FaceEmbedder::new(&runtime, &embed_manifest, &embed_path)?;
+        let embedder = FaceEmbedder::new(&runtime, &embed_manifest, &embed_path)?
+            .with_max_batch(config.embed_batch);
         let shape_predictor = match config.alignment {
             Alignment::ShapePredictor => {
                 let (_, path) = store.resolve(names::SHAPE_PREDICTOR_5)?;

@@ -8,7 +8,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use image::codecs::jpeg::JpegEncoder;
 use image::RgbImage;
 
 use crate::error::EngineError;
@@ -111,13 +110,18 @@ fn face_crop(image: &RgbImage, b: &[f32; 4]) -> RgbImage {
     let (x, y) = (x as u32, y as u32);
     let w = (side as u32).clamp(1, image.width().saturating_sub(x).max(1));
     let h = (side as u32).clamp(1, image.height().saturating_sub(y).max(1));
-    let crop = image::imageops::crop_imm(image, x, y, w, h).to_image();
-    image::imageops::resize(
-        &crop,
-        FACE_THUMB_SIDE,
-        FACE_THUMB_SIDE,
-        image::imageops::FilterType::Triangle,
-    )
+    let crop = image::imageops::crop_imm(image, x, y, w, h);
+    if w >= FACE_THUMB_SIDE && h >= FACE_THUMB_SIDE {
+        // Area averaging straight from the view: fast and sharp when shrinking.
+        image::imageops::thumbnail(&*crop, FACE_THUMB_SIDE, FACE_THUMB_SIDE)
+    } else {
+        image::imageops::resize(
+            &*crop,
+            FACE_THUMB_SIDE,
+            FACE_THUMB_SIDE,
+            image::imageops::FilterType::Triangle,
+        )
+    }
 }
 
 fn write_jpeg(path: &Path, image: &RgbImage) -> Result<(), EngineError> {
@@ -129,8 +133,13 @@ fn write_jpeg(path: &Path, image: &RgbImage) -> Result<(), EngineError> {
         std::fs::create_dir_all(dir).map_err(io_err)?;
     }
     let mut bytes = Vec::with_capacity(32 * 1024);
-    JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)
-        .encode_image(image)
+    let (w, h) = (
+        u16::try_from(image.width()).unwrap_or(u16::MAX),
+        u16::try_from(image.height()).unwrap_or(u16::MAX),
+    );
+    // `jpeg-encoder` (SIMD) is ~5× faster than `image`'s encoder; thumbnails are ≤ 400 px.
+    jpeg_encoder::Encoder::new(&mut bytes, JPEG_QUALITY)
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut file = std::fs::File::create(&tmp).map_err(io_err)?;

@@ -16,7 +16,8 @@ use crate::types::Embedding;
 /// Chip side the dlib ResNet expects.
 pub const CHIP_SIZE: u32 = 150;
 
-/// Largest batch sent to ONNX Runtime in one run (bounds memory: 64 chips ≈ 17 MB of input).
+/// Largest batch this embedder accepts (64 chips ≈ 17 MB of input); the batch actually used
+/// is [`FaceEmbedder::with_max_batch`]'s, which bounds ONNX Runtime's activation memory.
 pub const MAX_BATCH: usize = 64;
 
 /// Embeds aligned chips into descriptors.
@@ -29,6 +30,7 @@ pub struct FaceEmbedder {
     output_name: String,
     embedding_size: usize,
     default_threshold: f32,
+    max_batch: usize,
 }
 
 impl FaceEmbedder {
@@ -67,7 +69,16 @@ impl FaceEmbedder {
             output_name,
             embedding_size,
             default_threshold: output.default_threshold.unwrap_or(0.6),
+            max_batch: MAX_BATCH,
         })
+    }
+
+    /// Sends at most `n` chips (1..=[`MAX_BATCH`]) to ONNX Runtime per run. Peak memory grows
+    /// with the batch (the runtime keeps activation buffers for the largest batch it ran);
+    /// results do not depend on it.
+    pub fn with_max_batch(mut self, n: usize) -> Self {
+        self.max_batch = n.clamp(1, MAX_BATCH);
+        self
     }
 
     /// The execution provider running this model.
@@ -85,10 +96,10 @@ impl FaceEmbedder {
         self.embedding_size
     }
 
-    /// Embeds any number of chips (each must be 150×150), `MAX_BATCH` at a time.
+    /// Embeds any number of chips (each must be 150×150), `max_batch` at a time.
     pub fn embed(&self, chips: &[&RgbImage]) -> Result<Vec<Embedding>, VisionError> {
         let mut out = Vec::with_capacity(chips.len());
-        for batch in chips.chunks(MAX_BATCH) {
+        for batch in chips.chunks(self.max_batch) {
             out.extend(self.embed_batch(batch)?);
         }
         Ok(out)

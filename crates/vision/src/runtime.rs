@@ -70,6 +70,7 @@ pub struct OrtRuntime {
     environment: Environment,
     preference: ProviderPreference,
     intra_threads: usize,
+    cpu_arena: bool,
 }
 
 static LOADED: OnceLock<Result<(PathBuf, Environment), String>> = OnceLock::new();
@@ -92,6 +93,7 @@ impl OrtRuntime {
                 environment: environment.clone(),
                 preference,
                 intra_threads: default_threads(),
+                cpu_arena: false,
             }),
             Err(message) => Err(VisionError::Runtime {
                 path: library.to_path_buf(),
@@ -131,6 +133,13 @@ impl OrtRuntime {
     }
 
     /// Sets the number of intra-op threads per session (default: all cores).
+    /// Keep ONNX Runtime's CPU memory arena (off by default: see `open_session`'s CPU path;
+    /// on makes CPU runs ~6 % faster and doubles peak memory).
+    pub fn with_cpu_arena(mut self, enable: bool) -> Self {
+        self.cpu_arena = enable;
+        self
+    }
+
     pub fn with_intra_threads(mut self, threads: usize) -> Self {
         self.intra_threads = threads.max(1);
         self
@@ -179,6 +188,25 @@ impl OrtRuntime {
             }
         }
         let mut builder = self.base_builder(path)?;
+        if !self.cpu_arena {
+            // Without the arena, buffers go back to the system after each run instead of
+            // staying at the high-water mark of every input shape seen (MTCNN's pyramid sees
+            // many): peak RSS 0.75 GB instead of 1.57 GB on celeba-dev, ~6 % slower.
+            use ort::ep::ExecutionProvider;
+            ort::ep::CPU::default()
+                .with_arena_allocator(false)
+                .register(&mut builder)
+                .map_err(|e| VisionError::Model {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+            builder = builder
+                .with_memory_pattern(false)
+                .map_err(|e| VisionError::Model {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+        }
         let session = builder
             .commit_from_file(path)
             .map_err(|e| VisionError::Model {
