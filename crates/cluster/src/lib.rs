@@ -1,0 +1,305 @@
+//! Face clustering for Likeness: pure math over face descriptors, no catalog, no ONNX.
+//!
+//! [`cluster`] runs three stages over `n × dim` row-major `f32` points (128-d dlib
+//! descriptors, compared with plain L2 — the scale of face_recognition's 0.6):
+//!
+//! 1. **DBSCAN** — linfa-clustering's `Dbscan::params_with(min_points, L2Dist, …)` over our own
+//!    `linfa_nn::NearestNeighbour` ([`IndexKind`]: exact blocked brute force, or an IVF index
+//!    for large libraries). A point is a neighbour when `‖a − b‖ < eps` (strict, plain — not
+//!    squared — distance, as linfa's `LinearSearch` with `L2Dist`), and `min_points` **counts
+//!    the point itself** (linfa's rule, the same as scikit-learn's `min_samples`): with
+//!    `min_points = 2` a point is a core point when it has one other point within `eps`.
+//! 2. **Merge** ([`merge_clusters`]) — average linkage between DBSCAN's clusters (mean of
+//!    pairwise member distances, estimated on ≤ 32 deterministically sampled members), closest
+//!    pair first, while below `merge_threshold`; candidate pairs come from nearest centroids.
+//! 3. **Attach** ([`attach_noise`]) — each noise point joins the cluster with the smallest mean
+//!    distance to its (sampled) members, among the clusters of its nearest clustered points, if
+//!    that mean is below `attach_threshold`.
+//!
+//! Output is deterministic for the same input; `cancel` is polled throughout.
+//!
+//! ## Defaults
+//! `eps 0.40, min_points 2, merge_threshold 0.55, attach_threshold 0.60` (see
+//! [`ClusterParams::default`] for the numbers on celeba-dev they were chosen with).
+
+mod index;
+mod kernel;
+mod nn;
+mod refine;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use linfa::prelude::Transformer;
+use linfa::ParamGuard;
+use linfa_clustering::Dbscan;
+use linfa_nn::distance::L2Dist;
+
+pub use refine::{ATTACH_CANDIDATES, MERGE_CANDIDATES, SAMPLE};
+
+/// Clustering parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClusterParams {
+    /// DBSCAN radius (plain L2 distance, strict `<`).
+    pub eps: f32,
+    /// DBSCAN core-point size, counting the point itself (≥ 2).
+    pub min_points: usize,
+    /// Clusters merge while their average linkage is below this (0 disables merging).
+    pub merge_threshold: f32,
+    /// A noise point joins a cluster whose mean member distance is below this (0 disables).
+    pub attach_threshold: f32,
+    /// Neighbour index.
+    pub index: IndexKind,
+}
+
+impl Default for ClusterParams {
+    /// `eps 0.40, min_points 2, merge 0.55, attach 0.60, IndexKind::Auto`.
+    fn default() -> Self {
+        ClusterParams {
+            eps: 0.40,
+            min_points: 2,
+            merge_threshold: 0.55,
+            attach_threshold: 0.60,
+            index: IndexKind::Auto,
+        }
+    }
+}
+
+/// Which neighbour index DBSCAN (and the merge / attach look-ups) use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IndexKind {
+    /// Exact below 20,000 points, IVF (`lists` = √n, 3 probes) from there.
+    #[default]
+    Auto,
+    /// Blocked brute force: exact, O(n²).
+    Exact,
+    /// Inverted file: k-means coarse quantiser with `lists` lists (0 = √n); each query scans
+    /// the `probes` lists with the nearest centroids. Approximate (may miss neighbours).
+    Ivf { lists: usize, probes: usize },
+}
+
+/// Result of [`cluster`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clustering {
+    /// Cluster of each point, dense `0..stats.clusters`; `None` = noise.
+    pub labels: Vec<Option<u32>>,
+    pub stats: ClusterStats,
+}
+
+/// Sizes and stage timings of a run (milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClusterStats {
+    pub points: usize,
+    pub clusters: usize,
+    pub noise: usize,
+    /// Building the neighbour index (IVF quantiser training and assignment).
+    pub index_ms: u64,
+    /// DBSCAN: all range queries plus linfa's expansion.
+    pub dbscan_ms: u64,
+    pub merge_ms: u64,
+    pub attach_ms: u64,
+}
+
+/// Clustering errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("clustering cancelled")]
+    Cancelled,
+    #[error("bad input: {0}")]
+    BadInput(String),
+}
+
+/// Plain L2 distance.
+pub fn l2(a: &[f32], b: &[f32]) -> f32 {
+    kernel::l2sq(a, b).sqrt()
+}
+
+fn check_points(points: &[f32], dim: usize) -> Result<usize, ClusterError> {
+    if dim == 0 {
+        return Err(ClusterError::BadInput("dimension 0".into()));
+    }
+    if !points.len().is_multiple_of(dim) {
+        return Err(ClusterError::BadInput(format!(
+            "{} values are not a whole number of {dim}-d points",
+            points.len()
+        )));
+    }
+    let n = points.len() / dim;
+    if n > u32::MAX as usize {
+        return Err(ClusterError::BadInput(format!("{n} points is too many")));
+    }
+    if points.iter().any(|x| !x.is_finite()) {
+        return Err(ClusterError::BadInput(
+            "a coordinate is NaN or infinite".into(),
+        ));
+    }
+    Ok(n)
+}
+
+fn check_threshold(name: &str, t: f32) -> Result<(), ClusterError> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(())
+    } else {
+        Err(ClusterError::BadInput(format!(
+            "{name} must be finite and ≥ 0, got {t}"
+        )))
+    }
+}
+
+/// Clusters `points` (row-major `n × dim`): DBSCAN, merge, attach. `cancel` is polled
+/// regularly; when set the run stops with [`ClusterError::Cancelled`].
+pub fn cluster(
+    points: &[f32],
+    dim: usize,
+    params: &ClusterParams,
+    cancel: &AtomicBool,
+) -> Result<Clustering, ClusterError> {
+    let n = check_points(points, dim)?;
+    check_threshold("merge_threshold", params.merge_threshold)?;
+    check_threshold("attach_threshold", params.attach_threshold)?;
+    let (mut labels, index_ms, dbscan_ms) = dbscan_timed(
+        points,
+        dim,
+        params.eps,
+        params.min_points,
+        params.index,
+        cancel,
+    )?;
+    let m = kernel::Matrix::new(points, dim);
+    let t = Instant::now();
+    refine::merge(&m, &mut labels, params.merge_threshold, cancel)?;
+    let merge_ms = nn::ms(t.elapsed());
+    let t = Instant::now();
+    refine::attach(&m, &mut labels, params.attach_threshold, cancel)?;
+    let attach_ms = nn::ms(t.elapsed());
+    let clusters = refine::relabel(&mut labels);
+    let noise = labels.iter().filter(|l| l.is_none()).count();
+    tracing::debug!(
+        points = n,
+        clusters,
+        noise,
+        index_ms,
+        dbscan_ms,
+        merge_ms,
+        attach_ms,
+        "clustered"
+    );
+    Ok(Clustering {
+        labels,
+        stats: ClusterStats {
+            points: n,
+            clusters,
+            noise,
+            index_ms,
+            dbscan_ms,
+            merge_ms,
+            attach_ms,
+        },
+    })
+}
+
+/// DBSCAN alone (linfa-clustering over our index): labels dense in order of discovery.
+pub fn dbscan(
+    points: &[f32],
+    dim: usize,
+    eps: f32,
+    min_points: usize,
+    index: IndexKind,
+    cancel: &AtomicBool,
+) -> Result<Vec<Option<u32>>, ClusterError> {
+    dbscan_timed(points, dim, eps, min_points, index, cancel).map(|(l, _, _)| l)
+}
+
+fn dbscan_timed(
+    points: &[f32],
+    dim: usize,
+    eps: f32,
+    min_points: usize,
+    index: IndexKind,
+    cancel: &AtomicBool,
+) -> Result<(Vec<Option<u32>>, u64, u64), ClusterError> {
+    let n = check_points(points, dim)?;
+    if !(eps.is_finite() && eps > 0.0) {
+        return Err(ClusterError::BadInput(format!(
+            "eps must be finite and > 0, got {eps}"
+        )));
+    }
+    if n == 0 {
+        return Ok((Vec::new(), 0, 0));
+    }
+    let t = Instant::now();
+    let view = ndarray::ArrayView2::from_shape((n, dim), points)
+        .map_err(|e| ClusterError::BadInput(e.to_string()))?;
+    let index_ms = AtomicU64::new(0);
+    let graph_ms = AtomicU64::new(0);
+    let nn = nn::GraphNn {
+        data: points,
+        dim,
+        eps,
+        plan: index::Plan::resolve(index, n),
+        cancel,
+        index_ms: &index_ms,
+        graph_ms: &graph_ms,
+    };
+    let params = Dbscan::params_with(min_points, L2Dist, nn)
+        .tolerance(eps)
+        .check()
+        .map_err(|e| ClusterError::BadInput(e.to_string()))?;
+    let raw = params.transform(&view);
+    if cancel.load(Ordering::Relaxed) {
+        return Err(ClusterError::Cancelled);
+    }
+    let mut labels: Vec<Option<u32>> = raw.iter().map(|l| l.map(|c| c as u32)).collect();
+    refine::relabel(&mut labels);
+    let index_ms = index_ms.load(Ordering::Relaxed);
+    let total = nn::ms(t.elapsed());
+    Ok((labels, index_ms, total.saturating_sub(index_ms)))
+}
+
+/// Merges clusters while their average linkage is below `threshold` (see the crate docs).
+pub fn merge_clusters(
+    points: &[f32],
+    dim: usize,
+    labels: &mut [Option<u32>],
+    threshold: f32,
+) -> Result<(), ClusterError> {
+    let n = check_points(points, dim)?;
+    check_labels(n, labels)?;
+    check_threshold("merge_threshold", threshold)?;
+    refine::merge(
+        &kernel::Matrix::new(points, dim),
+        labels,
+        threshold,
+        &AtomicBool::new(false),
+    )
+}
+
+/// Attaches noise points to the cluster with the smallest mean member distance below
+/// `threshold` (see the crate docs). Labels stay as they were otherwise.
+pub fn attach_noise(
+    points: &[f32],
+    dim: usize,
+    labels: &mut [Option<u32>],
+    threshold: f32,
+) -> Result<(), ClusterError> {
+    let n = check_points(points, dim)?;
+    check_labels(n, labels)?;
+    check_threshold("attach_threshold", threshold)?;
+    refine::attach(
+        &kernel::Matrix::new(points, dim),
+        labels,
+        threshold,
+        &AtomicBool::new(false),
+    )
+}
+
+fn check_labels(n: usize, labels: &[Option<u32>]) -> Result<(), ClusterError> {
+    if labels.len() == n {
+        Ok(())
+    } else {
+        Err(ClusterError::BadInput(format!(
+            "{} labels for {n} points",
+            labels.len()
+        )))
+    }
+}

@@ -1,0 +1,328 @@
+//! The two stages after DBSCAN.
+//!
+//! **Merge**: agglomerative average linkage over DBSCAN's clusters, but only along candidate
+//! edges: each cluster's [`MERGE_CANDIDATES`] nearest cluster centroids (found through the
+//! same kind of index as DBSCAN) whose centroid distance is below the threshold. The bound is
+//! exact: the mean of ‖a − b‖ over member pairs is at least ‖mean a − mean b‖ (convexity), so
+//! a pair whose centroids are farther apart can never merge. Linkage is the mean distance
+//! between the clusters' samples: the [`SAMPLE`] members with the smallest hash of their index
+//! (a bottom-k sketch, so the sample of a union is the bottom-k of the two samples: merging
+//! never re-reads members, and it is deterministic). Clusters of at most `SAMPLE` members are
+//! measured exactly. The closest pair below the threshold merges first; the merged cluster's
+//! links to the union of both neighbour sets are re-measured.
+//!
+//! **Attach**: every noise point looks up its [`ATTACH_CANDIDATES`] nearest clustered points;
+//! their clusters are the candidates; it joins the candidate with the smallest mean distance
+//! to its sample if that mean is below the threshold. One pass against the clusters as they
+//! were after merging (attached points do not attract others), in parallel.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use crate::index::{Index, Plan};
+use crate::kernel::{l2sq, Matrix};
+use crate::{ClusterError, IndexKind};
+
+/// Members per cluster the average linkage is estimated on.
+pub const SAMPLE: usize = 32;
+/// Nearest centroids each cluster considers merging with.
+pub const MERGE_CANDIDATES: usize = 12;
+/// Nearest clustered points a noise point takes its candidate clusters from.
+pub const ATTACH_CANDIDATES: usize = 16;
+
+fn hash(i: u32) -> u64 {
+    // splitmix64 finaliser
+    let mut z = u64::from(i).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Keeps the `SAMPLE` ids with the smallest hash, sorted by hash.
+fn bottom_k(mut ids: Vec<u32>) -> Vec<u32> {
+    ids.sort_unstable_by_key(|&i| (hash(i), i));
+    ids.dedup();
+    ids.truncate(SAMPLE);
+    ids
+}
+
+/// Mean distance between the members of two samples.
+fn linkage(m: &Matrix<'_>, a: &[u32], b: &[u32]) -> f32 {
+    let mut sum = 0f64;
+    for &x in a {
+        let xr = m.row(x as usize);
+        for &y in b {
+            sum += f64::from(l2sq(xr, m.row(y as usize)).sqrt());
+        }
+    }
+    (sum / (a.len() * b.len()).max(1) as f64) as f32
+}
+
+/// Mean distance from one point to the members of a sample.
+fn mean_distance(m: &Matrix<'_>, q: &[f32], sample: &[u32]) -> f32 {
+    let sum: f64 = sample
+        .iter()
+        .map(|&y| f64::from(l2sq(q, m.row(y as usize)).sqrt()))
+        .sum();
+    (sum / sample.len().max(1) as f64) as f32
+}
+
+/// Members of each cluster, by label.
+fn members_of(labels: &[Option<u32>]) -> Vec<Vec<u32>> {
+    let k = labels
+        .iter()
+        .flatten()
+        .map(|&l| l as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut members = vec![Vec::new(); k];
+    for (i, l) in labels.iter().enumerate() {
+        if let Some(l) = l {
+            members[*l as usize].push(i as u32);
+        }
+    }
+    members
+}
+
+/// Renumbers labels densely in order of first appearance.
+pub(crate) fn relabel(labels: &mut [Option<u32>]) -> usize {
+    let k = labels
+        .iter()
+        .flatten()
+        .map(|&l| l as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut map = vec![u32::MAX; k];
+    let mut next = 0u32;
+    for l in labels.iter_mut().flatten() {
+        let slot = &mut map[*l as usize];
+        if *slot == u32::MAX {
+            *slot = next;
+            next += 1;
+        }
+        *l = *slot;
+    }
+    next as usize
+}
+
+#[derive(Debug, PartialEq, PartialOrd, Eq, Ord)]
+struct Edge {
+    /// Linkage as ordered bits (non-negative floats order like their bits).
+    linkage: u32,
+    a: u32,
+    b: u32,
+    va: u32,
+    vb: u32,
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let p = parent[x as usize];
+        parent[x as usize] = parent[p as usize];
+        x = p;
+    }
+    x
+}
+
+pub(crate) fn merge(
+    m: &Matrix<'_>,
+    labels: &mut [Option<u32>],
+    threshold: f32,
+    cancel: &AtomicBool,
+) -> Result<(), ClusterError> {
+    let members = members_of(labels);
+    let k = members.len();
+    if k < 2 || threshold <= 0.0 {
+        relabel(labels);
+        return Ok(());
+    }
+    let dim = m.dim;
+    let mut samples: Vec<Vec<u32>> = members.par_iter().map(|ms| bottom_k(ms.clone())).collect();
+    let mut sizes: Vec<usize> = members.iter().map(Vec::len).collect();
+    let mut sums: Vec<f64> = vec![0.0; k * dim];
+    for (c, ms) in members.iter().enumerate() {
+        let s = &mut sums[c * dim..(c + 1) * dim];
+        for &p in ms {
+            for (a, x) in s.iter_mut().zip(m.row(p as usize)) {
+                *a += f64::from(*x);
+            }
+        }
+    }
+    drop(members);
+    let centroid = |sums: &[f64], sizes: &[usize], c: usize| -> Vec<f32> {
+        sums[c * dim..(c + 1) * dim]
+            .iter()
+            .map(|s| (*s / sizes[c].max(1) as f64) as f32)
+            .collect()
+    };
+    let cdata: Vec<f32> = (0..k).flat_map(|c| centroid(&sums, &sizes, c)).collect();
+    let cm = Matrix::new(&cdata, dim);
+    let cids: Vec<u32> = (0..k as u32).collect();
+    let index = Index::build(&cm, &cids, Plan::resolve(IndexKind::Auto, k), cancel)?;
+    let t2 = threshold * threshold;
+    let mut adjacency: Vec<Vec<u32>> = cids
+        .par_iter()
+        .map(|&c| {
+            if cancel.load(Ordering::Relaxed) {
+                return Vec::new();
+            }
+            index
+                .knn(&cm, cm.row(c as usize), MERGE_CANDIDATES + 1)
+                .into_iter()
+                .filter(|&(d2, o)| o != c && d2 < t2)
+                .map(|(_, o)| o)
+                .collect()
+        })
+        .collect();
+    if cancel.load(Ordering::Relaxed) {
+        return Err(ClusterError::Cancelled);
+    }
+    // Symmetric adjacency.
+    for c in 0..k {
+        for i in 0..adjacency[c].len() {
+            let o = adjacency[c][i] as usize;
+            adjacency[o].push(c as u32);
+        }
+    }
+    for adj in &mut adjacency {
+        adj.sort_unstable();
+        adj.dedup();
+    }
+    let pairs: Vec<(u32, u32)> = adjacency
+        .iter()
+        .enumerate()
+        .flat_map(|(c, adj)| {
+            adj.iter()
+                .filter(move |&&o| o as usize > c)
+                .map(move |&o| (c as u32, o))
+        })
+        .collect();
+    let mut heap: BinaryHeap<Reverse<Edge>> = pairs
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let l = linkage(m, &samples[a as usize], &samples[b as usize]);
+            (l < threshold).then_some(Reverse(Edge {
+                linkage: l.to_bits(),
+                a,
+                b,
+                va: 0,
+                vb: 0,
+            }))
+        })
+        .collect::<Vec<_>>()
+        .into();
+    let mut parent: Vec<u32> = cids.clone();
+    let mut version = vec![0u32; k];
+    let mut alive = vec![true; k];
+    let mut merges = 0usize;
+    while let Some(Reverse(e)) = heap.pop() {
+        let (a, b) = (e.a as usize, e.b as usize);
+        if !alive[a] || !alive[b] || version[a] != e.va || version[b] != e.vb {
+            continue;
+        }
+        if merges.is_multiple_of(256) && cancel.load(Ordering::Relaxed) {
+            return Err(ClusterError::Cancelled);
+        }
+        merges += 1;
+        let (root, other) = (a.min(b), a.max(b));
+        alive[other] = false;
+        parent[other] = root as u32;
+        version[root] += 1;
+        let mut joined = std::mem::take(&mut samples[root]);
+        joined.extend_from_slice(&samples[other]);
+        samples[root] = bottom_k(joined);
+        samples[other] = Vec::new();
+        sizes[root] += sizes[other];
+        for j in 0..dim {
+            sums[root * dim + j] += sums[other * dim + j];
+        }
+        let mut adj = std::mem::take(&mut adjacency[root]);
+        adj.extend(std::mem::take(&mut adjacency[other]));
+        let mut adj: Vec<u32> = adj.into_iter().map(|x| find(&mut parent, x)).collect();
+        adj.sort_unstable();
+        adj.dedup();
+        adj.retain(|&x| x as usize != root);
+        for &o in &adj {
+            let o = o as usize;
+            let l = linkage(m, &samples[root], &samples[o]);
+            if l < threshold {
+                let (x, y) = (root.min(o), root.max(o));
+                heap.push(Reverse(Edge {
+                    linkage: l.to_bits(),
+                    a: x as u32,
+                    b: y as u32,
+                    va: version[x],
+                    vb: version[y],
+                }));
+            }
+        }
+        adjacency[root] = adj;
+    }
+    for l in labels.iter_mut().flatten() {
+        *l = find(&mut parent, *l);
+    }
+    relabel(labels);
+    tracing::debug!(clusters = k, merges, "merged clusters");
+    Ok(())
+}
+
+pub(crate) fn attach(
+    m: &Matrix<'_>,
+    labels: &mut [Option<u32>],
+    threshold: f32,
+    cancel: &AtomicBool,
+) -> Result<(), ClusterError> {
+    let members = members_of(labels);
+    let noise: Vec<u32> = labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.is_none())
+        .map(|(i, _)| i as u32)
+        .collect();
+    if members.is_empty() || noise.is_empty() || threshold <= 0.0 {
+        return Ok(());
+    }
+    let samples: Vec<Vec<u32>> = members.par_iter().map(|ms| bottom_k(ms.clone())).collect();
+    let clustered: Vec<u32> = members.concat();
+    drop(members);
+    let index = Index::build(
+        m,
+        &clustered,
+        Plan::resolve(IndexKind::Auto, clustered.len()),
+        cancel,
+    )?;
+    let labels_ro: &[Option<u32>] = labels;
+    let decided: Vec<(u32, Option<u32>)> = noise
+        .par_iter()
+        .map(|&q| {
+            if cancel.load(Ordering::Relaxed) {
+                return (q, None);
+            }
+            let qr = m.row(q as usize);
+            let mut cands: Vec<u32> = index
+                .knn(m, qr, ATTACH_CANDIDATES)
+                .into_iter()
+                .filter_map(|(_, p)| labels_ro[p as usize])
+                .collect();
+            cands.sort_unstable();
+            cands.dedup();
+            let best = cands
+                .into_iter()
+                .map(|c| (mean_distance(m, qr, &samples[c as usize]), c))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            (q, best.filter(|(d, _)| *d < threshold).map(|(_, c)| c))
+        })
+        .collect();
+    if cancel.load(Ordering::Relaxed) {
+        return Err(ClusterError::Cancelled);
+    }
+    for (q, c) in decided {
+        if c.is_some() {
+            labels[q as usize] = c;
+        }
+    }
+    Ok(())
+}
