@@ -39,11 +39,12 @@ impl Catalog {
     }
 }
 
-const FACE_SELECT: &str = "SELECT f.id, f.photo_id, f.idx, f.x1, f.y1, f.x2, f.y2, f.landmarks,
-        f.score, f.embedding, p.model, a.person_id, a.provenance
+pub(crate) const FACE_SELECT: &str =
+    "SELECT f.id, f.photo_id, f.idx, f.x1, f.y1, f.x2, f.y2, f.landmarks,
+        f.score, f.embedding, p.model, a.person_id, a.provenance, f.not_face
     FROM faces f JOIN photos p ON p.id = f.photo_id LEFT JOIN assignments a ON a.face_id = f.id";
 
-fn face_from_row(r: &Row<'_>) -> rusqlite::Result<FaceRow> {
+pub(crate) fn face_from_row(r: &Row<'_>) -> rusqlite::Result<FaceRow> {
     let landmarks = f32s(&r.get::<_, Vec<u8>>(7)?);
     let person = match r.get::<_, Option<PersonId>>(11)? {
         Some(p) => Some((p, r.get::<_, Provenance>(12)?)),
@@ -59,6 +60,7 @@ fn face_from_row(r: &Row<'_>) -> rusqlite::Result<FaceRow> {
         embedding: f32s(&r.get::<_, Vec<u8>>(9)?),
         model: r.get(10)?,
         person,
+        not_face: r.get(13)?,
     })
 }
 
@@ -129,17 +131,21 @@ pub(crate) struct FaceDecisions {
     confirmed: Option<(PersonId, Option<f32>, i64)>,
     /// (person, decided_at) of each rejection.
     rejected: Vec<(PersonId, i64)>,
+    /// Marked "not a face".
+    not_face: bool,
 }
 
-/// Every face of `photo` that carries a user decision (confirmed assignment or rejection).
+/// Every face of `photo` that carries a user decision (confirmed assignment, rejection or
+/// "not a face" mark).
 pub(crate) fn decisions_of(c: &Connection, photo: PhotoId) -> Res<Vec<FaceDecisions>> {
     let mut st = c.prepare_cached(
         "SELECT f.id, f.x1 / p.width, f.y1 / p.height, f.x2 / p.width, f.y2 / p.height,
-                a.person_id, a.confidence, a.decided_at
+                a.person_id, a.confidence, a.decided_at, f.not_face
          FROM faces f JOIN photos p ON p.id = f.photo_id
          LEFT JOIN assignments a ON a.face_id = f.id AND a.provenance = 'confirmed'
          WHERE f.photo_id = ?1
-           AND (a.face_id IS NOT NULL OR EXISTS (SELECT 1 FROM rejections WHERE face_id = f.id))
+           AND (a.face_id IS NOT NULL OR f.not_face = 1
+                OR EXISTS (SELECT 1 FROM rejections WHERE face_id = f.id))
          ORDER BY f.idx",
     )?;
     let rows = st.query_map([photo], |r| {
@@ -148,14 +154,19 @@ pub(crate) fn decisions_of(c: &Connection, photo: PhotoId) -> Res<Vec<FaceDecisi
             None => None,
         };
         let bbox = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
-        Ok((r.get::<_, FaceId>(0)?, bbox, confirmed))
+        Ok((
+            r.get::<_, FaceId>(0)?,
+            bbox,
+            confirmed,
+            r.get::<_, bool>(8)?,
+        ))
     })?;
     let mut out = Vec::new();
     let mut rej = c.prepare_cached(
         "SELECT person_id, decided_at FROM rejections WHERE face_id = ?1 ORDER BY person_id",
     )?;
     for row in rows {
-        let (face, bbox, confirmed) = row?;
+        let (face, bbox, confirmed, not_face) = row?;
         let rejected = rej
             .query_map([face], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -163,6 +174,7 @@ pub(crate) fn decisions_of(c: &Connection, photo: PhotoId) -> Res<Vec<FaceDecisi
             bbox,
             confirmed,
             rejected,
+            not_face,
         });
     }
     Ok(out)
@@ -185,6 +197,9 @@ pub(crate) fn apply_decisions(
         };
         if let Some((person, confidence, at)) = d.confirmed {
             carry_confirmed(c, face, person, confidence, at)?;
+        }
+        if d.not_face {
+            carry_not_face(c, face)?;
         }
         for &(person, at) in &d.rejected {
             carry_rejection(c, face, person, at)?;
@@ -240,10 +255,27 @@ fn carry_confirmed(
     Ok(())
 }
 
-/// The user confirmed `face` (to anyone), or rejected `person` on it.
+/// Marks `face` "not a face" (dropping an automatic or suggested assignment) unless the user
+/// confirmed it to someone (a decision carried from another old face wins).
+fn carry_not_face(c: &Connection, face: FaceId) -> Res<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE faces SET not_face = 1 WHERE id = ?1 AND NOT EXISTS
+                 (SELECT 1 FROM assignments WHERE face_id = ?1 AND provenance = 'confirmed')",
+        )?
+        .execute([face])?;
+    if n > 0 {
+        c.prepare_cached("DELETE FROM assignments WHERE face_id = ?1")?
+            .execute([face])?;
+    }
+    Ok(())
+}
+
+/// The user confirmed `face` (to anyone), marked it "not a face", or rejected `person` on it.
 pub(crate) fn user_decided(c: &Connection, face: FaceId, person: PersonId) -> Res<bool> {
     Ok(c.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM assignments WHERE face_id = ?1 AND provenance = 'confirmed')
+             OR EXISTS (SELECT 1 FROM faces WHERE id = ?1 AND not_face = 1)
              OR EXISTS (SELECT 1 FROM rejections WHERE face_id = ?1 AND person_id = ?2)",
     )?
     .query_row(params![face, person], |r| r.get(0))?)

@@ -75,7 +75,9 @@
 //! `taken_at` is `YYYY-MM-DDTHH:MM:SS` text compared as text. `PhotoQuery::to` is inclusive as
 //! a prefix ("2020-12" includes all of December 2020). Undated photos sort last.
 
+mod clustering;
 mod db;
+mod edits;
 mod error;
 mod faces;
 mod files;
@@ -83,6 +85,7 @@ mod jobs;
 mod migrations;
 mod paths;
 mod people;
+mod people_edits;
 mod photos;
 mod query;
 mod roots;
@@ -91,6 +94,7 @@ mod status;
 mod types;
 
 pub use db::{Catalog, ConnectionSettings};
+pub use edits::KEEP_EDITS;
 pub use error::CatalogError;
 pub use migrations::SCHEMA_VERSION;
 pub use snapshot::{

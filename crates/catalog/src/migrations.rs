@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Step `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -169,6 +169,46 @@ const V2: &str = r#"
 DROP INDEX photos_taken_at;
 CREATE INDEX photos_live_taken ON photos (taken_at, id, face_count, orphaned_at)
     WHERE orphaned_at IS NULL;
+"#;
+
+/// People: "not a face" marks, person ids that are never reused (undo re-creates a deleted
+/// person with its old id), the undo/redo history of the user's people edits, and indexes for
+/// the user's decisions and the suggestions list.
+const V3: &str = r#"
+ALTER TABLE faces ADD COLUMN not_face INTEGER NOT NULL DEFAULT 0 CHECK (not_face IN (0, 1));
+CREATE INDEX faces_not_face ON faces (id) WHERE not_face = 1;
+
+-- Monotonic counters. 'person': the last person id handed out; every insert into people
+-- takes the next one, so a deleted person's id is never given to another person.
+CREATE TABLE counters (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, value) SELECT 'person', coalesce(max(id), 0) FROM people;
+-- Safety net: the counter never falls behind an id that was inserted explicitly.
+CREATE TRIGGER people_id_counter AFTER INSERT ON people
+BEGIN
+    UPDATE counters SET value = max(value, NEW.id) WHERE name = 'person';
+END;
+
+-- One row per user edit of people (name, merge, move, reject, ...): JSON images of every row
+-- it touched, before and after. Undo writes `before`, redo writes `after`.
+CREATE TABLE edits (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind     TEXT    NOT NULL,
+    label    TEXT    NOT NULL,
+    state    TEXT    NOT NULL CHECK (state IN ('done', 'undone')),
+    at       INTEGER NOT NULL,
+    state_at INTEGER NOT NULL,
+    before   TEXT    NOT NULL,
+    after    TEXT    NOT NULL
+);
+CREATE INDEX edits_state ON edits (state, id);
+
+CREATE INDEX assignments_confirmed ON assignments (face_id, person_id)
+    WHERE provenance = 'confirmed';
+CREATE INDEX assignments_suggested ON assignments (confidence, face_id)
+    WHERE provenance = 'suggested' AND live = 1;
 "#;
 
 /// Runs every step above the file's version, each in its own transaction together with its

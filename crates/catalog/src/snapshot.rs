@@ -53,6 +53,8 @@ pub struct SnapshotFace {
     pub landmarks: Vec<f32>,
     pub score: f32,
     pub embedding: Vec<u8>,
+    /// The user marked it "not a face".
+    pub not_face: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,13 +146,14 @@ fn face_lines(faces: &[SnapshotFace]) -> Vec<String> {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
             });
             format!(
-                "{} #{} box {:?} landmarks {:?} score {} embedding {} B fnv {digest:016x}",
+                "{} #{} box {:?} landmarks {:?} score {} embedding {} B fnv {digest:016x}{}",
                 f.photo.to_hex(),
                 f.idx,
                 f.bbox,
                 f.landmarks,
                 f.score,
-                f.embedding.len()
+                f.embedding.len(),
+                if f.not_face { " not a face" } else { "" }
             )
         })
         .collect()
@@ -219,7 +222,8 @@ fn photos(c: &Connection) -> Res<Vec<SnapshotPhoto>> {
 
 fn faces(c: &Connection) -> Res<Vec<SnapshotFace>> {
     let mut st = c.prepare(
-        "SELECT p.hash, f.idx, f.x1, f.y1, f.x2, f.y2, f.landmarks, f.score, f.embedding
+        "SELECT p.hash, f.idx, f.x1, f.y1, f.x2, f.y2, f.landmarks, f.score, f.embedding,
+                f.not_face
          FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY p.hash, f.idx",
     )?;
     let rows = st.query_map([], |r| {
@@ -230,6 +234,7 @@ fn faces(c: &Connection) -> Res<Vec<SnapshotFace>> {
             landmarks: f32s(&r.get::<_, Vec<u8>>(6)?),
             score: r.get(7)?,
             embedding: r.get(8)?,
+            not_face: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

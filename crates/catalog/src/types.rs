@@ -1,5 +1,6 @@
 //! Plain data in and out of the catalog (no serde: DTOs live at the edges).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub type RootId = i64;
@@ -8,6 +9,7 @@ pub type PhotoId = i64;
 pub type FaceId = i64;
 pub type PersonId = i64;
 pub type JobId = i64;
+pub type EditId = i64;
 
 /// BLAKE3 of the whole file; computed by the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -230,6 +232,8 @@ pub struct FaceRow {
     pub embedding: Vec<f32>,
     pub model: String,
     pub person: Option<(PersonId, Provenance)>,
+    /// The user said this is not a face.
+    pub not_face: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -286,6 +290,188 @@ pub struct PhotoHit {
     pub width: u32,
     pub height: u32,
     pub hash: ContentHash,
+}
+
+// ---- people: edits, clustering, overview -----------------------------------------------
+
+/// What a user edit of people did (recorded for undo/redo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EditKind {
+    /// [`crate::Catalog::create_person`].
+    CreatePerson,
+    /// [`crate::Catalog::name_person`].
+    Name,
+    /// [`crate::Catalog::merge_people`].
+    Merge,
+    /// [`crate::Catalog::move_faces`].
+    MoveFaces,
+    /// [`crate::Catalog::new_person_with_faces`].
+    NewPerson,
+    /// [`crate::Catalog::reject_faces`].
+    Reject,
+    /// [`crate::Catalog::set_not_face`].
+    NotFace,
+    /// [`crate::Catalog::set_hidden`].
+    Hidden,
+    /// [`crate::Catalog::set_cover`].
+    Cover,
+    /// [`crate::Catalog::accept_suggestions`].
+    AcceptSuggestions,
+}
+
+impl EditKind {
+    /// The stable text code (stored in the catalog; fit for JSON).
+    pub fn as_str(self) -> &'static str {
+        self.as_sql()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditState {
+    /// Applied (undo would revert it).
+    Done,
+    /// Reverted by undo (redo would apply it again).
+    Undone,
+}
+
+impl EditState {
+    pub fn as_str(self) -> &'static str {
+        self.as_sql()
+    }
+}
+
+/// What an edit, undo or redo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditSummary {
+    pub id: EditId,
+    pub kind: EditKind,
+    /// Human-readable, e.g. `named person 3 "Ann"`.
+    pub label: String,
+    /// Undo/redo only: faces in the edit that no longer exist (photo purged or re-analysed),
+    /// skipped. Always 0 for a new edit.
+    pub skipped_faces: u64,
+}
+
+/// One row of the edit history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditRow {
+    pub id: EditId,
+    pub kind: EditKind,
+    pub label: String,
+    pub state: EditState,
+    /// When the edit was made.
+    pub at: i64,
+    /// When it was last done, undone or redone.
+    pub state_at: i64,
+}
+
+/// One face as clustering sees it ([`crate::Catalog::clustering_input`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterFace {
+    pub face: FaceId,
+    pub photo: PhotoId,
+    pub embedding: Vec<f32>,
+    pub assignment: Option<(PersonId, Provenance)>,
+    pub not_face: bool,
+    /// People the user said this face is not, ascending.
+    pub rejected: Vec<PersonId>,
+}
+
+impl ClusterFace {
+    /// Confirmed by the user or marked "not a face": clustering leaves it alone.
+    pub fn decided(&self) -> bool {
+        self.not_face || matches!(self.assignment, Some((_, Provenance::Confirmed)))
+    }
+}
+
+/// A clustering run's result, stored by [`crate::Catalog::apply_clustering`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusteringPlan {
+    /// The undecided faces that were clustered: their Automatic and Suggested assignments
+    /// are replaced by this plan.
+    pub faces: Vec<FaceId>,
+    pub clusters: Vec<PlannedCluster>,
+    /// Applied after the clusters; a suggestion never replaces an assignment.
+    pub suggestions: Vec<FaceAssignment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedCluster {
+    pub target: ClusterTarget,
+    /// (face, confidence).
+    pub faces: Vec<(FaceId, f32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterTarget {
+    /// An unnamed person: this one if it still exists and is still unnamed, else a new one.
+    Unnamed(Option<PersonId>),
+    /// An existing person, with provenance Automatic or Suggested (Confirmed is Invalid).
+    Person(PersonId, Provenance),
+}
+
+/// What [`crate::Catalog::apply_clustering`] stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClusteringApplied {
+    /// Automatic assignments written.
+    pub assigned: u64,
+    /// Suggested assignments written.
+    pub suggested: u64,
+    pub people_created: u64,
+    /// Unnamed, non-hidden people left without any assignment, deleted.
+    pub people_removed: u64,
+    /// Planned (face, person) pairs not written: the face is gone, confirmed, marked not a
+    /// face, the person is rejected on it or no longer exists, or (suggestions) the face
+    /// already has an assignment.
+    pub skipped: u64,
+}
+
+/// A "Is this X?" suggestion ([`crate::Catalog::suggestions`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuggestionRow {
+    pub face: FaceId,
+    pub photo: PhotoId,
+    pub person: PersonId,
+    pub name: String,
+    pub confidence: Option<f32>,
+}
+
+/// One person on the People page ([`crate::Catalog::people_overview`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonSummary {
+    pub id: PersonId,
+    pub name: Option<String>,
+    pub hidden: bool,
+    /// Confirmed + Automatic faces on live photos.
+    pub faces: u64,
+    /// Distinct live photos of those faces.
+    pub photos: u64,
+    /// Suggested faces on live photos.
+    pub suggested: u64,
+    /// The explicit cover if still assigned (not suggested) to the person, else the
+    /// best-scoring Confirmed/Automatic face on a live photo.
+    pub cover_face: Option<FaceId>,
+}
+
+/// What the user decided ([`crate::Catalog::decisions`]): comparable with `==`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decisions {
+    /// Named people, and hidden unnamed people.
+    pub people: BTreeMap<PersonId, DecidedPerson>,
+    /// Confirmed assignments: face → person.
+    pub confirmed: BTreeMap<FaceId, PersonId>,
+    /// (face, person): "this face is not that person".
+    pub rejections: BTreeSet<(FaceId, PersonId)>,
+    /// Faces marked "not a face".
+    pub not_face: BTreeSet<FaceId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecidedPerson {
+    pub name: Option<String>,
+    pub hidden: bool,
+    /// The explicit cover face, as stored.
+    pub cover: Option<FaceId>,
 }
 
 // ---- text codes stored in the database ------------------------------------------------
@@ -364,6 +550,54 @@ impl TakenSource {
     }
 }
 
+impl EditKind {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            EditKind::CreatePerson => "create_person",
+            EditKind::Name => "name",
+            EditKind::Merge => "merge",
+            EditKind::MoveFaces => "move_faces",
+            EditKind::NewPerson => "new_person",
+            EditKind::Reject => "reject",
+            EditKind::NotFace => "not_face",
+            EditKind::Hidden => "hidden",
+            EditKind::Cover => "cover",
+            EditKind::AcceptSuggestions => "accept_suggestions",
+        }
+    }
+    pub(crate) fn from_sql(s: &str) -> Option<Self> {
+        Some(match s {
+            "create_person" => EditKind::CreatePerson,
+            "name" => EditKind::Name,
+            "merge" => EditKind::Merge,
+            "move_faces" => EditKind::MoveFaces,
+            "new_person" => EditKind::NewPerson,
+            "reject" => EditKind::Reject,
+            "not_face" => EditKind::NotFace,
+            "hidden" => EditKind::Hidden,
+            "cover" => EditKind::Cover,
+            "accept_suggestions" => EditKind::AcceptSuggestions,
+            _ => return None,
+        })
+    }
+}
+
+impl EditState {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            EditState::Done => "done",
+            EditState::Undone => "undone",
+        }
+    }
+    pub(crate) fn from_sql(s: &str) -> Option<Self> {
+        match s {
+            "done" => Some(EditState::Done),
+            "undone" => Some(EditState::Undone),
+            _ => None,
+        }
+    }
+}
+
 // The enums travel as their text codes.
 macro_rules! sql_text_code {
     ($t:ty) => {
@@ -392,3 +626,5 @@ sql_text_code!(FileState);
 sql_text_code!(JobState);
 sql_text_code!(Provenance);
 sql_text_code!(TakenSource);
+sql_text_code!(EditKind);
+sql_text_code!(EditState);

@@ -1,0 +1,425 @@
+//! Undo/redo of the user's people edits by row images.
+//!
+//! An edit names the rows it may touch ([`Keys`]: people by id, assignments by face,
+//! rejections by (face, person), "not a face" marks by face) before it changes anything; the
+//! rows' state is captured before and after ([`Image`], stored as JSON in `edits`). Undo
+//! writes the before image, redo the after image: people that must exist first (with their
+//! old ids; ids are never reused), then assignments, rejections and marks, then the people the
+//! image says did not exist are deleted. Faces that no longer exist are skipped and counted.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Catalog;
+use crate::error::{CatalogError, Fault, Res};
+use crate::types::{EditId, EditKind, EditRow, EditState, EditSummary, FaceId, PersonId};
+
+/// Done edits kept for undo; older ones are dropped.
+pub const KEEP_EDITS: u32 = 200;
+
+/// The rows an edit may touch.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Keys {
+    pub people: BTreeSet<PersonId>,
+    pub assignments: BTreeSet<FaceId>,
+    pub rejections: BTreeSet<(FaceId, PersonId)>,
+    pub not_face: BTreeSet<FaceId>,
+}
+
+impl Keys {
+    /// Adds the people the current rows of these keys refer to (assignment owners, rejected
+    /// people), so their rows are in both images. Call before changing anything.
+    pub fn close(&mut self, c: &Connection) -> Res<()> {
+        let mut st = c.prepare_cached("SELECT person_id FROM assignments WHERE face_id = ?1")?;
+        for face in &self.assignments {
+            if let Some(p) = st.query_row([face], |r| r.get(0)).optional()? {
+                self.people.insert(p);
+            }
+        }
+        for &(_, p) in &self.rejections {
+            self.people.insert(p);
+        }
+        Ok(())
+    }
+
+    /// Adds `person` and all its rejections: for a person the edit may delete (whose
+    /// rejections then go with it).
+    pub fn add_deletable(&mut self, c: &Connection, person: PersonId) -> Res<()> {
+        self.people.insert(person);
+        let mut st = c.prepare_cached("SELECT face_id FROM rejections WHERE person_id = ?1")?;
+        let faces = st.query_map([person], |r| r.get::<_, FaceId>(0))?;
+        for f in faces {
+            self.rejections.insert((f?, person));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct PersonImage {
+    name: Option<String>,
+    hidden: bool,
+    cover: Option<FaceId>,
+    created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct AssignmentImage {
+    person: PersonId,
+    /// Provenance text code.
+    provenance: String,
+    confidence: Option<f64>,
+    decided_at: i64,
+}
+
+/// The state of every keyed row; `None` = the row does not exist.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Image {
+    people: Vec<(PersonId, Option<PersonImage>)>,
+    assignments: Vec<(FaceId, Option<AssignmentImage>)>,
+    /// (face, person, decided_at).
+    rejections: Vec<(FaceId, PersonId, Option<i64>)>,
+    /// `None`: the face did not exist.
+    not_face: Vec<(FaceId, Option<bool>)>,
+}
+
+fn capture_person(c: &Connection, id: PersonId) -> Res<Option<PersonImage>> {
+    Ok(c.prepare_cached(
+        "SELECT name, hidden, cover_face_id, created_at FROM people WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(PersonImage {
+            name: r.get(0)?,
+            hidden: r.get(1)?,
+            cover: r.get(2)?,
+            created_at: r.get(3)?,
+        })
+    })
+    .optional()?)
+}
+
+fn capture(c: &Connection, keys: &Keys) -> Res<Image> {
+    let mut image = Image::default();
+    for &id in &keys.people {
+        image.people.push((id, capture_person(c, id)?));
+    }
+    let mut st = c.prepare_cached(
+        "SELECT person_id, provenance, confidence, decided_at FROM assignments WHERE face_id = ?1",
+    )?;
+    for &face in &keys.assignments {
+        let row = st
+            .query_row([face], |r| {
+                Ok(AssignmentImage {
+                    person: r.get(0)?,
+                    provenance: r.get(1)?,
+                    confidence: r.get(2)?,
+                    decided_at: r.get(3)?,
+                })
+            })
+            .optional()?;
+        image.assignments.push((face, row));
+    }
+    let mut st = c.prepare_cached(
+        "SELECT decided_at FROM rejections WHERE face_id = ?1 AND person_id = ?2",
+    )?;
+    for &(face, person) in &keys.rejections {
+        let at = st
+            .query_row(params![face, person], |r| r.get(0))
+            .optional()?;
+        image.rejections.push((face, person, at));
+    }
+    let mut st = c.prepare_cached("SELECT not_face FROM faces WHERE id = ?1")?;
+    for &face in &keys.not_face {
+        let mark = st.query_row([face], |r| r.get(0)).optional()?;
+        image.not_face.push((face, mark));
+    }
+    Ok(image)
+}
+
+impl Image {
+    /// People referred to by the image's assignments and rejections.
+    fn referenced(&self) -> BTreeSet<PersonId> {
+        let mut out: BTreeSet<PersonId> = self
+            .assignments
+            .iter()
+            .filter_map(|(_, a)| a.as_ref().map(|a| a.person))
+            .collect();
+        out.extend(
+            self.rejections
+                .iter()
+                .filter(|r| r.2.is_some())
+                .map(|r| r.1),
+        );
+        out
+    }
+
+    /// Writes the image. Returns how many distinct faces were skipped (no longer exist).
+    fn write(&self, c: &Connection) -> Res<u64> {
+        let mut skipped: BTreeSet<FaceId> = BTreeSet::new();
+        let face_exists = |face: FaceId| -> Res<bool> {
+            Ok(
+                c.prepare_cached("SELECT EXISTS (SELECT 1 FROM faces WHERE id = ?1)")?
+                    .query_row([face], |r| r.get(0))?,
+            )
+        };
+        // 1. People that exist in the image: free names first (two people may swap), then
+        //    insert missing rows with their old ids or update existing ones.
+        for (id, row) in &self.people {
+            if row.is_some() {
+                c.prepare_cached("UPDATE people SET name = NULL WHERE id = ?1")?
+                    .execute([id])?;
+            }
+        }
+        for (id, row) in &self.people {
+            let Some(p) = row else { continue };
+            let cover = match p.cover {
+                Some(f) if face_exists(f)? => Some(f),
+                _ => None,
+            };
+            if let Some(name) = &p.name {
+                let taken: Option<PersonId> = c
+                    .prepare_cached("SELECT id FROM people WHERE name = ?1 COLLATE NOCASE")?
+                    .query_row([name], |r| r.get(0))
+                    .optional()?;
+                if taken.is_some_and(|t| t != *id) {
+                    return Err(Fault::NameTaken(name.clone()));
+                }
+            }
+            c.prepare_cached(
+                "INSERT INTO people (id, name, hidden, cover_face_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, hidden = excluded.hidden,
+                     cover_face_id = excluded.cover_face_id, created_at = excluded.created_at",
+            )?
+            .execute(params![id, p.name, p.hidden, cover, p.created_at])?;
+        }
+        // 2. Assignments, rejections, marks.
+        for (face, row) in &self.assignments {
+            match row {
+                Some(a) => {
+                    let n = c
+                        .prepare_cached(
+                            "INSERT INTO assignments (face_id, person_id, provenance, confidence,
+                                    decided_at, photo_id, taken_at, live)
+                             SELECT f.id, ?2, ?3, ?4, ?5, f.photo_id, p.taken_at,
+                                    p.orphaned_at IS NULL
+                             FROM faces f JOIN photos p ON p.id = f.photo_id
+                             WHERE f.id = ?1
+                             ON CONFLICT (face_id) DO UPDATE SET person_id = excluded.person_id,
+                                 provenance = excluded.provenance,
+                                 confidence = excluded.confidence,
+                                 decided_at = excluded.decided_at",
+                        )?
+                        .execute(params![
+                            face,
+                            a.person,
+                            a.provenance,
+                            a.confidence,
+                            a.decided_at
+                        ])?;
+                    if n == 0 {
+                        skipped.insert(*face);
+                    }
+                }
+                None => {
+                    c.prepare_cached("DELETE FROM assignments WHERE face_id = ?1")?
+                        .execute([face])?;
+                }
+            }
+        }
+        for &(face, person, at) in &self.rejections {
+            match at {
+                Some(at) => {
+                    let n = c
+                        .prepare_cached(
+                            "INSERT INTO rejections (face_id, person_id, decided_at)
+                             SELECT ?1, ?2, ?3
+                             WHERE EXISTS (SELECT 1 FROM faces WHERE id = ?1)
+                               AND EXISTS (SELECT 1 FROM people WHERE id = ?2)
+                             ON CONFLICT (face_id, person_id)
+                                 DO UPDATE SET decided_at = excluded.decided_at",
+                        )?
+                        .execute(params![face, person, at])?;
+                    if n == 0 && !face_exists(face)? {
+                        skipped.insert(face);
+                    }
+                }
+                None => {
+                    c.prepare_cached(
+                        "DELETE FROM rejections WHERE face_id = ?1 AND person_id = ?2",
+                    )?
+                    .execute(params![face, person])?;
+                }
+            }
+        }
+        for &(face, mark) in &self.not_face {
+            let Some(mark) = mark else { continue };
+            let n = c
+                .prepare_cached("UPDATE faces SET not_face = ?2 WHERE id = ?1")?
+                .execute(params![face, mark])?;
+            if n == 0 {
+                skipped.insert(face);
+            }
+        }
+        // 3. People that did not exist.
+        for (id, row) in &self.people {
+            if row.is_none() {
+                c.prepare_cached("DELETE FROM people WHERE id = ?1")?
+                    .execute([id])?;
+            }
+        }
+        Ok(skipped.len() as u64)
+    }
+}
+
+/// An edit in progress: the before image, taken when it starts.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    keys: Keys,
+    before: Image,
+}
+
+impl Recorder {
+    /// Closes `keys` over the people they refer to and captures the before image. Call
+    /// before changing anything.
+    pub fn start(c: &Connection, mut keys: Keys) -> Res<Recorder> {
+        keys.close(c)?;
+        let before = capture(c, &keys)?;
+        Ok(Recorder { keys, before })
+    }
+
+    /// Captures the after image and stores the edit (dropping every undone edit and the
+    /// done edits beyond [`KEEP_EDITS`]).
+    pub fn finish(
+        mut self,
+        c: &Connection,
+        kind: EditKind,
+        label: String,
+        now: i64,
+    ) -> Res<EditSummary> {
+        let mut after = capture(c, &self.keys)?;
+        // People the edit made rows refer to without touching their rows: the same row in
+        // both images.
+        let extra: Vec<PersonId> = after
+            .referenced()
+            .difference(&self.keys.people)
+            .copied()
+            .collect();
+        for id in extra {
+            let row = capture_person(c, id)?;
+            self.before.people.push((id, row.clone()));
+            after.people.push((id, row));
+            self.keys.people.insert(id);
+        }
+        let before = to_json(&self.before)?;
+        let after = to_json(&after)?;
+        c.prepare_cached("DELETE FROM edits WHERE state = 'undone'")?
+            .execute([])?;
+        c.prepare_cached(
+            "INSERT INTO edits (kind, label, state, at, state_at, before, after)
+             VALUES (?1, ?2, 'done', ?3, ?3, ?4, ?5)",
+        )?
+        .execute(params![kind, label, now, before, after])?;
+        let id = c.last_insert_rowid();
+        c.prepare_cached(
+            "DELETE FROM edits WHERE state = 'done' AND id <= (
+                 SELECT id FROM edits WHERE state = 'done' ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+        )?
+        .execute([KEEP_EDITS])?;
+        tracing::debug!(edit = id, kind = kind.as_sql(), %label, "people edit");
+        Ok(EditSummary {
+            id,
+            kind,
+            label,
+            skipped_faces: 0,
+        })
+    }
+}
+
+fn to_json(image: &Image) -> Res<String> {
+    serde_json::to_string(image).map_err(|e| Fault::Invalid(format!("edit image: {e}")))
+}
+
+fn from_json(text: &str, edit: EditId) -> Res<Image> {
+    serde_json::from_str(text).map_err(|e| Fault::Invalid(format!("edit {edit} image: {e}")))
+}
+
+impl Catalog {
+    /// Reverts the latest done edit by writing its before image. `None` when there is
+    /// nothing to undo. Faces that no longer exist are skipped (`skipped_faces`).
+    pub fn undo(&mut self, now: i64) -> Result<Option<EditSummary>, CatalogError> {
+        self.write(|tx| {
+            let row: Option<(EditId, EditKind, String, String)> = tx
+                .prepare_cached(
+                    "SELECT id, kind, label, before FROM edits WHERE state = 'done'
+                     ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            let Some((id, kind, label, before)) = row else {
+                return Ok(None);
+            };
+            let skipped_faces = from_json(&before, id)?.write(tx)?;
+            tx.prepare_cached("UPDATE edits SET state = 'undone', state_at = ?2 WHERE id = ?1")?
+                .execute(params![id, now])?;
+            tracing::debug!(edit = id, skipped_faces, "undo");
+            Ok(Some(EditSummary {
+                id,
+                kind,
+                label,
+                skipped_faces,
+            }))
+        })
+    }
+
+    /// Applies again the earliest undone edit by writing its after image. `None` when there
+    /// is nothing to redo (a new edit drops every undone one).
+    pub fn redo(&mut self, now: i64) -> Result<Option<EditSummary>, CatalogError> {
+        self.write(|tx| {
+            let row: Option<(EditId, EditKind, String, String)> = tx
+                .prepare_cached(
+                    "SELECT id, kind, label, after FROM edits WHERE state = 'undone'
+                     ORDER BY id LIMIT 1",
+                )?
+                .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()?;
+            let Some((id, kind, label, after)) = row else {
+                return Ok(None);
+            };
+            let skipped_faces = from_json(&after, id)?.write(tx)?;
+            tx.prepare_cached("UPDATE edits SET state = 'done', state_at = ?2 WHERE id = ?1")?
+                .execute(params![id, now])?;
+            tracing::debug!(edit = id, skipped_faces, "redo");
+            Ok(Some(EditSummary {
+                id,
+                kind,
+                label,
+                skipped_faces,
+            }))
+        })
+    }
+
+    /// The edit history, newest first, at most `limit` rows (undone edits included: they
+    /// are the redo stack).
+    pub fn edits(&self, limit: usize) -> Result<Vec<EditRow>, CatalogError> {
+        self.read(|c| {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let mut st = c.prepare_cached(
+                "SELECT id, kind, label, state, at, state_at FROM edits ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = st.query_map([limit], |r| {
+                Ok(EditRow {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    label: r.get(2)?,
+                    state: r.get::<_, EditState>(3)?,
+                    at: r.get(4)?,
+                    state_at: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+}
