@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use likeness_imaging::{DecodeLimits, OrientationMode};
 use likeness_vision::ProviderPreference;
 
+use crate::people::PeopleConfig;
+
 /// How a detected face is aligned into the 150×150 chip the embedder reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Alignment {
@@ -61,6 +63,9 @@ pub struct EngineConfig {
     /// long side stays ≥ `detect_max_side`; faces too small in the reduced image get their
     /// chip from a full-resolution decode.
     pub reduced_decode: bool,
+    /// Clustering and matching faces to people (thresholds, clustering parameters, whether
+    /// indexing clusters by itself).
+    pub people: PeopleConfig,
 }
 
 /// Default chips per embedder run (see bench/README.md, "Memory").
@@ -85,6 +90,7 @@ impl Default for EngineConfig {
             cpu_memory_arena: false,
             detect_max_side: DEFAULT_DETECT_MAX_SIDE,
             reduced_decode: true,
+            people: PeopleConfig::default(),
         }
     }
 }

@@ -44,9 +44,40 @@ pub enum EngineError {
     /// A person named by the user does not exist.
     #[error("no person named {name:?}")]
     UnknownPerson { name: String },
+    /// A person id the user gave does not exist.
+    #[error("no person #{id}")]
+    UnknownPersonId { id: likeness_catalog::PersonId },
+    /// A face id the user gave does not exist.
+    #[error("no face {id}")]
+    UnknownFace { id: likeness_catalog::FaceId },
+    /// Another person already has this name (names are unique, ignoring ASCII case).
+    #[error("a person named {name:?} already exists")]
+    NameTaken { name: String },
+    /// The request makes no sense as given (empty name, merging a person into itself, a cover
+    /// face that is not the person's…).
+    #[error("{message}")]
+    Invalid { message: String },
+    /// Undo with no edit left to undo.
+    #[error("nothing to undo")]
+    NothingToUndo,
+    /// Redo with no undone edit to redo.
+    #[error("nothing to redo")]
+    NothingToRedo,
+    /// Clustering failed (bad input; cancellation is [`EngineError::Cancelled`]).
+    #[error("clustering: {0}")]
+    Cluster(likeness_cluster::ClusterError),
     /// The operation was cancelled by the caller.
     #[error("cancelled")]
     Cancelled,
+}
+
+impl From<likeness_cluster::ClusterError> for EngineError {
+    fn from(e: likeness_cluster::ClusterError) -> Self {
+        match e {
+            likeness_cluster::ClusterError::Cancelled => EngineError::Cancelled,
+            other => EngineError::Cluster(other),
+        }
+    }
 }
 
 impl EngineError {
@@ -60,7 +91,15 @@ impl EngineError {
                 VisionError::Inference { .. } => "inference",
                 _ => "model",
             },
-            EngineError::Catalog(_) => "catalog",
+            EngineError::Catalog(c) => match c {
+                CatalogError::NotFound { what, .. } if what.starts_with("person") => {
+                    "unknown_person"
+                }
+                CatalogError::NotFound { what, .. } if what.starts_with("face") => "unknown_face",
+                CatalogError::NotFound { .. } => "not_found",
+                CatalogError::NameTaken { .. } => "name_taken",
+                _ => "catalog",
+            },
             EngineError::Scan(_) => "scan",
             EngineError::Io { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound => "not_found",
@@ -70,7 +109,15 @@ impl EngineError {
             EngineError::NoLibraryLocation => "no_library_location",
             EngineError::NotALibraryFolder { .. } => "not_a_library_folder",
             EngineError::OverlappingRoot { .. } => "overlapping_root",
-            EngineError::UnknownPerson { .. } => "unknown_person",
+            EngineError::UnknownPerson { .. } | EngineError::UnknownPersonId { .. } => {
+                "unknown_person"
+            }
+            EngineError::UnknownFace { .. } => "unknown_face",
+            EngineError::NameTaken { .. } => "name_taken",
+            EngineError::Invalid { .. } => "invalid",
+            EngineError::NothingToUndo => "nothing_to_undo",
+            EngineError::NothingToRedo => "nothing_to_redo",
+            EngineError::Cluster(_) => "cluster",
             EngineError::LibraryBusy { .. } => "library_busy",
             EngineError::Cancelled => "cancelled",
         }

@@ -3,7 +3,8 @@
 //! The CLI, the Tauri shell and the tests all drive Likeness through this crate. It owns
 //! configuration (where models, the runtime and the library are, which execution provider,
 //! limits), the face pipeline (decode → detect → align → embed, batched across photos) and the
-//! library jobs (scan → index → watch) that keep the catalog current.
+//! library jobs (scan → index → watch) that keep the catalog current, and people: clustering,
+//! naming and the user's corrections (`people`).
 //! It knows nothing of `ort` (that is `likeness-vision`), SQL (`likeness-catalog`), or any UI;
 //! its types are plain data, converted to DTOs by whoever serialises them.
 
@@ -13,6 +14,7 @@ mod doctor;
 mod error;
 mod index;
 mod library;
+pub mod people;
 mod pipeline;
 mod thumbs;
 
@@ -31,6 +33,7 @@ pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, Or
 pub use likeness_vision::{
     Detection, Embedding, FaceBox, Point, Provider, ProviderPreference, VisionError,
 };
+pub use people::{recluster, PeopleConfig, ReclusterSummary};
 pub use pipeline::FULL_RES_CHIP_BOX;
 pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,

@@ -203,6 +203,11 @@ impl FacePipeline {
         self.detectors.len()
     }
 
+    /// The configuration the pipeline was opened with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
     /// Decoding limits in force.
     pub fn limits(&self) -> &likeness_imaging::DecodeLimits {
         &self.config.limits

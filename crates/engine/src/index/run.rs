@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use likeness_catalog::{
-    Catalog, ContentHash, IndexOutcome, JobCounts, JobState, NewFace, NewPhoto, PendingFile,
-    PhotoMeta, TakenSource,
+    Catalog, ContentHash, FaceAssignment, IndexOutcome, JobCounts, JobState, NewFace, NewPhoto,
+    PendingFile, PhotoId, PhotoMeta, TakenSource,
 };
 use likeness_vision::Detection;
 
@@ -19,6 +19,9 @@ use super::{IndexControl, IndexPhase, IndexProgress, ProgressGate};
 use crate::clock::{iso_utc, Clock};
 use crate::error::EngineError;
 use crate::library::LibraryPaths;
+use crate::people::{
+    clustering_due, recluster, IncrementalMatcher, PeopleConfig, ReclusterSummary,
+};
 use crate::pipeline::FacePipeline;
 use crate::thumbs::ThumbnailCache;
 
@@ -42,8 +45,15 @@ pub struct IndexSummary {
     pub reused: u64,
     pub faces: u64,
     pub errors: u64,
+    /// New faces matched at once to a person the user confirmed (Automatic, strict match).
+    pub matched: u64,
+    /// New faces suggested at once for a person ("Is this X?").
+    pub suggested: u64,
     pub cancelled: bool,
     pub elapsed: Duration,
+    /// The clustering run `Indexer::run` started once indexing settled (faces changed since
+    /// the last one), if any.
+    pub clustering: Option<ReclusterSummary>,
 }
 
 /// Runs the face pipeline over the catalog's pending files.
@@ -53,6 +63,7 @@ pub struct Indexer<'a> {
     thumbs: ThumbnailCache,
     clock: &'a dyn Clock,
     model: String,
+    people: PeopleConfig,
 }
 
 /// A photo whose faces are found and whose chips wait for the embedder.
@@ -81,7 +92,19 @@ impl<'a> Indexer<'a> {
             thumbs: ThumbnailCache::new(&paths.cache),
             clock,
             model: pipeline.model_id(),
+            people: pipeline.config().people.clone(),
         }
+    }
+
+    /// Uses these people settings instead of the pipeline configuration's (e.g.
+    /// `auto_cluster: false` to index without matching or clustering).
+    pub fn with_people(mut self, people: PeopleConfig) -> Self {
+        self.people = people;
+        self
+    }
+
+    pub fn people_config(&self) -> &PeopleConfig {
+        &self.people
     }
 
     /// The model id stored with every face (content indexed by another model is redone).
@@ -97,7 +120,9 @@ impl<'a> Indexer<'a> {
         &self.thumbs
     }
 
-    /// Scans every root, then indexes what is pending.
+    /// Scans every root, then indexes what is pending, then — unless cancelled, or
+    /// `auto_cluster` is off — clusters the faces when they changed since the last clustering
+    /// run (`IndexSummary::clustering`).
     pub fn run(
         &self,
         catalog: &mut Catalog,
@@ -114,8 +139,29 @@ impl<'a> Indexer<'a> {
                 },
             ));
         }
-        let index = self.index_pending(catalog, control, progress)?;
+        let mut index = self.index_pending(catalog, control, progress)?;
+        if !index.cancelled && !control.is_cancelled() {
+            index.clustering = self.cluster_if_due(catalog, control, scan.removed > 0)?;
+        }
         Ok((scan, index))
+    }
+
+    /// Clusters when `auto_cluster` is on and faces changed since the last clustering run
+    /// (or `changed` says so). A cancelled run is not an error (None).
+    pub(crate) fn cluster_if_due(
+        &self,
+        catalog: &mut Catalog,
+        control: &IndexControl,
+        changed: bool,
+    ) -> Result<Option<ReclusterSummary>, EngineError> {
+        if !self.people.auto_cluster || !(changed || clustering_due(catalog)?) {
+            return Ok(None);
+        }
+        match recluster(catalog, &self.people, self.clock, control.cancel_flag()) {
+            Ok(summary) => Ok(Some(summary)),
+            Err(EngineError::Cancelled) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Indexes every pending file. Returns when none is left, or when cancelled (work done so
@@ -149,6 +195,7 @@ impl<'a> Indexer<'a> {
         let mut run = RunState {
             job,
             total,
+            matching: NewFaceMatching::default(),
             summary: &mut summary,
             progress: &mut p,
             gate: &mut gate,
@@ -267,7 +314,7 @@ impl<'a> Indexer<'a> {
                 || idle;
             let total = run.total.max(fed.load(Ordering::SeqCst));
             if due && batch.photos() > 0 {
-                self.commit(catalog, &mut batch, run.summary)?;
+                self.commit(catalog, &mut batch, run.summary, &mut run.matching)?;
                 last_commit = Instant::now();
                 catalog.update_job(run.job, &job_counts(run.summary, total), self.clock.now())?;
             }
@@ -291,6 +338,7 @@ impl<'a> Indexer<'a> {
         catalog: &mut Catalog,
         batch: &mut Batch,
         summary: &mut IndexSummary,
+        matching: &mut NewFaceMatching,
     ) -> Result<(), EngineError> {
         let mut outcomes = std::mem::take(&mut batch.ready);
         let analyzed = std::mem::take(&mut batch.analyzed);
@@ -348,6 +396,68 @@ impl<'a> Indexer<'a> {
             }
         }
         catalog.commit_batch(&outcomes, self.clock.now())?;
+        self.match_new_faces(catalog, &outcomes, matching, summary)?;
+        Ok(())
+    }
+
+    /// Right after a commit: the batch's faces that have no person yet are matched against
+    /// the confirmed faces (Automatic when strict, else Suggested), so they show up at once.
+    /// The matcher is built once per run, on the first batch that needs it.
+    fn match_new_faces(
+        &self,
+        catalog: &mut Catalog,
+        outcomes: &[IndexOutcome],
+        matching: &mut NewFaceMatching,
+        summary: &mut IndexSummary,
+    ) -> Result<(), EngineError> {
+        if !self.people.auto_cluster {
+            return Ok(());
+        }
+        let matcher = match &matching.matcher {
+            Some(m) => m,
+            None => matching
+                .matcher
+                .insert(anchor_matcher(catalog, &self.people)?),
+        };
+        if matcher.is_empty() {
+            return Ok(());
+        }
+        let mut photos: Vec<PhotoId> = Vec::new();
+        for o in outcomes {
+            match o {
+                IndexOutcome::Linked { photo, .. } => photos.push(*photo),
+                IndexOutcome::Analyzed { photo, .. } if !photo.faces.is_empty() => {
+                    photos.extend(catalog.indexed_photo(&photo.hash, &photo.model)?);
+                }
+                _ => {}
+            }
+        }
+        let mut assignments = Vec::new();
+        for photo in photos {
+            for face in catalog.faces_of_photo(photo)? {
+                if face.person.is_some() || face.not_face {
+                    continue;
+                }
+                if let Some(hit) = matcher.match_face(&face.embedding, &[]) {
+                    assignments.push(FaceAssignment {
+                        face: face.id,
+                        person: hit.person,
+                        provenance: hit.provenance,
+                        confidence: Some(hit.confidence),
+                    });
+                }
+            }
+        }
+        if assignments.is_empty() {
+            return Ok(());
+        }
+        catalog.assign_faces(&assignments, self.clock.now())?;
+        for a in &assignments {
+            match a.provenance {
+                likeness_catalog::Provenance::Automatic => summary.matched += 1,
+                _ => summary.suggested += 1,
+            }
+        }
         Ok(())
     }
 
@@ -545,10 +655,34 @@ impl Batch {
     }
 }
 
+/// The confirmed faces new faces are matched against, built on first use in a run.
+#[derive(Default)]
+struct NewFaceMatching {
+    matcher: Option<IncrementalMatcher>,
+}
+
+/// A matcher over every confirmed face (read from the user's decisions, one face at a time:
+/// the cost follows the number of confirmed faces, not the library's size).
+fn anchor_matcher(
+    catalog: &Catalog,
+    config: &PeopleConfig,
+) -> Result<IncrementalMatcher, EngineError> {
+    let mut matcher = IncrementalMatcher::new(config);
+    for (face, person) in catalog.decisions()?.confirmed {
+        if let Some(row) = catalog.face(face)? {
+            if !row.not_face {
+                matcher.add_anchor(person, &row.embedding);
+            }
+        }
+    }
+    Ok(matcher)
+}
+
 /// The counters and sinks of one run, threaded through [`Indexer::collect`].
 struct RunState<'r> {
     job: likeness_catalog::JobId,
     total: u64,
+    matching: NewFaceMatching,
     summary: &'r mut IndexSummary,
     progress: &'r mut IndexProgress,
     gate: &'r mut ProgressGate,

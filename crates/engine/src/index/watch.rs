@@ -3,11 +3,12 @@
 //! The watcher is started before the first scan, so nothing that happens during the scan is
 //! missed. Each debounced batch of changes is applied to the catalog (a rename is a move: the
 //! row keeps its photo, faces and names; nothing is re-embedded), then pending files are
-//! indexed.
+//! indexed. Once nothing new has come for `PeopleConfig::settle` (3 s) after faces changed,
+//! the faces are clustered again.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use likeness_catalog::Catalog;
 use likeness_scan::{FsChange, LibraryWatcher, ScanOptions};
@@ -16,6 +17,7 @@ use super::run::{IndexSummary, Indexer};
 use super::scan::{candidate, scan_library, scan_root, ScanSummary};
 use super::{photo_extensions, IndexControl, IndexPhase, IndexProgress};
 use crate::error::EngineError;
+use crate::people::ReclusterSummary;
 
 /// How watch mode behaves.
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub enum WatchEvent {
     },
     /// Pending files were indexed.
     Indexed(IndexSummary),
+    /// Faces were clustered again (changes had settled).
+    Clustered(ReclusterSummary),
     /// Watching, nothing to do.
     Idle,
 }
@@ -68,15 +72,27 @@ impl Indexer<'_> {
         let (_watcher, changes) = LibraryWatcher::start(&roots, &scan_options, options.debounce)?;
 
         let scan = scan_library(catalog, control, self.clock(), progress)?;
+        let removed = scan.removed > 0;
         events(&WatchEvent::Scanned(scan));
         self.index_and_report(catalog, control, progress, events)?;
         let mut idle = IndexProgress::new(IndexPhase::Watching);
         progress(&idle);
+        // Faces changed and not clustered since (checked once nothing new came for a while).
+        let mut unclustered = removed || crate::people::clustering_due(catalog)?;
+        let mut last_work = Instant::now();
 
         while !control.is_cancelled() {
             let first = match changes.recv_timeout(Duration::from_millis(200)) {
                 Ok(batch) => batch,
-                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Timeout) => {
+                    if unclustered && last_work.elapsed() >= self.people_config().settle {
+                        unclustered = false;
+                        if let Some(s) = self.cluster_if_due(catalog, control, true)? {
+                            events(&WatchEvent::Clustered(s));
+                        }
+                    }
+                    continue;
+                }
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             let mut batch = first;
@@ -84,8 +100,14 @@ impl Indexer<'_> {
                 batch.extend(more);
             }
             let applied = self.apply(catalog, control, &batch)?;
+            if matches!(applied, WatchEvent::Applied { removed, .. } if removed > 0) {
+                unclustered = true;
+            }
             events(&applied);
-            self.index_and_report(catalog, control, progress, events)?;
+            if self.index_and_report(catalog, control, progress, events)? {
+                unclustered = true;
+            }
+            last_work = Instant::now();
             idle.paused = control.is_paused();
             progress(&idle);
             events(&WatchEvent::Idle);
@@ -99,12 +121,14 @@ impl Indexer<'_> {
         control: &IndexControl,
         progress: &mut dyn FnMut(&IndexProgress),
         events: &mut dyn FnMut(&WatchEvent),
-    ) -> Result<(), EngineError> {
+    ) -> Result<bool, EngineError> {
         if catalog.count_pending()? > 0 {
             let summary = self.index_pending(catalog, control, progress)?;
+            let worked = summary.photos > 0;
             events(&WatchEvent::Indexed(summary));
+            return Ok(worked);
         }
-        Ok(())
+        Ok(false)
     }
 
     /// Applies one debounced batch of changes to the catalog.

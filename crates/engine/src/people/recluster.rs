@@ -1,0 +1,336 @@
+//! Clustering the undecided faces and handing each cluster to a person, a suggestion or a
+//! stable unnamed cluster.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use likeness_catalog::{
+    Catalog, ClusterFace, ClusterTarget, ClusteringPlan, FaceAssignment, FaceId, JobCounts,
+    JobState, PersonId, PlannedCluster, Provenance,
+};
+
+use super::matcher::{squared_l2, IncrementalMatcher};
+use super::{confidence, PeopleConfig};
+use crate::clock::Clock;
+use crate::error::EngineError;
+
+/// Members sampled per cluster (evenly, deterministically) for the median distance to a
+/// person's anchors.
+const MEDIAN_SAMPLE: usize = 32;
+
+/// What a clustering run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReclusterSummary {
+    /// Faces on live photos.
+    pub faces: u64,
+    /// Confirmed faces (the anchors of their people).
+    pub anchors: u64,
+    /// Faces marked "not a face".
+    pub not_faces: u64,
+    /// Undecided faces that were clustered.
+    pub clustered: u64,
+    /// Clusters found among them.
+    pub clusters: u64,
+    /// Faces left in no cluster.
+    pub noise: u64,
+    /// Clusters given to a person (Automatic).
+    pub to_people: u64,
+    /// Clusters suggested for a person.
+    pub suggested_clusters: u64,
+    /// Clusters kept as unnamed people.
+    pub unnamed: u64,
+    /// Assignments written (Automatic), as the catalog counted them.
+    pub assigned: u64,
+    /// Suggestions written.
+    pub suggested: u64,
+    pub people_created: u64,
+    pub people_removed: u64,
+    pub elapsed: Duration,
+}
+
+/// Re-clusters every undecided face of the live photos and applies the result (one
+/// transaction; recorded as a `jobs` row of kind "cluster", not as an undoable edit).
+///
+/// Confirmed faces are the anchors of their person. `likeness_cluster::cluster` groups the
+/// undecided faces; for each cluster and each person, the median over (up to 32 sampled)
+/// members of the distance to that person's nearest anchor decides: below `config.auto` the
+/// cluster is that person's (Automatic), below `config.suggest` it is suggested, otherwise it
+/// stays an unnamed person — the unnamed person most of its members had before, so an
+/// unnamed cluster keeps its id from run to run. Members rejected from the chosen person are
+/// left out of it (and handled like noise). Noise faces are suggested for the person of
+/// their nearest anchor when it is closer than `config.suggest`.
+pub fn recluster(
+    catalog: &mut Catalog,
+    config: &PeopleConfig,
+    clock: &dyn Clock,
+    cancel: &AtomicBool,
+) -> Result<ReclusterSummary, EngineError> {
+    let started = Instant::now();
+    let job = catalog.begin_job("cluster", clock.now())?;
+    let result = run(catalog, config, clock, cancel);
+    let (state, counts) = match &result {
+        Ok(s) => (
+            JobState::Completed,
+            JobCounts {
+                photos_done: s.clustered,
+                photos_total: s.faces,
+                faces: s.assigned + s.suggested,
+                errors: 0,
+            },
+        ),
+        Err(EngineError::Cancelled) => (JobState::Cancelled, JobCounts::default()),
+        Err(_) => (JobState::Failed, JobCounts::default()),
+    };
+    catalog.finish_job(job, state, &counts, clock.now())?;
+    let mut summary = result?;
+    summary.elapsed = started.elapsed();
+    tracing::info!(?summary, "clustering finished");
+    Ok(summary)
+}
+
+/// Whether faces were added or removed since the last completed clustering run: an indexing
+/// job (which only exists when files were pending) newer than it, or no clustering run yet
+/// while the library has faces, or the last one did not complete.
+pub fn clustering_due(catalog: &Catalog) -> Result<bool, EngineError> {
+    let last_index = catalog.last_job("index")?;
+    Ok(match catalog.last_job("cluster")? {
+        None => catalog.status()?.faces > 0,
+        Some(c) if c.state != JobState::Completed => true,
+        Some(c) => last_index.is_some_and(|i| i.id > c.id && i.counts.photos_done > 0),
+    })
+}
+
+fn run(
+    catalog: &mut Catalog,
+    config: &PeopleConfig,
+    clock: &dyn Clock,
+    cancel: &AtomicBool,
+) -> Result<ReclusterSummary, EngineError> {
+    let input = catalog.clustering_input()?;
+    let unnamed: HashSet<PersonId> = catalog
+        .people()?
+        .into_iter()
+        .filter(|p| p.name.is_none())
+        .map(|p| p.id)
+        .collect();
+    let mut summary = ReclusterSummary {
+        faces: input.len() as u64,
+        ..ReclusterSummary::default()
+    };
+    let dim = common_dim(&input);
+    let mut anchors = IncrementalMatcher::new(config);
+    let mut undecided: Vec<&ClusterFace> = Vec::new();
+    for f in &input {
+        if f.not_face {
+            summary.not_faces += 1;
+            continue;
+        }
+        match f.assignment {
+            Some((person, Provenance::Confirmed)) => {
+                anchors.add_anchor(person, &f.embedding);
+                summary.anchors += 1;
+            }
+            _ if f.embedding.len() == dim && dim > 0 => undecided.push(f),
+            _ => {}
+        }
+    }
+    summary.clustered = undecided.len() as u64;
+    let mut points = Vec::with_capacity(undecided.len() * dim);
+    for f in &undecided {
+        points.extend_from_slice(&f.embedding);
+    }
+    let labels = if undecided.is_empty() {
+        Vec::new()
+    } else {
+        likeness_cluster::cluster(&points, dim, &config.cluster, cancel)?.labels
+    };
+    drop(points);
+    if cancel.load(Ordering::SeqCst) {
+        return Err(EngineError::Cancelled);
+    }
+
+    let mut groups: BTreeMap<u32, Vec<&ClusterFace>> = BTreeMap::new();
+    let mut singles: Vec<&ClusterFace> = Vec::new();
+    for (f, label) in undecided.iter().zip(&labels) {
+        match label {
+            Some(l) => groups.entry(*l).or_default().push(f),
+            None => singles.push(f),
+        }
+    }
+    summary.clusters = groups.len() as u64;
+    summary.noise = singles.len() as u64;
+    // Biggest clusters first (they claim their stable unnamed id first), then by first face.
+    let mut groups: Vec<Vec<&ClusterFace>> = groups.into_values().collect();
+    groups.sort_by_key(|g| (std::cmp::Reverse(g.len()), g.iter().map(|f| f.face).min()));
+
+    let mut clusters = Vec::new();
+    let mut claimed: HashSet<PersonId> = HashSet::new();
+    for members in groups {
+        let (target, kept, left_out) = place_cluster(&members, &anchors, config, |m| {
+            stable_unnamed(m, &unnamed, &claimed)
+        });
+        match target {
+            ClusterTarget::Person(_, Provenance::Automatic) => summary.to_people += 1,
+            ClusterTarget::Person(..) => summary.suggested_clusters += 1,
+            ClusterTarget::Unnamed(id) => {
+                summary.unnamed += 1;
+                if let Some(id) = id {
+                    claimed.insert(id);
+                }
+            }
+        }
+        singles.extend(left_out);
+        if !kept.is_empty() {
+            clusters.push(PlannedCluster {
+                target,
+                faces: kept,
+            });
+        }
+    }
+    if cancel.load(Ordering::SeqCst) {
+        return Err(EngineError::Cancelled);
+    }
+    let mut suggestions = Vec::new();
+    for f in singles {
+        let best = anchors
+            .nearest_per_person(&f.embedding, &f.rejected)
+            .into_iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        if let Some((person, d)) = best.filter(|(_, d)| *d < config.suggest) {
+            suggestions.push(FaceAssignment {
+                face: f.face,
+                person,
+                provenance: Provenance::Suggested,
+                confidence: Some(confidence(d)),
+            });
+        }
+    }
+    let plan = ClusteringPlan {
+        faces: undecided.iter().map(|f| f.face).collect(),
+        clusters,
+        suggestions,
+    };
+    let applied = catalog.apply_clustering(&plan, clock.now())?;
+    summary.assigned = applied.assigned;
+    summary.suggested = applied.suggested;
+    summary.people_created = applied.people_created;
+    summary.people_removed = applied.people_removed;
+    Ok(summary)
+}
+
+/// Decides one cluster's target. Returns the target, the members it keeps (with their
+/// confidence) and the members left out (rejected from the target person).
+fn place_cluster<'f>(
+    members: &[&'f ClusterFace],
+    anchors: &IncrementalMatcher,
+    config: &PeopleConfig,
+    stable: impl FnOnce(&[&ClusterFace]) -> Option<PersonId>,
+) -> (ClusterTarget, Vec<(FaceId, f32)>, Vec<&'f ClusterFace>) {
+    let step = members.len().div_ceil(MEDIAN_SAMPLE).max(1);
+    let mut per_person: HashMap<PersonId, Vec<f32>> = HashMap::new();
+    for m in members.iter().step_by(step) {
+        for (person, d) in anchors.nearest_per_person(&m.embedding, &m.rejected) {
+            per_person.entry(person).or_default().push(d);
+        }
+    }
+    let best = per_person
+        .into_iter()
+        .map(|(person, mut ds)| (person, median(&mut ds)))
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    if let Some((person, m)) = best.filter(|(_, m)| *m < config.suggest) {
+        let provenance = if m < config.auto {
+            Provenance::Automatic
+        } else {
+            Provenance::Suggested
+        };
+        let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+        for f in members {
+            match anchors.nearest_of(person, &f.embedding) {
+                Some(d) if !f.rejected.contains(&person) => kept.push((f.face, confidence(d))),
+                _ => left_out.push(*f),
+            }
+        }
+        return (ClusterTarget::Person(person, provenance), kept, left_out);
+    }
+    let id = stable(members);
+    let centroid = centroid(members);
+    let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+    for f in members {
+        if id.is_some_and(|id| f.rejected.contains(&id)) {
+            left_out.push(*f);
+        } else {
+            let d = squared_l2(&centroid, &f.embedding).sqrt();
+            kept.push((f.face, confidence(d)));
+        }
+    }
+    (ClusterTarget::Unnamed(id), kept, left_out)
+}
+
+/// The unnamed person most members had before (not yet claimed by a bigger cluster; ties go
+/// to the lower id).
+fn stable_unnamed(
+    members: &[&ClusterFace],
+    unnamed: &HashSet<PersonId>,
+    claimed: &HashSet<PersonId>,
+) -> Option<PersonId> {
+    let mut votes: BTreeMap<PersonId, usize> = BTreeMap::new();
+    for m in members {
+        if let Some((p, _)) = m.assignment {
+            if unnamed.contains(&p) && !claimed.contains(&p) {
+                *votes.entry(p).or_default() += 1;
+            }
+        }
+    }
+    votes
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(p, _)| p)
+}
+
+fn median(values: &mut [f32]) -> f32 {
+    values.sort_by(f32::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f32::INFINITY,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn centroid(members: &[&ClusterFace]) -> Vec<f32> {
+    let dim = members.first().map_or(0, |m| m.embedding.len());
+    let mut c = vec![0f32; dim];
+    for m in members {
+        for (a, b) in c.iter_mut().zip(&m.embedding) {
+            *a += b;
+        }
+    }
+    let n = members.len().max(1) as f32;
+    c.iter_mut().for_each(|a| *a /= n);
+    c
+}
+
+/// The embedding length most faces have (faces of another length are left alone).
+fn common_dim(input: &[ClusterFace]) -> usize {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for f in input.iter().filter(|f| !f.embedding.is_empty()) {
+        *counts.entry(f.embedding.len()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map_or(0, |(d, _)| d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&mut []).is_infinite());
+    }
+}
