@@ -6,6 +6,8 @@
 //! writes the before image, redo the after image: people that must exist first (with their
 //! old ids; ids are never reused), then assignments, rejections and marks, then the people the
 //! image says did not exist are deleted. Faces that no longer exist are skipped and counted.
+//! Unnamed, visible people of the image left without any assignment (automation moved their
+//! faces since) are deleted, as clustering would.
 
 use std::collections::BTreeSet;
 
@@ -166,11 +168,9 @@ impl Image {
         };
         // 1. People that exist in the image: free names first (two people may swap), then
         //    insert missing rows with their old ids or update existing ones.
-        for (id, row) in &self.people {
-            if row.is_some() {
-                c.prepare_cached("UPDATE people SET name = NULL WHERE id = ?1")?
-                    .execute([id])?;
-            }
+        for (id, _) in &self.people {
+            c.prepare_cached("UPDATE people SET name = NULL WHERE id = ?1 AND name IS NOT NULL")?
+                .execute([id])?;
         }
         for (id, row) in &self.people {
             let Some(p) = row else { continue };
@@ -263,13 +263,18 @@ impl Image {
                 skipped.insert(face);
             }
         }
-        // 3. People that did not exist.
+        // 3. People that did not exist; unnamed, visible people that automation emptied since
+        //    (the rule clustering keeps: no empty unnamed person on the People page).
+        let mut present = BTreeSet::new();
         for (id, row) in &self.people {
             if row.is_none() {
                 c.prepare_cached("DELETE FROM people WHERE id = ?1")?
                     .execute([id])?;
+            } else {
+                present.insert(*id);
             }
         }
+        crate::people::drop_empty_unnamed(c, &present)?;
         Ok(skipped.len() as u64)
     }
 }

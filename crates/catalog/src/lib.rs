@@ -24,8 +24,10 @@
 //!              orientation, format, taken_at (sortable text), taken_source exif|file_time,
 //!              camera_make/model, gps_lat/lon, file_size, face_count, created_at, orphaned_at
 //! faces        id, photo_id → photos, idx (UNIQUE per photo), x1 y1 x2 y2 (oriented px),
-//!              landmarks (10 LE f32), score, embedding (LE f32 BLOB; 128 → 512 B)
-//! people       id, name (UNIQUE ignoring ASCII case, NULL = unnamed), hidden, cover_face_id
+//!              landmarks (10 LE f32), score, embedding (LE f32 BLOB; 128 → 512 B),
+//!              not_face (the user said "not a face")
+//! people       id (from counters 'person', never reused), name (UNIQUE ignoring ASCII
+//!              case, NULL = unnamed cluster), hidden, cover_face_id, created_at
 //! assignments  face_id PK → faces, person_id → people, provenance confirmed|automatic|
 //!              suggested, confidence, decided_at; copies of the photo's photo_id, taken_at
 //!              and live (= the photo has a file), kept in step by triggers on photos
@@ -33,6 +35,9 @@
 //! jobs         id, kind, state running|completed|cancelled|interrupted|failed, started_at,
 //!              updated_at, finished_at, photos_done/total, faces, errors
 //! scan_issues  root_id → roots, path, code, message, at (replaced by each scan of the root)
+//! counters     name PK, value — 'person': the last person id handed out
+//! edits        id, kind, label, state done|undone, at, state_at, before, after (JSON row
+//!              images of every row the edit touched) — the undo/redo history
 //! ```
 //! Indexes that carry the queries: `assignments_person_taken (person_id, taken_at, photo_id)
 //! WHERE provenance <> 'suggested' AND live = 1` (person → photos, newest first, straight off
@@ -43,12 +48,30 @@
 //! `files.path UNIQUE` (lookups and directory ranges).
 //!
 //! # Invariants
-//! - **User decisions are never overwritten by automation.** An Automatic or Suggested
-//!   assignment is ignored on a face the user confirmed, and for a person the user rejected on
-//!   that face. Only a Confirmed assignment (the user) replaces a Confirmed one or lifts a
-//!   rejection. When a file's content changes (or a photo is re-analysed with another model),
-//!   each confirmed assignment and rejection moves to the new face whose box, normalised by
-//!   the photo size, has the highest IoU ≥ 0.5 with the old one.
+//! - **User decisions are never overwritten by automation.** The user's decisions are
+//!   Confirmed assignments, rejections ("this face is not that person"), "not a face" marks,
+//!   names, hidden flags and covers ([`Catalog::decisions`]). An Automatic or Suggested
+//!   assignment is ignored on a face the user confirmed or marked "not a face", and for a
+//!   person the user rejected on that face — checked in SQL inside the writing transaction
+//!   ([`Catalog::apply_clustering`], [`Catalog::assign_faces`]). Only the user's edits replace
+//!   a Confirmed assignment, lift a rejection or a mark. When a file's content changes (or a
+//!   photo is re-analysed with another model), each confirmed assignment, rejection and "not
+//!   a face" mark moves to the new face whose box, normalised by the photo size, has the
+//!   highest IoU ≥ 0.5 with the old one.
+//! - **Undo/redo of the user's people edits.** Each edit (`name_person`, `merge_people`,
+//!   `move_faces`, `new_person_with_faces`, `reject_faces`, `set_not_face`, `set_hidden`,
+//!   `set_cover`, `accept_suggestions`, `create_person`) is one transaction that also stores
+//!   an `edits` row with before/after images of every row it touched (people rows, including
+//!   every person a touched assignment or rejection refers to; assignments by face;
+//!   rejections by (face, person); marks by face). Undo writes the before image, redo the
+//!   after image; a new edit drops the undone ones; the latest [`KEEP_EDITS`] done edits are
+//!   kept. Faces that no longer exist are skipped (counted). Clustering is not an edit.
+//!   The legacy single-face calls `assign_face` and `reject_face` are not recorded.
+//! - **Person ids are never reused.** Every new person takes its id from `counters`, so undo
+//!   can re-create a deleted person (merged away, or an unnamed cluster that emptied) with its
+//!   old id and nothing else ever had that id.
+//! - **No empty unnamed clusters.** An unnamed, non-hidden person left without assignments
+//!   (by clustering, an edit, undo or redo) is deleted.
 //! - **Orphans are kept.** Faces hang off photos (contents), not files. A photo whose last
 //!   file goes (deleted, moved out of every root, root removed, file now fails to decode)
 //!   keeps its faces and decisions with `orphaned_at` set; the same content re-appearing

@@ -278,6 +278,46 @@ mod tests {
     }
 
     #[test]
+    fn v3_on_a_v2_file_with_people_keeps_decisions_and_never_reuses_ids() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = old_file(dir.path(), 2);
+        {
+            let conn = Connection::open(&path).expect("raw");
+            // Person 7 was deleted by the old build: ids 1 and 5 remain.
+            conn.execute_batch(
+                "INSERT INTO people (id, name, created_at) VALUES (1, 'Ann', 1), (5, NULL, 2);
+                 INSERT INTO assignments (face_id, person_id, provenance, decided_at, photo_id,
+                     taken_at, live)
+                 VALUES (1, 1, 'confirmed', 3, 1, '2020-01-01T00:00:00', 1),
+                        (2, 5, 'automatic', 3, 1, '2020-01-01T00:00:00', 1);
+                 INSERT INTO rejections (face_id, person_id, decided_at) VALUES (2, 1, 4);",
+            )
+            .expect("v2 people");
+        }
+        let mut cat = Catalog::open(&path).expect("open migrates");
+        assert_eq!(cat.schema_version().expect("version"), 3);
+        assert_eq!(cat.integrity_check().expect("check"), "ok");
+        let d = cat.decisions().expect("decisions");
+        assert_eq!(d.people.len(), 1);
+        assert_eq!(d.confirmed.into_iter().collect::<Vec<_>>(), vec![(1, 1)]);
+        assert_eq!(d.rejections.into_iter().collect::<Vec<_>>(), vec![(2, 1)]);
+        assert!(d.not_face.is_empty());
+        let input = cat.clustering_input().expect("input");
+        assert_eq!(input.len(), 2);
+        assert!(input
+            .iter()
+            .all(|f| !f.not_face && f.embedding.len() == 128));
+        assert!(cat.edits(10).expect("edits").is_empty());
+        assert!(cat.undo(5).expect("undo").is_none());
+        let bob = cat.create_person("Bob", 6).expect("bob");
+        assert_eq!(bob, 6, "after the highest id left by v2");
+        let overview = cat.people_overview(true).expect("overview");
+        assert_eq!(overview.len(), 3);
+        cat.undo(7).expect("undo").expect("create");
+        assert_eq!(cat.create_person("Cy", 8).expect("cy"), 7);
+    }
+
+    #[test]
     fn v2_replaces_the_taken_at_index_with_the_live_one() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = old_file(dir.path(), 1);
