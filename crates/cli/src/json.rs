@@ -3,9 +3,12 @@
 use serde::Serialize;
 
 use likeness_engine::catalog::{
-    CatalogStatus, FailureRow, JobRow, JobState, PhotoHit, Root, ScanIssueRow,
+    CatalogStatus, EditRow, EditSummary, FaceRow, FailureRow, JobRow, JobState, PersonSummary,
+    PhotoHit, Provenance, Root, ScanIssueRow, SuggestionRow,
 };
+use likeness_engine::people::PersonEdit;
 use likeness_engine::PhotoFaces;
+use likeness_engine::ReclusterSummary;
 use likeness_engine::{
     Detection, EngineError, IndexPhase, IndexProgress, LibraryPaths, ScanSummary, WatchEvent,
 };
@@ -190,6 +193,12 @@ pub struct IndexDto {
     /// Files still waiting (after a cancel).
     pub pending: u64,
     pub provider: String,
+    /// New faces matched at once to a confirmed person / suggested for one.
+    pub matched: u64,
+    pub suggested: u64,
+    /// The clustering run that followed (faces had changed), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clustering: Option<ClusterDto>,
 }
 
 #[derive(Debug, Serialize)]
@@ -209,7 +218,11 @@ pub enum WatchEventDto {
         faces: u64,
         errors: u64,
         seconds: f64,
+        /// New faces matched at once to a confirmed person / suggested.
+        matched: u64,
+        suggested: u64,
     },
+    Clustered(ClusterDto),
     Idle,
     Progress(ProgressDto),
 }
@@ -236,7 +249,10 @@ impl WatchEventDto {
                 faces: s.faces,
                 errors: s.errors,
                 seconds: s.elapsed.as_secs_f64(),
+                matched: s.matched,
+                suggested: s.suggested,
             },
+            WatchEvent::Clustered(s) => Self::Clustered(ClusterDto::new(s)),
             WatchEvent::Idle => Self::Idle,
         }
     }
@@ -425,6 +441,214 @@ impl PhotoHitDto {
             width: h.width,
             height: h.height,
             hash: h.hash.to_hex(),
+        }
+    }
+}
+
+// ---- people ------------------------------------------------------------------------------
+
+fn provenance(p: Provenance) -> &'static str {
+    match p {
+        Provenance::Confirmed => "confirmed",
+        Provenance::Automatic => "automatic",
+        Provenance::Suggested => "suggested",
+    }
+}
+
+/// What `likeness cluster` (or indexing, once it settled) did.
+#[derive(Debug, Serialize)]
+pub struct ClusterDto {
+    pub faces: u64,
+    pub anchors: u64,
+    pub not_faces: u64,
+    pub clustered: u64,
+    pub clusters: u64,
+    pub noise: u64,
+    pub to_people: u64,
+    pub suggested_clusters: u64,
+    pub unnamed: u64,
+    pub assigned: u64,
+    pub suggested: u64,
+    pub people_created: u64,
+    pub people_removed: u64,
+    pub seconds: f64,
+}
+
+impl ClusterDto {
+    pub fn new(s: &ReclusterSummary) -> Self {
+        Self {
+            faces: s.faces,
+            anchors: s.anchors,
+            not_faces: s.not_faces,
+            clustered: s.clustered,
+            clusters: s.clusters,
+            noise: s.noise,
+            to_people: s.to_people,
+            suggested_clusters: s.suggested_clusters,
+            unnamed: s.unnamed,
+            assigned: s.assigned,
+            suggested: s.suggested,
+            people_created: s.people_created,
+            people_removed: s.people_removed,
+            seconds: s.elapsed.as_secs_f64(),
+        }
+    }
+}
+
+/// One person on the People page.
+#[derive(Debug, Serialize)]
+pub struct PersonDto {
+    pub id: i64,
+    /// `null` for an unnamed cluster.
+    pub name: Option<String>,
+    pub hidden: bool,
+    /// Confirmed + automatic faces on live photos.
+    pub faces: u64,
+    pub photos: u64,
+    /// Open "Is this X?" suggestions.
+    pub suggested: u64,
+    pub cover_face: Option<i64>,
+}
+
+impl PersonDto {
+    pub fn new(p: &PersonSummary) -> Self {
+        Self {
+            id: p.id,
+            name: p.name.clone(),
+            hidden: p.hidden,
+            faces: p.faces,
+            photos: p.photos,
+            suggested: p.suggested,
+            cover_face: p.cover_face,
+        }
+    }
+}
+
+/// A face as the people commands show it.
+#[derive(Debug, Serialize)]
+pub struct PersonFaceDto {
+    pub id: i64,
+    pub photo: i64,
+    /// A live file holding the photo (if any).
+    pub path: Option<String>,
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    pub score: f32,
+    /// confirmed | automatic | suggested.
+    pub provenance: Option<&'static str>,
+    pub not_face: bool,
+}
+
+impl PersonFaceDto {
+    pub fn new(f: &FaceRow, path: Option<String>) -> Self {
+        Self {
+            id: f.id,
+            photo: f.photo,
+            path,
+            bbox: f.bbox,
+            score: f.score,
+            provenance: f.person.map(|(_, p)| provenance(p)),
+            not_face: f.not_face,
+        }
+    }
+}
+
+/// "Is this X?"
+#[derive(Debug, Serialize)]
+pub struct SuggestionDto {
+    pub face: i64,
+    pub photo: i64,
+    pub path: Option<String>,
+    pub person: i64,
+    pub name: String,
+    pub confidence: Option<f32>,
+}
+
+impl SuggestionDto {
+    pub fn new(s: &SuggestionRow, path: Option<String>) -> Self {
+        Self {
+            face: s.face,
+            photo: s.photo,
+            path,
+            person: s.person,
+            name: s.name.clone(),
+            confidence: s.confidence,
+        }
+    }
+}
+
+/// `likeness people show`.
+#[derive(Debug, Serialize)]
+pub struct PersonDetailDto {
+    pub person: PersonDto,
+    pub faces: Vec<PersonFaceDto>,
+    pub suggestions: Vec<SuggestionDto>,
+}
+
+/// One undoable edit (or what undo/redo reverted/re-applied).
+#[derive(Debug, Serialize)]
+pub struct EditDto {
+    pub id: i64,
+    pub kind: &'static str,
+    pub label: String,
+    /// Undo/redo: faces of the edit that no longer exist.
+    pub skipped_faces: u64,
+}
+
+impl EditDto {
+    pub fn new(e: &EditSummary) -> Self {
+        Self {
+            id: e.id,
+            kind: e.kind.as_str(),
+            label: e.label.clone(),
+            skipped_faces: e.skipped_faces,
+        }
+    }
+}
+
+/// name / move: the edit and where the faces ended up.
+#[derive(Debug, Serialize)]
+pub struct PersonEditDto {
+    pub edit: EditDto,
+    pub person: i64,
+    /// The name belonged to another person, so this one was merged into it.
+    pub merged: bool,
+    /// A new person was created.
+    pub created: bool,
+}
+
+impl PersonEditDto {
+    pub fn new(e: &PersonEdit) -> Self {
+        Self {
+            edit: EditDto::new(&e.edit),
+            person: e.person,
+            merged: e.merged,
+            created: e.created,
+        }
+    }
+}
+
+/// One row of `likeness people history`.
+#[derive(Debug, Serialize)]
+pub struct HistoryDto {
+    pub id: i64,
+    pub kind: &'static str,
+    pub label: String,
+    /// done | undone.
+    pub state: &'static str,
+    pub at: i64,
+    pub state_at: i64,
+}
+
+impl HistoryDto {
+    pub fn new(e: &EditRow) -> Self {
+        Self {
+            id: e.id,
+            kind: e.kind.as_str(),
+            label: e.label.clone(),
+            state: e.state.as_str(),
+            at: e.at,
+            state_at: e.state_at,
         }
     }
 }

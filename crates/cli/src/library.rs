@@ -15,7 +15,9 @@ use likeness_engine::{
     WatchOptions,
 };
 
-use crate::json::{IndexDto, PhotoHitDto, ProgressDto, RootDto, ScanDto, StatusDto, WatchEventDto};
+use crate::json::{
+    ClusterDto, IndexDto, PhotoHitDto, ProgressDto, RootDto, ScanDto, StatusDto, WatchEventDto,
+};
 
 /// Where the catalog and cache are, from the global options.
 #[derive(Debug, Clone)]
@@ -25,7 +27,7 @@ pub struct LibraryLocation {
 }
 
 impl LibraryLocation {
-    fn paths(&self) -> anyhow::Result<LibraryPaths> {
+    pub(crate) fn paths(&self) -> anyhow::Result<LibraryPaths> {
         let mut paths = match &self.catalog {
             Some(c) => LibraryPaths::for_catalog(c),
             None => LibraryPaths::platform_default().ok_or(EngineError::NoLibraryLocation)?,
@@ -44,7 +46,7 @@ impl LibraryLocation {
 
     /// For commands that only read: a read-only handle, so running them while an indexer
     /// works never disturbs it (a read-write open marks running jobs interrupted).
-    fn open_reader(&self) -> anyhow::Result<(LibraryPaths, Catalog)> {
+    pub(crate) fn open_reader(&self) -> anyhow::Result<(LibraryPaths, Catalog)> {
         let paths = self.paths()?;
         if !paths.catalog.is_file() {
             return self.open();
@@ -166,6 +168,8 @@ pub fn index(
                         "indexed {} photos ({} faces, {} reused, {} errors)",
                         s.photos, s.faces, s.reused, s.errors
                     );
+                } else if let WatchEvent::Clustered(s) = e {
+                    eprintln!("{}", crate::people::cluster_line(&ClusterDto::new(s)));
                 }
             },
         )?;
@@ -194,6 +198,9 @@ pub fn index(
         seconds: started.elapsed().as_secs_f64(),
         pending: status.pending,
         provider: pipeline.provider().label().to_string(),
+        matched: summary.matched,
+        suggested: summary.suggested,
+        clustering: summary.clustering.as_ref().map(ClusterDto::new),
     };
     print_or(args.json, &dto, || {
         if let Some(s) = &dto.scan {
@@ -211,6 +218,15 @@ pub fn index(
             dto.errors,
             if dto.cancelled { " (cancelled)" } else { "" }
         );
+        if dto.matched + dto.suggested > 0 {
+            println!(
+                "new faces: {} recognised, {} suggested (see `likeness suggestions`)",
+                dto.matched, dto.suggested
+            );
+        }
+        if let Some(c) = &dto.clustering {
+            println!("{}", crate::people::cluster_line(c));
+        }
         if dto.errors > 0 {
             println!("see `likeness status --errors` for the failed files");
         }
@@ -306,7 +322,7 @@ fn date_bound(d: &str, upper: bool) -> String {
     }
 }
 
-fn print_or<T: serde::Serialize>(
+pub(crate) fn print_or<T: serde::Serialize>(
     json: bool,
     value: &T,
     plain: impl FnOnce(),
@@ -320,7 +336,7 @@ fn print_or<T: serde::Serialize>(
 }
 
 /// First Ctrl+C cancels gracefully (work done so far is committed); a second one exits.
-fn install_ctrlc(control: &Arc<IndexControl>) {
+pub(crate) fn install_ctrlc(control: &Arc<IndexControl>) {
     let control = Arc::clone(control);
     let result = ctrlc::set_handler(move || {
         if control.is_cancelled() {

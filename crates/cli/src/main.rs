@@ -5,6 +5,7 @@
 mod commands;
 mod json;
 mod library;
+mod people;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +69,14 @@ enum Command {
     Status(library::StatusArgs),
     /// Photos with one or several people (all together), by date.
     Photos(library::PhotosArgs),
+    /// Group the faces into people again (indexing also does this by itself).
+    Cluster(people::ClusterArgs),
+    /// People: list, show, name, rename, merge, move faces, reject, not a face, hide, cover,
+    /// undo, redo, history.
+    #[command(subcommand)]
+    People(people::PeopleCommand),
+    /// "Is this X?": list open suggestions, or accept / reject them.
+    Suggestions(people::SuggestionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +110,9 @@ fn main() -> ExitCode {
         Command::Index(args) => library::index(&config, &location, args),
         Command::Status(args) => library::status(&location, args),
         Command::Photos(args) => library::photos(&location, args),
+        Command::Cluster(args) => people::cluster(&config, &location, args),
+        Command::People(command) => people::people_command(&location, command),
+        Command::Suggestions(args) => people::suggestions(&location, args),
     };
     match result {
         Ok(code) => code,

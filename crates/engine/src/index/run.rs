@@ -97,7 +97,7 @@ impl<'a> Indexer<'a> {
     }
 
     /// Uses these people settings instead of the pipeline configuration's (e.g.
-    /// `auto_cluster: false` to index without matching or clustering).
+    /// `auto_cluster: false` to index without clustering).
     pub fn with_people(mut self, people: PeopleConfig) -> Self {
         self.people = people;
         self
@@ -410,7 +410,7 @@ impl<'a> Indexer<'a> {
         matching: &mut NewFaceMatching,
         summary: &mut IndexSummary,
     ) -> Result<(), EngineError> {
-        if !self.people.auto_cluster {
+        if !self.people.match_new_faces {
             return Ok(());
         }
         let matcher = match &matching.matcher {
@@ -451,7 +451,18 @@ impl<'a> Indexer<'a> {
         if assignments.is_empty() {
             return Ok(());
         }
-        catalog.assign_faces(&assignments, self.clock.now())?;
+        match catalog.assign_faces(&assignments, self.clock.now()) {
+            Ok(_) => {}
+            Err(likeness_catalog::CatalogError::NotFound { what, .. }) => {
+                // A person merged or deleted since the matcher was built (the app edits
+                // people while indexing): rebuild it for the next batch; clustering will
+                // place these faces.
+                tracing::info!(%what, "people changed during indexing; matcher rebuilt");
+                matching.matcher = None;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
         for a in &assignments {
             match a.provenance {
                 likeness_catalog::Provenance::Automatic => summary.matched += 1,

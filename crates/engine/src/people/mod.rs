@@ -47,6 +47,8 @@ pub struct PeopleConfig {
     pub incremental_strict: f32,
     /// …and at least this much closer than any other person's. Default 0.10.
     pub incremental_margin: f32,
+    /// Match each indexing batch's new faces to confirmed people at once.
+    pub match_new_faces: bool,
     /// Cluster by itself when indexing settles (end of `Indexer::run`, watch mode idle).
     pub auto_cluster: bool,
     /// Watch mode: quiet time after the last indexed change before clustering. Default 3 s.
@@ -61,6 +63,7 @@ impl Default for PeopleConfig {
             suggest: 0.55,
             incremental_strict: 0.40,
             incremental_margin: 0.10,
+            match_new_faces: true,
             auto_cluster: true,
             settle: Duration::from_secs(3),
         }

@@ -1,0 +1,608 @@
+//! People subcommands: `cluster`, `people …`, `suggestions …`. Persons are given by id
+//! (`12` or `#12`) or by name; faces by id. Commands that only read open the catalog
+//! read-only; commands that write take the library lock first (like `index`).
+#![allow(clippy::print_stdout)]
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use likeness_engine::catalog::{Catalog, EditSummary, FaceId, PersonId, PhotoId};
+use likeness_engine::people::{self, MoveTarget};
+use likeness_engine::{
+    open_catalog, EngineConfig, EngineError, IndexControl, LibraryLock, SystemClock,
+};
+use serde::Serialize;
+
+use crate::json::{
+    ClusterDto, EditDto, ErrorDto, HistoryDto, PersonDetailDto, PersonDto, PersonEditDto,
+    PersonFaceDto, SuggestionDto,
+};
+use crate::library::{install_ctrlc, print_or, LibraryLocation};
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Everyone found: named people and unnamed clusters, biggest first.
+    List {
+        /// Include hidden people.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One person: counts, faces and open suggestions.
+    Show {
+        person: String,
+        /// At most this many faces.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Name a person or an unnamed cluster (its faces become confirmed). If someone already
+    /// has the name, they are the same person: the two are merged.
+    Name {
+        person: String,
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a person's name (refused if another person has it: use `name` or `merge`).
+    Rename {
+        person: String,
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge people into one: `people merge Anna "#12" --into Ann`.
+    Merge {
+        #[arg(required = true)]
+        people: Vec<String>,
+        #[arg(long)]
+        into: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Say these faces are someone: `--to PERSON`, or `--new NAME` (created when nobody
+    /// has the name yet).
+    Move {
+        #[arg(required = true)]
+        faces: Vec<FaceId>,
+        #[arg(long, conflicts_with = "new", required_unless_present = "new")]
+        to: Option<String>,
+        #[arg(long)]
+        new: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// "Not this person": the faces leave the person and never come back by clustering.
+    Reject {
+        person: String,
+        #[arg(required = true)]
+        faces: Vec<FaceId>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark detections that are not faces (or `--unmark` them).
+    NotAFace {
+        #[arg(required = true)]
+        faces: Vec<FaceId>,
+        #[arg(long)]
+        unmark: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hide a person from the list (faces and name are kept).
+    Hide {
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a hidden person again.
+    Unhide {
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Choose the face shown for a person.
+    Cover {
+        person: String,
+        face: FaceId,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo the last people edit.
+    Undo {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Redo the edit undone last.
+    Redo {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The latest people edits, newest first.
+    History {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestionsArgs {
+    /// Only suggestions for this person.
+    #[arg(long, global = true)]
+    person: Option<String>,
+    /// At most this many (listing).
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    action: Option<SuggestionAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuggestionAction {
+    /// "Yes": the faces become their suggested person's.
+    Accept {
+        faces: Vec<FaceId>,
+        /// Every open suggestion (of `--person`, if given).
+        #[arg(long, conflicts_with = "faces")]
+        all: bool,
+    },
+    /// "No": the faces are rejected for their suggested person.
+    Reject {
+        faces: Vec<FaceId>,
+        #[arg(long, conflicts_with = "faces")]
+        all: bool,
+    },
+}
+
+/// `likeness cluster`.
+pub fn cluster(
+    config: &EngineConfig,
+    location: &LibraryLocation,
+    args: ClusterArgs,
+) -> anyhow::Result<ExitCode> {
+    report(args.json, || {
+        let (_lock, mut catalog) = open_writer(location)?;
+        let control = Arc::new(IndexControl::new());
+        install_ctrlc(&control);
+        let summary = people::recluster(
+            &mut catalog,
+            &config.people,
+            &SystemClock,
+            control.cancel_flag(),
+        )?;
+        let dto = ClusterDto::new(&summary);
+        print_or(args.json, &dto, || println!("{}", cluster_line(&dto)))?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// One line about a clustering run, for people.
+pub fn cluster_line(c: &ClusterDto) -> String {
+    format!(
+        "clustered {} faces in {:.1} s: {} groups ({} recognised, {} suggested, {} unnamed), \
+         {} faces on their own; {} faces assigned, {} suggestions",
+        c.clustered,
+        c.seconds,
+        c.clusters,
+        c.to_people,
+        c.suggested_clusters,
+        c.unnamed,
+        c.noise,
+        c.assigned,
+        c.suggested
+    )
+}
+
+/// `likeness people …`.
+pub fn people_command(
+    location: &LibraryLocation,
+    command: PeopleCommand,
+) -> anyhow::Result<ExitCode> {
+    let clock = SystemClock;
+    match command {
+        PeopleCommand::List { all, json } => report(json, || {
+            let (_, catalog) = location.open_reader()?;
+            let list: Vec<PersonDto> = people::overview(&catalog, all)?
+                .iter()
+                .map(PersonDto::new)
+                .collect();
+            print_or(json, &list, || print_people(&list))?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        PeopleCommand::Show {
+            person,
+            limit,
+            json,
+        } => report(json, || {
+            let (_, catalog) = location.open_reader()?;
+            let id = people::find_person(&catalog, &person)?.id;
+            let detail = people::person_detail(&catalog, id, limit, 0)?;
+            let mut paths = PhotoPaths::new(&catalog);
+            let summary = detail
+                .summary
+                .as_ref()
+                .map(PersonDto::new)
+                .unwrap_or(PersonDto {
+                    id,
+                    name: detail.person.name.clone(),
+                    hidden: detail.person.hidden,
+                    faces: 0,
+                    photos: 0,
+                    suggested: 0,
+                    cover_face: detail.person.cover_face,
+                });
+            let dto = PersonDetailDto {
+                person: summary,
+                faces: detail
+                    .faces
+                    .iter()
+                    .map(|f| PersonFaceDto::new(f, paths.get(f.photo)))
+                    .collect(),
+                suggestions: detail
+                    .suggestions
+                    .iter()
+                    .map(|s| SuggestionDto::new(s, paths.get(s.photo)))
+                    .collect(),
+            };
+            print_or(json, &dto, || print_detail(&dto))?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        PeopleCommand::Name { person, name, json } => report(json, || {
+            let (_lock, mut catalog) = open_writer(location)?;
+            let id = people::find_person(&catalog, &person)?.id;
+            let done = people::name(&mut catalog, &clock, id, &name)?;
+            let dto = PersonEditDto::new(&done);
+            print_or(json, &dto, || {
+                if done.merged {
+                    println!(
+                        "{name} already existed: merged person #{id} into #{}",
+                        done.person
+                    );
+                } else {
+                    println!("{}", done.edit.label);
+                }
+                undo_hint();
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        PeopleCommand::Rename { person, name, json } => write_edit(location, json, |c| {
+            let id = people::find_person(c, &person)?.id;
+            people::rename(c, &clock, id, &name)
+        }),
+        PeopleCommand::Merge {
+            people: from,
+            into,
+            json,
+        } => write_edit(location, json, |c| {
+            let into = people::find_person(c, &into)?.id;
+            let from = from
+                .iter()
+                .map(|p| people::find_person(c, p).map(|r| r.id))
+                .collect::<Result<Vec<PersonId>, _>>()?;
+            people::merge(c, &clock, &from, into)
+        }),
+        PeopleCommand::Move {
+            faces,
+            to,
+            new,
+            json,
+        } => report(json, || {
+            let (_lock, mut catalog) = open_writer(location)?;
+            let done = match (&to, &new) {
+                (Some(to), _) => {
+                    let id = people::find_person(&catalog, to)?.id;
+                    people::move_faces(&mut catalog, &clock, &faces, MoveTarget::Person(id))?
+                }
+                (None, Some(name)) => {
+                    people::move_faces(&mut catalog, &clock, &faces, MoveTarget::Named(name))?
+                }
+                (None, None) => anyhow::bail!("say where: --to PERSON or --new NAME"),
+            };
+            let dto = PersonEditDto::new(&done);
+            print_or(json, &dto, || {
+                println!("{}", done.edit.label);
+                undo_hint();
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        PeopleCommand::Reject {
+            person,
+            faces,
+            json,
+        } => write_edit(location, json, |c| {
+            let id = people::find_person(c, &person)?.id;
+            people::reject(c, &clock, &faces, id)
+        }),
+        PeopleCommand::NotAFace {
+            faces,
+            unmark,
+            json,
+        } => write_edit(location, json, |c| {
+            people::not_a_face(c, &clock, &faces, !unmark)
+        }),
+        PeopleCommand::Hide { person, json } => write_edit(location, json, |c| {
+            let id = people::find_person(c, &person)?.id;
+            people::hide(c, &clock, id)
+        }),
+        PeopleCommand::Unhide { person, json } => write_edit(location, json, |c| {
+            let id = people::find_person(c, &person)?.id;
+            people::unhide(c, &clock, id)
+        }),
+        PeopleCommand::Cover { person, face, json } => write_edit(location, json, |c| {
+            let id = people::find_person(c, &person)?.id;
+            people::set_cover(c, &clock, id, face)
+        }),
+        PeopleCommand::Undo { json } => report(json, || {
+            let (_lock, mut catalog) = open_writer(location)?;
+            let e = people::undo(&mut catalog, &clock)?;
+            print_or(json, &EditDto::new(&e), || {
+                println!("undone: {}", e.label);
+                skipped_note(&e);
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        PeopleCommand::Redo { json } => report(json, || {
+            let (_lock, mut catalog) = open_writer(location)?;
+            let e = people::redo(&mut catalog, &clock)?;
+            print_or(json, &EditDto::new(&e), || {
+                println!("redone: {}", e.label);
+                skipped_note(&e);
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        PeopleCommand::History { limit, json } => report(json, || {
+            let (_, catalog) = location.open_reader()?;
+            let rows: Vec<HistoryDto> = people::history(&catalog, limit)?
+                .iter()
+                .map(HistoryDto::new)
+                .collect();
+            print_or(json, &rows, || {
+                if rows.is_empty() {
+                    println!("no edits yet");
+                }
+                for r in &rows {
+                    let state = if r.state == "undone" { " (undone)" } else { "" };
+                    println!("{:>5}  {}{state}", r.id, r.label);
+                }
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }),
+    }
+}
+
+/// `likeness suggestions [accept|reject]`.
+pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow::Result<ExitCode> {
+    let json = args.json;
+    let clock = SystemClock;
+    report(json, || {
+        let Some(action) = args.action else {
+            let (_, catalog) = location.open_reader()?;
+            let person = match &args.person {
+                Some(p) => Some(people::find_person(&catalog, p)?.id),
+                None => None,
+            };
+            let mut paths = PhotoPaths::new(&catalog);
+            let list: Vec<SuggestionDto> = people::suggestions(&catalog, person, args.limit)?
+                .iter()
+                .map(|s| SuggestionDto::new(s, paths.get(s.photo)))
+                .collect();
+            print_or(json, &list, || {
+                if list.is_empty() {
+                    println!("no suggestions");
+                }
+                for s in &list {
+                    print_suggestion(s);
+                }
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        };
+        let (_lock, mut catalog) = open_writer(location)?;
+        let person = match &args.person {
+            Some(p) => Some(people::find_person(&catalog, p)?.id),
+            None => None,
+        };
+        let (faces, all, accept) = match action {
+            SuggestionAction::Accept { faces, all } => (faces, all, true),
+            SuggestionAction::Reject { faces, all } => (faces, all, false),
+        };
+        let faces = if all {
+            people::suggestions(&catalog, person, usize::MAX)?
+                .iter()
+                .map(|s| s.face)
+                .collect()
+        } else if faces.is_empty() {
+            anyhow::bail!("name the faces (ids from `likeness suggestions`) or pass --all");
+        } else {
+            faces
+        };
+        if faces.is_empty() {
+            print_or(json, &Vec::<EditDto>::new(), || println!("no suggestions"))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let edits: Vec<EditSummary> = if accept {
+            vec![people::accept_suggestions(&mut catalog, &clock, &faces)?]
+        } else {
+            people::reject_suggestions(&mut catalog, &clock, &faces)?
+        };
+        let dto: Vec<EditDto> = edits.iter().map(EditDto::new).collect();
+        print_or(json, &dto, || {
+            for e in &edits {
+                println!("{}", e.label);
+            }
+            undo_hint();
+        })?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Takes the library lock, then opens the catalog read-write.
+fn open_writer(location: &LibraryLocation) -> anyhow::Result<(LibraryLock, Catalog)> {
+    let paths = location.paths()?;
+    let lock = LibraryLock::acquire(&paths)?;
+    let catalog = open_catalog(&paths)?;
+    Ok((lock, catalog))
+}
+
+/// A write that results in one edit: prints its label (or the EditDto).
+fn write_edit(
+    location: &LibraryLocation,
+    json: bool,
+    op: impl FnOnce(&mut Catalog) -> Result<EditSummary, EngineError>,
+) -> anyhow::Result<ExitCode> {
+    report(json, || {
+        let (_lock, mut catalog) = open_writer(location)?;
+        let e = op(&mut catalog)?;
+        print_or(json, &EditDto::new(&e), || {
+            println!("{}", e.label);
+            undo_hint();
+        })?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorEnvelope {
+    error: ErrorDto,
+}
+
+/// Runs a command; with `--json`, an engine error is printed as `{"error": {code, message}}`
+/// on stdout (and the message on stderr), exit code 1.
+fn report(json: bool, f: impl FnOnce() -> anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
+    match f() {
+        Err(e) if json => match e.downcast_ref::<EngineError>() {
+            Some(engine) => {
+                let envelope = ErrorEnvelope {
+                    error: ErrorDto::new(engine),
+                };
+                println!("{}", serde_json::to_string_pretty(&envelope)?);
+                eprintln!("likeness: {e:#}");
+                Ok(ExitCode::from(1))
+            }
+            None => Err(e),
+        },
+        other => other,
+    }
+}
+
+fn undo_hint() {
+    eprintln!("(undo with `likeness people undo`)");
+}
+
+fn skipped_note(e: &EditSummary) {
+    if e.skipped_faces > 0 {
+        println!(
+            "{} faces of that edit no longer exist and were skipped",
+            e.skipped_faces
+        );
+    }
+}
+
+fn person_label(id: PersonId, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("{n} (#{id})"),
+        None => format!("unnamed #{id}"),
+    }
+}
+
+fn print_people(list: &[PersonDto]) {
+    if list.is_empty() {
+        println!("nobody yet: index some photos (`likeness index`), then `likeness cluster`");
+        return;
+    }
+    for p in list {
+        let mut line = format!(
+            "{:<28} {:>5} faces in {:>5} photos",
+            person_label(p.id, p.name.as_deref()),
+            p.faces,
+            p.photos
+        );
+        if p.suggested > 0 {
+            line.push_str(&format!(", {} to confirm", p.suggested));
+        }
+        if p.hidden {
+            line.push_str(" (hidden)");
+        }
+        println!("{line}");
+    }
+}
+
+fn print_detail(d: &PersonDetailDto) {
+    let p = &d.person;
+    println!(
+        "{}: {} faces in {} photos{}",
+        person_label(p.id, p.name.as_deref()),
+        p.faces,
+        p.photos,
+        if p.hidden { " (hidden)" } else { "" }
+    );
+    if let Some(c) = p.cover_face {
+        println!("cover: face {c}");
+    }
+    for f in &d.faces {
+        println!(
+            "  face {:<7} {:<10} {}",
+            f.id,
+            f.provenance.unwrap_or("-"),
+            f.path.as_deref().unwrap_or("(no file)")
+        );
+    }
+    for s in &d.suggestions {
+        print_suggestion(s);
+    }
+}
+
+fn print_suggestion(s: &SuggestionDto) {
+    let confidence = s
+        .confidence
+        .map(|c| format!(" ({c:.2})"))
+        .unwrap_or_default();
+    println!(
+        "Is this {}? face {}{confidence}  {}",
+        s.name,
+        s.face,
+        s.path.as_deref().unwrap_or("(no file)")
+    );
+}
+
+/// A live file path per photo, looked up once.
+struct PhotoPaths<'c> {
+    catalog: &'c Catalog,
+    known: HashMap<PhotoId, Option<String>>,
+}
+
+impl<'c> PhotoPaths<'c> {
+    fn new(catalog: &'c Catalog) -> Self {
+        Self {
+            catalog,
+            known: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, photo: PhotoId) -> Option<String> {
+        let catalog = self.catalog;
+        self.known
+            .entry(photo)
+            .or_insert_with(|| {
+                catalog
+                    .photo(photo)
+                    .ok()
+                    .flatten()
+                    .and_then(|p| p.paths.first().map(|p| p.display().to_string()))
+            })
+            .clone()
+    }
+}
