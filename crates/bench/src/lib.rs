@@ -6,6 +6,7 @@
 //! Data are read in place from `../shared/data` beside the repository (or `$LIKENESS_DATA`,
 //! or `--data`); nothing is ever copied into the repository.
 
+pub mod cluster_data;
 pub mod detect_eval;
 pub mod verify;
 pub mod what_if;

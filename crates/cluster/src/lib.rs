@@ -293,6 +293,32 @@ pub fn attach_noise(
     )
 }
 
+/// Share of the true `eps`-neighbour pairs (exact brute force) an index finds: 1.0 for
+/// [`IndexKind::Exact`]. For benchmarks (O(n²) reference).
+pub fn neighbour_recall(
+    points: &[f32],
+    dim: usize,
+    eps: f32,
+    index: IndexKind,
+    cancel: &AtomicBool,
+) -> Result<f64, ClusterError> {
+    let n = check_points(points, dim)?;
+    let m = kernel::Matrix::new(points, dim);
+    let ids: Vec<u32> = (0..n as u32).collect();
+    let exact = index::Index::build(&m, &ids, index::Plan::Exact, cancel)?
+        .range_graph(&m, &ids, eps, cancel)?;
+    let approx = index::Index::build(&m, &ids, index::Plan::resolve(index, n), cancel)?
+        .range_graph(&m, &ids, eps, cancel)?;
+    // Both graphs hold every point itself; count only pairs of distinct points.
+    let want = exact.neighbours.len().saturating_sub(n);
+    let got = approx.neighbours.len().saturating_sub(n);
+    Ok(if want == 0 {
+        1.0
+    } else {
+        got as f64 / want as f64
+    })
+}
+
 fn check_labels(n: usize, labels: &[Option<u32>]) -> Result<(), ClusterError> {
     if labels.len() == n {
         Ok(())
@@ -303,3 +329,6 @@ fn check_labels(n: usize, labels: &[Option<u32>]) -> Result<(), ClusterError> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests;
