@@ -2,7 +2,7 @@
 //! overrides the user (confirmed faces, "not a face" marks and rejections are re-checked in
 //! SQL inside the transaction that stores the plan).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -64,10 +64,10 @@ impl Catalog {
         })
     }
 
-    /// Stores a clustering run in one transaction: drops the Automatic and Suggested
-    /// assignments of `plan.faces`, writes each cluster (Automatic to an unnamed person —
-    /// reused if it still exists and is still unnamed, else created — or the target's
-    /// provenance to an existing person), then the suggestions (never replacing an
+    /// Stores a clustering run in one transaction: writes each cluster (Automatic to an
+    /// unnamed person — reused if it still exists and is still unnamed, else created — or the
+    /// target's provenance to an existing person), drops the Automatic and Suggested assignments of
+    /// the other faces of `plan.faces`, writes the suggestions (never replacing an
     /// assignment), and finally deletes unnamed, non-hidden people left with no assignment.
     /// Every rule is re-checked here: a face confirmed or marked "not a face" since the plan
     /// was read is skipped, a rejected (face, person) pair is never written, a person that no
@@ -93,14 +93,9 @@ impl Catalog {
                     "clustering cannot write Confirmed assignments".into(),
                 ));
             }
-            {
-                let mut st = tx.prepare_cached(
-                    "DELETE FROM assignments WHERE face_id = ?1 AND provenance <> 'confirmed'",
-                )?;
-                for f in &plan.faces {
-                    st.execute([f])?;
-                }
-            }
+            // Faces written by this run; the other faces of the plan lose their Automatic
+            // and Suggested assignments before the suggestions are written.
+            let mut written: HashSet<FaceId> = HashSet::new();
             for cluster in &plan.clusters {
                 let (mut person, provenance) = match cluster.target {
                     ClusterTarget::Unnamed(Some(id)) if still_unnamed(tx, id)? => {
@@ -131,6 +126,7 @@ impl Catalog {
                         }
                     };
                     if put_automatic(tx, face, id, provenance, Some(confidence), now, false)? {
+                        written.insert(face);
                         match provenance {
                             Provenance::Suggested => out.suggested += 1,
                             _ => out.assigned += 1,
@@ -138,6 +134,14 @@ impl Catalog {
                     } else {
                         out.skipped += 1;
                     }
+                }
+            }
+            {
+                let mut st = tx.prepare_cached(
+                    "DELETE FROM assignments WHERE face_id = ?1 AND provenance <> 'confirmed'",
+                )?;
+                for f in plan.faces.iter().filter(|f| !written.contains(f)) {
+                    st.execute([f])?;
                 }
             }
             for s in &plan.suggestions {
@@ -192,6 +196,8 @@ fn assignable(c: &Connection, face: FaceId) -> Res<bool> {
 
 /// Writes an automatic/suggested assignment unless the user decided otherwise (confirmed,
 /// not a face, rejected this person); with `only_new`, unless the face has any assignment.
+/// Returns whether the face now has that assignment (an identical one is left untouched,
+/// keeping its decided_at).
 fn put_automatic(
     c: &Connection,
     face: FaceId,
@@ -213,8 +219,21 @@ fn put_automatic(
                                WHERE face_id = ?1 AND (?6 OR provenance = 'confirmed'))
              ON CONFLICT (face_id) DO UPDATE SET person_id = excluded.person_id,
                  provenance = excluded.provenance, confidence = excluded.confidence,
-                 decided_at = excluded.decided_at",
+                 decided_at = excluded.decided_at
+             WHERE person_id <> excluded.person_id OR provenance <> excluded.provenance
+                OR confidence IS NOT excluded.confidence",
         )?
         .execute(params![face, person, provenance, confidence, now, only_new])?;
-    Ok(n > 0)
+    if n > 0 {
+        return Ok(true);
+    }
+    if only_new {
+        return Ok(false);
+    }
+    // Nothing written: blocked by a rule, or the same assignment is already there.
+    Ok(c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM assignments
+                        WHERE face_id = ?1 AND person_id = ?2 AND provenance = ?3)",
+    )?
+    .query_row(params![face, person, provenance], |r| r.get(0))?)
 }
