@@ -168,3 +168,161 @@ pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
     let area = |r: [f64; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
     inter / (area(a) + area(b) - inter)
 }
+
+/// The reference pack's photos (82 files in three folders).
+pub fn reference_images() -> PathBuf {
+    reference_dir()
+        .expect("../shared/reference is needed for this test")
+        .join("images")
+}
+
+/// Copies a folder tree (files and folders only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A library over a private copy of the reference photos: `dir/photos` (the only root) and
+/// `dir/lib` (catalog + cache).
+#[derive(Debug, Clone)]
+pub struct TestLibrary {
+    pub dir: PathBuf,
+    pub photos: PathBuf,
+    pub paths: likeness_engine::LibraryPaths,
+}
+
+impl TestLibrary {
+    pub fn open(&self) -> likeness_engine::catalog::Catalog {
+        likeness_engine::open_catalog(&self.paths).unwrap()
+    }
+
+    /// Scans and indexes the photos folder (with the default people settings: new faces are
+    /// matched to confirmed people, and faces are clustered when they changed).
+    pub fn index(
+        &self,
+        catalog: &mut likeness_engine::catalog::Catalog,
+    ) -> (likeness_engine::ScanSummary, likeness_engine::IndexSummary) {
+        self.index_with(catalog, likeness_engine::PeopleConfig::default())
+    }
+
+    /// [`TestLibrary::index`] with these people settings.
+    pub fn index_with(
+        &self,
+        catalog: &mut likeness_engine::catalog::Catalog,
+        people: likeness_engine::PeopleConfig,
+    ) -> (likeness_engine::ScanSummary, likeness_engine::IndexSummary) {
+        let clock = likeness_engine::SystemClock;
+        let indexer =
+            likeness_engine::Indexer::new(pipeline(), &self.paths, &clock).with_people(people);
+        indexer
+            .run(catalog, &likeness_engine::IndexControl::new(), &mut |_| {})
+            .unwrap()
+    }
+}
+
+/// Copies the reference photos to `target/test-tmp/<name>/photos`, adds them to a new
+/// library and indexes them (which also clusters them).
+pub fn indexed_reference_library(name: &str) -> TestLibrary {
+    let dir = temp_dir(name);
+    let photos = dir.join("photos");
+    copy_tree(&reference_images(), &photos);
+    let library = TestLibrary {
+        photos: std::fs::canonicalize(&photos).unwrap(),
+        paths: likeness_engine::LibraryPaths::in_dir(&dir.join("lib")),
+        dir,
+    };
+    let mut catalog = library.open();
+    likeness_engine::add_root(&mut catalog, &library.photos, &likeness_engine::SystemClock)
+        .unwrap();
+    let (_, summary) = library.index(&mut catalog);
+    assert_eq!(summary.errors, 0, "{summary:?}");
+    library
+}
+
+/// The same JPEG with a comment segment inserted after SOI: other bytes (another content
+/// hash), exactly the same pixels.
+pub fn jpeg_with_comment(bytes: &[u8], comment: &str) -> Vec<u8> {
+    assert_eq!(&bytes[..2], b"\xff\xd8", "not a JPEG");
+    let mut out = bytes[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(comment.as_bytes());
+    out.extend_from_slice(&bytes[2..]);
+    out
+}
+
+/// The user's decisions keyed by where the face is — (path under the root, face index) —
+/// instead of face ids, so they compare across a content change (new photo row, new face
+/// ids) and a rename (`renamed` maps old → new relative paths). Faces on photos without a
+/// live file are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlacedDecisions {
+    pub people: std::collections::BTreeMap<i64, (Option<String>, bool)>,
+    pub confirmed: std::collections::BTreeMap<(String, u32), i64>,
+    pub rejections: std::collections::BTreeSet<((String, u32), i64)>,
+    pub not_face: std::collections::BTreeSet<(String, u32)>,
+}
+
+/// Where a face is: (path under `root`, index), if its photo has a live file.
+pub fn face_place(
+    catalog: &likeness_engine::catalog::Catalog,
+    root: &Path,
+    face: i64,
+) -> Option<(String, u32)> {
+    let row = catalog.face(face).unwrap()?;
+    let photo = catalog.photo(row.photo).unwrap()?;
+    let path = photo.paths.first()?;
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    Some((rel.display().to_string(), row.idx))
+}
+
+pub fn placed_decisions(
+    catalog: &likeness_engine::catalog::Catalog,
+    root: &Path,
+) -> PlacedDecisions {
+    let d = catalog.decisions().unwrap();
+    let mut out = PlacedDecisions::default();
+    for (id, p) in &d.people {
+        out.people.insert(*id, (p.name.clone(), p.hidden));
+    }
+    for (face, person) in &d.confirmed {
+        if let Some(place) = face_place(catalog, root, *face) {
+            out.confirmed.insert(place, *person);
+        }
+    }
+    for (face, person) in &d.rejections {
+        if let Some(place) = face_place(catalog, root, *face) {
+            out.rejections.insert((place, *person));
+        }
+    }
+    for face in &d.not_face {
+        if let Some(place) = face_place(catalog, root, *face) {
+            out.not_face.insert(place);
+        }
+    }
+    out
+}
+
+/// Every (face, person) rejection whose face is nevertheless assigned to that person.
+pub fn rejected_but_assigned(catalog: &likeness_engine::catalog::Catalog) -> Vec<(i64, i64)> {
+    let d = catalog.decisions().unwrap();
+    d.rejections
+        .iter()
+        .filter(|(face, person)| {
+            catalog
+                .face(*face)
+                .unwrap()
+                .and_then(|f| f.person)
+                .is_some_and(|(p, _)| p == *person)
+        })
+        .copied()
+        .collect()
+}
