@@ -336,3 +336,84 @@ fn rename_places(d: &mut PlacedDecisions, from: &std::path::Path, to: &std::path
     d.rejections = d.rejections.iter().map(|(k, p)| (fix(k), *p)).collect();
     d.not_face = d.not_face.iter().map(fix).collect();
 }
+
+#[test]
+fn watch_mode_clusters_once_changes_settle() {
+    use likeness_e2e::{pipeline, temp_dir, test_photo};
+    use likeness_engine::{IndexControl, Indexer, LibraryPaths, WatchEvent, WatchOptions};
+    use std::sync::{mpsc, Arc};
+    use std::time::{Duration, Instant};
+
+    let dir = temp_dir("people-watch");
+    let root = dir.join("photos");
+    std::fs::create_dir_all(&root).unwrap();
+    for name in ["obama.jpg", "obama2.jpg", "biden.jpg"] {
+        std::fs::copy(test_photo(name), root.join(name)).unwrap();
+    }
+    let root = std::fs::canonicalize(&root).unwrap();
+    let paths = LibraryPaths::in_dir(&dir.join("lib"));
+    let mut catalog = likeness_engine::open_catalog(&paths).unwrap();
+    likeness_engine::add_root(&mut catalog, &root, &SystemClock).unwrap();
+    let settle = Duration::from_millis(1500);
+    let control = Arc::new(IndexControl::new());
+    let (tx, rx) = mpsc::channel::<(Instant, WatchEvent)>();
+    let watcher = {
+        let (control, paths) = (Arc::clone(&control), paths.clone());
+        std::thread::spawn(move || {
+            let clock = SystemClock;
+            let people = PeopleConfig {
+                settle,
+                ..PeopleConfig::default()
+            };
+            let indexer = Indexer::new(pipeline(), &paths, &clock).with_people(people);
+            indexer
+                .watch(
+                    &mut catalog,
+                    &control,
+                    &WatchOptions::default(),
+                    &mut |_| {},
+                    &mut |e| {
+                        let _ = tx.send((Instant::now(), e.clone()));
+                    },
+                )
+                .unwrap();
+        })
+    };
+    let next_clustering = |rx: &mpsc::Receiver<(Instant, WatchEvent)>| {
+        let mut last_indexed = None;
+        loop {
+            let (at, e) = rx.recv_timeout(Duration::from_secs(60)).expect("an event");
+            match e {
+                WatchEvent::Indexed(_) => last_indexed = Some(at),
+                WatchEvent::Clustered(s) => return (at, last_indexed, s),
+                _ => {}
+            }
+        }
+    };
+    // The first indexing settles: clustered once, after `settle` without work.
+    let (at, indexed, first) = next_clustering(&rx);
+    println!("{first:?}");
+    assert!(first.faces >= 3);
+    assert!(at.duration_since(indexed.expect("indexed first")) >= settle);
+    // A new photo: indexed, then clustered again once things settle.
+    std::fs::copy(test_photo("obama3.jpg"), root.join("obama3.jpg")).unwrap();
+    let (at, indexed, second) = next_clustering(&rx);
+    println!("{second:?}");
+    assert_eq!(second.faces, first.faces + 1);
+    assert!(at.duration_since(indexed.expect("indexed the new photo")) >= settle);
+    control.cancel();
+    watcher.join().unwrap();
+
+    let reader = Catalog::open_read_only(&paths.catalog).unwrap();
+    let person_of = |file: &str| {
+        let photo = reader.photo_by_path(&root.join(file)).unwrap().unwrap();
+        reader.faces_of_photo(photo.id).unwrap()[0]
+            .person
+            .map(|p| p.0)
+    };
+    let obama = person_of("obama.jpg");
+    assert!(obama.is_some());
+    assert_eq!(person_of("obama2.jpg"), obama);
+    assert_eq!(person_of("obama3.jpg"), obama);
+    assert_ne!(person_of("biden.jpg"), obama);
+}
