@@ -451,22 +451,29 @@ impl<'a> Indexer<'a> {
         if assignments.is_empty() {
             return Ok(());
         }
-        match catalog.assign_faces(&assignments, self.clock.now()) {
-            Ok(_) => {}
-            Err(likeness_catalog::CatalogError::NotFound { what, .. }) => {
-                // A person merged or deleted since the matcher was built (the app edits
-                // people while indexing): rebuild it for the next batch; clustering will
-                // place these faces.
-                tracing::info!(%what, "people changed during indexing; matcher rebuilt");
-                matching.matcher = None;
-                return Ok(());
+        // Automatic and Suggested stored apart, so the counts say what was stored (the
+        // catalog skips a pair the user decided meanwhile).
+        let (automatic, suggested): (Vec<_>, Vec<_>) = assignments
+            .into_iter()
+            .partition(|a| a.provenance == likeness_catalog::Provenance::Automatic);
+        for (batch, count) in [
+            (automatic, &mut summary.matched),
+            (suggested, &mut summary.suggested),
+        ] {
+            if batch.is_empty() {
+                continue;
             }
-            Err(e) => return Err(e.into()),
-        }
-        for a in &assignments {
-            match a.provenance {
-                likeness_catalog::Provenance::Automatic => summary.matched += 1,
-                _ => summary.suggested += 1,
+            match catalog.assign_faces(&batch, self.clock.now()) {
+                Ok(stored) => *count += stored,
+                Err(likeness_catalog::CatalogError::NotFound { what, .. }) => {
+                    // A person merged or deleted since the matcher was built (the app edits
+                    // people while indexing): rebuild it for the next batch; clustering will
+                    // place these faces.
+                    tracing::info!(%what, "people changed during indexing; matcher rebuilt");
+                    matching.matcher = None;
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(())

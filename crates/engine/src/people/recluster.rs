@@ -18,6 +18,8 @@ use crate::error::EngineError;
 /// Members sampled per cluster (evenly, deterministically) for the median distance to a
 /// person's anchors.
 const MEDIAN_SAMPLE: usize = 32;
+/// People considered per cluster: those whose anchors come nearest its centroid.
+const CANDIDATES: usize = 4;
 
 /// What a clustering run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,8 +55,10 @@ pub struct ReclusterSummary {
 /// transaction; recorded as a `jobs` row of kind "cluster", not as an undoable edit).
 ///
 /// Confirmed faces are the anchors of their person. `likeness_cluster::cluster` groups the
-/// undecided faces; for each cluster and each person, the median over (up to 32 sampled)
-/// members of the distance to that person's nearest anchor decides: below `config.auto` the
+/// undecided faces; for each cluster and each of the 4 people whose anchors come nearest its
+/// centroid, the median over (up to 32 sampled) members of the distance to that person's
+/// nearest anchor decides (the cost is one pass over the anchors per cluster, plus the
+/// candidates' anchors per sampled member, and one pass per noise face): below `config.auto` the
 /// cluster is that person's (Automatic), below `config.suggest` it is suggested, otherwise it
 /// stays an unnamed person — the unnamed person most of its members had before, so an
 /// unnamed cluster keeps its id from run to run. Members rejected from the chosen person are
@@ -135,6 +139,9 @@ fn run(
             _ => {}
         }
     }
+    // A content order (not face ids, which differ between two catalogs of the same photos):
+    // the same faces cluster the same way and unnamed clusters are created in the same order.
+    undecided.sort_by(|a, b| cmp_embedding(&a.embedding, &b.embedding).then(a.face.cmp(&b.face)));
     summary.clustered = undecided.len() as u64;
     let mut points = Vec::with_capacity(undecided.len() * dim);
     for f in &undecided {
@@ -150,23 +157,28 @@ fn run(
         return Err(EngineError::Cancelled);
     }
 
-    let mut groups: BTreeMap<u32, Vec<&ClusterFace>> = BTreeMap::new();
+    // Per label: (position of its first member in content order, members).
+    let mut groups: BTreeMap<u32, (usize, Vec<&ClusterFace>)> = BTreeMap::new();
     let mut singles: Vec<&ClusterFace> = Vec::new();
-    for (f, label) in undecided.iter().zip(&labels) {
+    for (i, (f, label)) in undecided.iter().zip(&labels).enumerate() {
         match label {
-            Some(l) => groups.entry(*l).or_default().push(f),
+            Some(l) => groups
+                .entry(*l)
+                .or_insert_with(|| (i, Vec::new()))
+                .1
+                .push(f),
             None => singles.push(f),
         }
     }
     summary.clusters = groups.len() as u64;
     summary.noise = singles.len() as u64;
-    // Biggest clusters first (they claim their stable unnamed id first), then by first face.
-    let mut groups: Vec<Vec<&ClusterFace>> = groups.into_values().collect();
-    groups.sort_by_key(|g| (std::cmp::Reverse(g.len()), g.iter().map(|f| f.face).min()));
+    // Biggest clusters first (they claim their stable unnamed id first), then content order.
+    let mut groups: Vec<(usize, Vec<&ClusterFace>)> = groups.into_values().collect();
+    groups.sort_by_key(|(first, g)| (std::cmp::Reverse(g.len()), *first));
 
     let mut clusters = Vec::new();
     let mut claimed: HashSet<PersonId> = HashSet::new();
-    for members in groups {
+    for (_, members) in groups {
         let (target, kept, left_out) = place_cluster(&members, &anchors, config, |m| {
             stable_unnamed(m, &unnamed, &claimed)
         });
@@ -227,11 +239,25 @@ fn place_cluster<'f>(
     config: &PeopleConfig,
     stable: impl FnOnce(&[&ClusterFace]) -> Option<PersonId>,
 ) -> (ClusterTarget, Vec<(FaceId, f32)>, Vec<&'f ClusterFace>) {
+    // Candidates: the people whose anchors come nearest the cluster's centroid (one pass
+    // over the anchors per cluster); the medians are then taken for those only.
+    let centroid = centroid(members);
+    let mut near: Vec<(PersonId, f32)> = anchors
+        .nearest_per_person(&centroid, &[])
+        .into_iter()
+        .collect();
+    near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    near.truncate(CANDIDATES);
     let step = members.len().div_ceil(MEDIAN_SAMPLE).max(1);
     let mut per_person: HashMap<PersonId, Vec<f32>> = HashMap::new();
     for m in members.iter().step_by(step) {
-        for (person, d) in anchors.nearest_per_person(&m.embedding, &m.rejected) {
-            per_person.entry(person).or_default().push(d);
+        for &(person, _) in &near {
+            if m.rejected.contains(&person) {
+                continue;
+            }
+            if let Some(d) = anchors.nearest_of(person, &m.embedding) {
+                per_person.entry(person).or_default().push(d);
+            }
         }
     }
     let best = per_person
@@ -254,7 +280,6 @@ fn place_cluster<'f>(
         return (ClusterTarget::Person(person, provenance), kept, left_out);
     }
     let id = stable(members);
-    let centroid = centroid(members);
     let (mut kept, mut left_out) = (Vec::new(), Vec::new());
     for f in members {
         if id.is_some_and(|id| f.rejected.contains(&id)) {
@@ -298,17 +323,27 @@ fn median(values: &mut [f32]) -> f32 {
     }
 }
 
+/// The members' mean, summed in f64 so the result does not depend on the members' order
+/// (face ids, hence the order, differ between two catalogs of the same photos).
 fn centroid(members: &[&ClusterFace]) -> Vec<f32> {
     let dim = members.first().map_or(0, |m| m.embedding.len());
-    let mut c = vec![0f32; dim];
+    let mut c = vec![0f64; dim];
     for m in members {
         for (a, b) in c.iter_mut().zip(&m.embedding) {
-            *a += b;
+            *a += f64::from(*b);
         }
     }
-    let n = members.len().max(1) as f32;
-    c.iter_mut().for_each(|a| *a /= n);
-    c
+    let n = members.len().max(1) as f64;
+    c.iter().map(|a| (a / n) as f32).collect()
+}
+
+/// Lexicographic order of two embeddings (total order on f32).
+fn cmp_embedding(a: &[f32], b: &[f32]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.total_cmp(y))
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| a.len().cmp(&b.len()))
 }
 
 /// The embedding length most faces have (faces of another length are left alone).
@@ -326,6 +361,57 @@ fn common_dim(input: &[ClusterFace]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn face(id: FaceId, x: f32, assignment: Option<(PersonId, Provenance)>) -> ClusterFace {
+        let mut embedding = vec![0.0; 8];
+        embedding[0] = x;
+        embedding[1] = (id as f32) * 0.001;
+        ClusterFace {
+            face: id,
+            photo: id,
+            embedding,
+            assignment,
+            not_face: false,
+            rejected: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn clusters_go_to_the_person_they_sit_on_rejected_members_stay_out() {
+        let config = PeopleConfig::default();
+        let mut anchors = IncrementalMatcher::new(&config);
+        anchors.add_anchor(1, &face(100, 0.0, None).embedding);
+        anchors.add_anchor(2, &face(101, 2.0, None).embedding);
+        let mut members: Vec<ClusterFace> = (0..5).map(|i| face(i, 0.1, None)).collect();
+        members[3].rejected = vec![1];
+        let refs: Vec<&ClusterFace> = members.iter().collect();
+        let (target, kept, left_out) = place_cluster(&refs, &anchors, &config, |_| None);
+        assert_eq!(target, ClusterTarget::Person(1, Provenance::Automatic));
+        assert_eq!(kept.len(), 4);
+        assert_eq!(left_out.len(), 1);
+        assert_eq!(left_out[0].face, 3);
+        // Between auto and suggest: a suggestion.
+        let members: Vec<ClusterFace> = (0..3).map(|i| face(i, 0.5, None)).collect();
+        let refs: Vec<&ClusterFace> = members.iter().collect();
+        let (target, _, _) = place_cluster(&refs, &anchors, &config, |_| None);
+        assert_eq!(target, ClusterTarget::Person(1, Provenance::Suggested));
+        // Far from everyone: unnamed, keeping the id most members had.
+        let unnamed: HashSet<PersonId> = [7, 8].into();
+        let members = [
+            face(10, 1.0, Some((7, Provenance::Automatic))),
+            face(11, 1.0, Some((8, Provenance::Automatic))),
+            face(12, 1.0, Some((8, Provenance::Suggested))),
+        ];
+        let refs: Vec<&ClusterFace> = members.iter().collect();
+        let (target, kept, _) = place_cluster(&refs, &anchors, &config, |m| {
+            stable_unnamed(m, &unnamed, &HashSet::new())
+        });
+        assert_eq!(target, ClusterTarget::Unnamed(Some(8)));
+        assert_eq!(kept.len(), 3);
+        // …unless a bigger cluster claimed it already.
+        let claimed: HashSet<PersonId> = [8].into();
+        assert_eq!(stable_unnamed(&refs, &unnamed, &claimed), Some(7));
+    }
 
     #[test]
     fn medians() {
