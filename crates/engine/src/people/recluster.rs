@@ -48,6 +48,10 @@ pub struct ReclusterSummary {
     pub suggested: u64,
     pub people_created: u64,
     pub people_removed: u64,
+    /// Time in `likeness_cluster::cluster`.
+    pub cluster_time: Duration,
+    /// Time in `apply_clustering` (the write).
+    pub apply_time: Duration,
     pub elapsed: Duration,
 }
 
@@ -147,11 +151,13 @@ fn run(
     for f in &undecided {
         points.extend_from_slice(&f.embedding);
     }
+    let t = Instant::now();
     let labels = if undecided.is_empty() {
         Vec::new()
     } else {
         likeness_cluster::cluster(&points, dim, &config.cluster, cancel)?.labels
     };
+    summary.cluster_time = t.elapsed();
     drop(points);
     if cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Cancelled);
@@ -223,7 +229,9 @@ fn run(
         clusters,
         suggestions,
     };
+    let t = Instant::now();
     let applied = catalog.apply_clustering(&plan, clock.now())?;
+    summary.apply_time = t.elapsed();
     summary.assigned = applied.assigned;
     summary.suggested = applied.suggested;
     summary.people_created = applied.people_created;
@@ -418,5 +426,149 @@ mod tests {
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!(median(&mut []).is_infinite());
+    }
+}
+
+/// Scale check (ignored by default): `cargo test --release -p likeness-engine --lib
+/// recluster_scale -- --ignored --nocapture` (LIKENESS_SCALE_FACES, default 100 000).
+#[cfg(test)]
+#[allow(clippy::print_stdout)]
+mod scale {
+    use std::time::Instant;
+
+    use likeness_catalog::{
+        ContentHash, FileCandidate, IndexOutcome, NewFace, NewPhoto, PhotoMeta, ScanChanges,
+        TakenSource,
+    };
+
+    use super::*;
+    use crate::clock::SystemClock;
+
+    /// Deterministic normal-ish numbers (sum of uniforms).
+    struct Noise(u64);
+    impl Noise {
+        fn uniform(&mut self) -> f32 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 40) as f32) / ((1u64 << 24) as f32)
+        }
+        fn normal(&mut self) -> f32 {
+            (0..4).map(|_| self.uniform()).sum::<f32>() - 2.0
+        }
+    }
+
+    #[test]
+    #[ignore = "scale measurement"]
+    fn recluster_scale() {
+        let faces: usize = std::env::var("LIKENESS_SCALE_FACES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut cat = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        let root = cat.add_root(&dir.path().join("p"), 0).expect("root");
+        let people = faces / 20;
+        let mut noise = Noise(7);
+        // Planted identities: centres ~ N(0, 0.06²) per dim (≈ 0.96 apart), members at
+        // σ 0.02 (≈ 0.32 from each other), like real within/between-identity distances.
+        let centres: Vec<Vec<f32>> = (0..people)
+            .map(|_| (0..128).map(|_| noise.normal() * 0.06 / 0.577).collect())
+            .collect();
+        let t = Instant::now();
+        let upsert: Vec<FileCandidate> = (0..faces)
+            .map(|i| FileCandidate {
+                path: dir.path().join(format!("p/{i}.jpg")),
+                size: 1,
+                mtime_ns: 1,
+            })
+            .collect();
+        let changes = ScanChanges {
+            upsert,
+            ..ScanChanges::default()
+        };
+        cat.apply_scan(root.id, &changes, 0).expect("scan");
+        let mut after = 0;
+        let mut n = 0usize;
+        loop {
+            let page = cat.pending_files(after, 5000).expect("pending");
+            if page.is_empty() {
+                break;
+            }
+            let mut batch = Vec::new();
+            for f in page {
+                after = f.id;
+                let centre = &centres[n % people];
+                let embedding: Vec<f32> = centre
+                    .iter()
+                    .map(|c| c + noise.normal() * 0.02 / 0.577)
+                    .collect();
+                let mut hash = [0u8; 32];
+                hash[..8].copy_from_slice(&(n as u64).to_le_bytes());
+                batch.push(IndexOutcome::Analyzed {
+                    file: f.id,
+                    size: 1,
+                    mtime_ns: 1,
+                    photo: NewPhoto {
+                        hash: ContentHash(hash),
+                        meta: PhotoMeta {
+                            width: 100,
+                            height: 100,
+                            stored_width: 100,
+                            stored_height: 100,
+                            orientation: 1,
+                            format: "jpeg".into(),
+                            taken_at: None,
+                            taken_source: TakenSource::FileTime,
+                            camera_make: None,
+                            camera_model: None,
+                            gps: None,
+                            file_size: 1,
+                        },
+                        model: "m".into(),
+                        faces: vec![NewFace {
+                            bbox: [10.0, 10.0, 60.0, 60.0],
+                            landmarks: [0.0; 10],
+                            score: 0.99,
+                            embedding,
+                        }],
+                    },
+                });
+                n += 1;
+            }
+            cat.commit_batch(&batch, 0).expect("commit");
+        }
+        println!("{faces} faces stored in {:.1} s", t.elapsed().as_secs_f64());
+        let clock = SystemClock;
+        let config = PeopleConfig::default();
+        let cancel = AtomicBool::new(false);
+        let t = Instant::now();
+        let first = recluster(&mut cat, &config, &clock, &cancel).expect("cluster");
+        println!("first run {:.1} s: {first:?}", t.elapsed().as_secs_f64());
+        // Name a tenth of the clusters (their faces become anchors), then re-cluster.
+        let t = Instant::now();
+        let overview = cat.people_overview(true).expect("overview");
+        for (i, p) in overview.iter().take(overview.len() / 10).enumerate() {
+            cat.name_person(p.id, &format!("P{i}"), 0).expect("name");
+        }
+        println!(
+            "named {} in {:.1} s",
+            overview.len() / 10,
+            t.elapsed().as_secs_f64()
+        );
+        let t = Instant::now();
+        let second = recluster(&mut cat, &config, &clock, &cancel).expect("cluster");
+        println!(
+            "with anchors {:.1} s: {second:?}",
+            t.elapsed().as_secs_f64()
+        );
+        let t = Instant::now();
+        let input = cat.clustering_input().expect("input");
+        println!(
+            "clustering_input alone: {} faces in {:.1} s",
+            input.len(),
+            t.elapsed().as_secs_f64()
+        );
     }
 }
