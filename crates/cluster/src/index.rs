@@ -10,17 +10,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::kernel::{dot, l2sq, range_block, Matrix};
+use crate::kernel::{dot, l2sq, norms, range_block, Matrix};
 use crate::ClusterError;
 
 /// Below this many points [`crate::IndexKind::Auto`] uses the exact index.
 pub(crate) const AUTO_EXACT_BELOW: usize = 20_000;
+/// Automatic number of lists: this many times √n (small lists keep the scans short; the
+/// coarse index over the centroids keeps finding the lists cheap).
+pub(crate) const AUTO_LISTS_PER_SQRT: f64 = 4.0;
+/// Below this many centroids merge and attach search them exactly.
+pub(crate) const CENTROIDS_EXACT_BELOW: usize = 2_000;
+/// Lists probed in an IVF over centroids (√n lists).
+pub(crate) const CENTROIDS_PROBES: usize = 4;
 /// Lists probed by the automatic IVF index.
-pub(crate) const AUTO_PROBES: usize = 3;
+pub(crate) const AUTO_PROBES: usize = 2;
 /// Training sample: this many points per list (capped at the indexed points).
-const SAMPLE_PER_LIST: usize = 32;
+const SAMPLE_PER_LIST: usize = 8;
 /// k-means iterations of the coarse quantiser.
-const KMEANS_ITERATIONS: usize = 8;
+const KMEANS_ITERATIONS: usize = 5;
 
 /// How an index searches, resolved from [`crate::IndexKind`] for a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,9 +46,20 @@ impl Plan {
         }
     }
 
+    /// For an index over cluster centroids that every noise point or cluster queries: exact
+    /// only while small (a query costs the whole index), IVF from [`CENTROIDS_EXACT_BELOW`].
+    pub(crate) fn for_centroids(n: usize) -> Plan {
+        if n < CENTROIDS_EXACT_BELOW {
+            Plan::Exact
+        } else {
+            // Few, well-probed lists: a missed candidate cluster is a face left unattached.
+            Plan::ivf((n as f64).sqrt().round() as usize, CENTROIDS_PROBES, n)
+        }
+    }
+
     fn ivf(lists: usize, probes: usize, n: usize) -> Plan {
         let lists = if lists == 0 {
-            (n as f64).sqrt().round() as usize
+            (AUTO_LISTS_PER_SQRT * (n as f64).sqrt()).round() as usize
         } else {
             lists
         };
@@ -56,13 +74,25 @@ impl Plan {
 /// A neighbour index over `ids` (rows of a matrix).
 #[derive(Debug)]
 pub(crate) struct Index {
+    /// The indexed rows.
+    ids: Vec<u32>,
     /// Coarse centroids, `lists × dim` (empty for the exact index).
     centroids: Vec<f32>,
     centroid_norms: Vec<f32>,
+    /// For big quantisers, an index over the centroids finds a query's lists.
+    coarse: Option<Box<Index>>,
     /// Members of each list (one list holding every id for the exact index).
     lists: Vec<Vec<u32>>,
     probes: usize,
+    /// The probed lists of every indexed row (`ids.len() × probes`, nearest first), computed
+    /// once while building (the first is the row's own list).
+    probes_of: Vec<u32>,
 }
+
+/// From this many lists up, the lists of a query are found through an IVF over the centroids
+/// (√lists lists, [`COARSE_PROBES`] probes) instead of comparing with every centroid.
+const COARSE_FROM: usize = 256;
+const COARSE_PROBES: usize = 4;
 
 fn cancelled(cancel: &AtomicBool) -> bool {
     cancel.load(Ordering::Relaxed)
@@ -78,6 +108,8 @@ fn smallest_k(scores: impl Iterator<Item = (f32, u32)>, k: usize) -> Vec<(f32, u
     }
     v.sort_unstable_by(cmp);
     v.truncate(k);
+    // The candidates' buffer is large; callers keep (or collect in place from) the result.
+    v.shrink_to_fit();
     v
 }
 
@@ -91,10 +123,13 @@ impl Index {
     ) -> Result<Index, ClusterError> {
         match plan {
             Plan::Exact => Ok(Index {
+                ids: ids.to_vec(),
                 centroids: Vec::new(),
                 centroid_norms: Vec::new(),
+                coarse: None,
                 lists: vec![ids.to_vec()],
                 probes: 1,
+                probes_of: Vec::new(),
             }),
             Plan::Ivf { lists, probes } => Self::build_ivf(m, ids, lists, probes, cancel),
         }
@@ -107,8 +142,20 @@ impl Index {
         probes: usize,
         cancel: &AtomicBool,
     ) -> Result<Index, ClusterError> {
+        Self::build_ivf_with(m, ids, lists, probes, KMEANS_ITERATIONS, cancel)
+    }
+
+    fn build_ivf_with(
+        m: &Matrix<'_>,
+        ids: &[u32],
+        lists: usize,
+        probes: usize,
+        iterations: usize,
+        cancel: &AtomicBool,
+    ) -> Result<Index, ClusterError> {
         let dim = m.dim;
         let lists = lists.clamp(1, ids.len().max(1));
+        let probes = probes.clamp(1, lists);
         // Deterministic sample: evenly spaced ids.
         let sample_len = (lists * SAMPLE_PER_LIST).min(ids.len());
         let sample: Vec<u32> = (0..sample_len)
@@ -118,14 +165,24 @@ impl Index {
         for c in 0..lists {
             centroids.extend_from_slice(m.row(sample[c * sample_len / lists] as usize));
         }
-        for _ in 0..KMEANS_ITERATIONS {
+        for _ in 0..iterations {
             if cancelled(cancel) {
                 return Err(ClusterError::Cancelled);
             }
-            let cn: Vec<f32> = centroids.chunks_exact(dim).map(|c| dot(c, c)).collect();
+            let cn = norms(&centroids, dim);
+            let coarse = Self::coarse(&centroids, &cn, dim, cancel)?;
             let assign: Vec<u32> = sample
                 .par_iter()
-                .map(|&p| nearest_centroids(m.row(p as usize), &centroids, &cn, 1)[0].1)
+                .map(|&p| {
+                    let q = m.row(p as usize);
+                    match &coarse {
+                        Some(c) => {
+                            let cm = Matrix::with_norms(&centroids, dim, &cn);
+                            c.knn(&cm, q, 1).first().map_or(0, |x| x.1)
+                        }
+                        None => nearest_centroids(q, &centroids, &cn, 1)[0].1,
+                    }
+                })
                 .collect();
             let mut sums = vec![0f64; lists * dim];
             let mut counts = vec![0usize; lists];
@@ -147,33 +204,73 @@ impl Index {
                 }
             }
         }
-        let centroid_norms: Vec<f32> = centroids.chunks_exact(dim).map(|c| dot(c, c)).collect();
-        let homes: Vec<u32> = ids
+        let centroid_norms = norms(&centroids, dim);
+        let coarse = Self::coarse(&centroids, &centroid_norms, dim, cancel)?;
+
+        let mut index = Index {
+            ids: ids.to_vec(),
+            centroids,
+            centroid_norms,
+            coarse,
+            lists: Vec::new(),
+            probes,
+            probes_of: Vec::new(),
+        };
+        let probes_of: Vec<Vec<u32>> = ids
             .par_iter()
             .map(|&p| {
                 if cancelled(cancel) {
-                    return 0;
+                    return vec![0; probes];
                 }
-                nearest_centroids(m.row(p as usize), &centroids, &centroid_norms, 1)[0].1
+                let mut v = index.probe_lists(m.row(p as usize));
+                v.resize(probes, v.first().copied().unwrap_or(0));
+                v
             })
             .collect();
         if cancelled(cancel) {
             return Err(ClusterError::Cancelled);
         }
         let mut members = vec![Vec::new(); lists];
-        for (&p, &h) in ids.iter().zip(&homes) {
-            members[h as usize].push(p);
+        for (&p, ls) in ids.iter().zip(&probes_of) {
+            members[ls[0] as usize].push(p);
         }
-        Ok(Index {
-            centroids,
-            centroid_norms,
-            lists: members,
-            probes: probes.clamp(1, lists),
-        })
+        let largest = members.iter().map(Vec::len).max().unwrap_or(0);
+        let imbalance = members
+            .iter()
+            .map(|l| (l.len() * l.len()) as f64)
+            .sum::<f64>()
+            * lists as f64
+            / (ids.len() as f64).powi(2).max(1.0);
+        tracing::debug!(points = ids.len(), lists, largest, imbalance, "IVF built");
+        index.lists = members;
+        index.probes_of = probes_of.concat();
+        Ok(index)
     }
 
-    fn dim(&self, m: &Matrix<'_>) -> usize {
-        m.dim
+    /// For many centroids, an IVF over them (√lists lists, [`COARSE_PROBES`] probes).
+    fn coarse(
+        centroids: &[f32],
+        norms: &[f32],
+        dim: usize,
+        cancel: &AtomicBool,
+    ) -> Result<Option<Box<Index>>, ClusterError> {
+        let lists = norms.len();
+        if lists < COARSE_FROM {
+            return Ok(None);
+        }
+        let cm = Matrix::with_norms(centroids, dim, norms);
+        let cids: Vec<u32> = (0..lists as u32).collect();
+        // Sampled centroids as they are: k-means over centroids in 128-d pulls its means
+        // towards the middle, where they attract most points (lists 20× unbalanced).
+        let coarse_lists = (lists as f64).sqrt() as usize;
+        Ok(Some(Box::new(Index::build_ivf_with(
+            &cm,
+            &cids,
+            coarse_lists,
+            COARSE_PROBES,
+            0,
+            cancel,
+        )?)))
     }
 
     /// Lists a query scans, nearest first.
@@ -181,16 +278,19 @@ impl Index {
         if self.centroids.is_empty() {
             return vec![0];
         }
-        nearest_centroids(q, &self.centroids, &self.centroid_norms, self.probes)
-            .into_iter()
-            .map(|(_, c)| c)
-            .collect()
+        let found = match &self.coarse {
+            Some(coarse) => {
+                let cm = Matrix::with_norms(&self.centroids, q.len(), &self.centroid_norms);
+                coarse.knn(&cm, q, self.probes)
+            }
+            None => nearest_centroids(q, &self.centroids, &self.centroid_norms, self.probes),
+        };
+        found.into_iter().map(|(_, c)| c).collect()
     }
 
     /// The `k` nearest indexed points to `q` (among the probed lists), ascending by distance
     /// (ties by id), as `(squared distance, id)`.
     pub(crate) fn knn(&self, m: &Matrix<'_>, q: &[f32], k: usize) -> Vec<(f32, u32)> {
-        debug_assert_eq!(q.len(), self.dim(m));
         let lists = self.probe_lists(q);
         let cands = lists
             .iter()
@@ -205,12 +305,12 @@ impl Index {
     pub(crate) fn range_graph(
         &self,
         m: &Matrix<'_>,
-        ids: &[u32],
         eps: f32,
         cancel: &AtomicBool,
     ) -> Result<Graph, ClusterError> {
         let eps2 = eps * eps;
         let n = m.len();
+        let ids = &self.ids;
         let mut pairs: Vec<(u32, u32)> = if self.centroids.is_empty() {
             // Exact: every query against every member, parallel over query blocks.
             let members = &self.lists[0];
@@ -228,17 +328,12 @@ impl Index {
         } else {
             // IVF: invert "query q probes list l" so each list is scanned once by all its
             // queries (the list's rows stay in cache).
-            let probes: Vec<Vec<u32>> = ids
-                .par_iter()
-                .map(|&q| self.probe_lists(m.row(q as usize)))
-                .collect();
             let mut queries_of = vec![Vec::new(); self.lists.len()];
-            for (&q, ls) in ids.iter().zip(&probes) {
+            for (&q, ls) in ids.iter().zip(self.probes_of.chunks_exact(self.probes)) {
                 for &l in ls {
                     queries_of[l as usize].push(q);
                 }
             }
-            drop(probes);
             let tasks: Vec<(usize, &[u32])> = queries_of
                 .iter()
                 .enumerate()
@@ -269,6 +364,7 @@ impl Index {
         }
         pairs.par_sort_unstable();
         pairs.dedup();
+        tracing::debug!(points = ids.len(), pairs = pairs.len(), "range graph");
         let mut offsets = vec![0usize; n + 1];
         for &(a, _) in &pairs {
             offsets[a as usize + 1] += 1;

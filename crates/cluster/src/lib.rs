@@ -13,8 +13,8 @@
 //!    pairwise member distances, estimated on ≤ 32 deterministically sampled members), closest
 //!    pair first, while below `merge_threshold`; candidate pairs come from nearest centroids.
 //! 3. **Attach** ([`attach_noise`]) — each noise point joins the cluster with the smallest mean
-//!    distance to its (sampled) members, among the clusters of its nearest clustered points, if
-//!    that mean is below `attach_threshold`.
+//!    distance to its (sampled) members, among the clusters with the nearest centroids, if that
+//!    mean is below `attach_threshold`.
 //!
 //! Output is deterministic for the same input; `cancel` is polled throughout.
 //!
@@ -68,12 +68,12 @@ impl Default for ClusterParams {
 /// Which neighbour index DBSCAN (and the merge / attach look-ups) use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IndexKind {
-    /// Exact below 20,000 points, IVF (`lists` = √n, 3 probes) from there.
+    /// Exact below 20,000 points, IVF (`lists` = 4√n, 2 probes) from there.
     #[default]
     Auto,
     /// Blocked brute force: exact, O(n²).
     Exact,
-    /// Inverted file: k-means coarse quantiser with `lists` lists (0 = √n); each query scans
+    /// Inverted file: k-means coarse quantiser with `lists` lists (0 = 4√n); each query scans
     /// the `probes` lists with the nearest centroids. Approximate (may miss neighbours).
     Ivf { lists: usize, probes: usize },
 }
@@ -166,9 +166,11 @@ pub fn cluster(
         cancel,
     )?;
     let m = kernel::Matrix::new(points, dim);
+    tracing::debug!(rss_kib = nn::rss_kib(), "dbscan done");
     let t = Instant::now();
     refine::merge(&m, &mut labels, params.merge_threshold, cancel)?;
     let merge_ms = nn::ms(t.elapsed());
+    tracing::debug!(rss_kib = nn::rss_kib(), "merged");
     let t = Instant::now();
     refine::attach(&m, &mut labels, params.attach_threshold, cancel)?;
     let attach_ms = nn::ms(t.elapsed());
@@ -305,10 +307,10 @@ pub fn neighbour_recall(
     let n = check_points(points, dim)?;
     let m = kernel::Matrix::new(points, dim);
     let ids: Vec<u32> = (0..n as u32).collect();
-    let exact = index::Index::build(&m, &ids, index::Plan::Exact, cancel)?
-        .range_graph(&m, &ids, eps, cancel)?;
+    let exact =
+        index::Index::build(&m, &ids, index::Plan::Exact, cancel)?.range_graph(&m, eps, cancel)?;
     let approx = index::Index::build(&m, &ids, index::Plan::resolve(index, n), cancel)?
-        .range_graph(&m, &ids, eps, cancel)?;
+        .range_graph(&m, eps, cancel)?;
     // Both graphs hold every point itself; count only pairs of distinct points.
     let want = exact.neighbours.len().saturating_sub(n);
     let got = approx.neighbours.len().saturating_sub(n);

@@ -39,15 +39,31 @@ impl GraphNn<'_> {
     /// The range graph of `data` at `eps`, or `None` if cancelled.
     fn graph(&self) -> Option<Graph> {
         let t0 = Instant::now();
+        tracing::debug!(rss_kib = rss_kib(), "building index");
         let m = Matrix::new(self.data, self.dim);
         let ids: Vec<u32> = (0..m.len() as u32).collect();
         let index = Index::build(&m, &ids, self.plan, self.cancel).ok()?;
         let t1 = Instant::now();
+        tracing::debug!(rss_kib = rss_kib(), "index built");
         self.index_ms.store(ms(t1 - t0), Ordering::Relaxed);
-        let graph = index.range_graph(&m, &ids, self.eps, self.cancel).ok();
+        tracing::debug!(rss_kib = rss_kib(), "before range graph");
+        let graph = index.range_graph(&m, self.eps, self.cancel).ok();
+        tracing::debug!(rss_kib = rss_kib(), "range graph");
         self.graph_ms.store(ms(t1.elapsed()), Ordering::Relaxed);
         graph
     }
+}
+
+/// Resident memory now (Linux), for debug logs.
+pub(crate) fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 pub(crate) fn ms(d: std::time::Duration) -> u64 {

@@ -11,9 +11,11 @@
 //! measured exactly. The closest pair below the threshold merges first; the merged cluster's
 //! links to the union of both neighbour sets are re-measured.
 //!
-//! **Attach**: every noise point looks up its [`ATTACH_CANDIDATES`] nearest clustered points;
-//! their clusters are the candidates; it joins the candidate with the smallest mean distance
-//! to its sample if that mean is below the threshold. One pass against the clusters as they
+//! **Attach**: every noise point looks up its [`ATTACH_CANDIDATES`] nearest cluster centroids
+//! (the mean squared distance to a cluster's members is the squared distance to its centroid
+//! plus the cluster's spread, so the nearest centroids are the natural candidates); it joins
+//! the candidate with the smallest mean distance to its sample if that mean is below the
+//! threshold. One pass against the clusters as they
 //! were after merging (attached points do not attract others), in parallel.
 
 use std::cmp::Reverse;
@@ -24,14 +26,14 @@ use rayon::prelude::*;
 
 use crate::index::{Index, Plan};
 use crate::kernel::{l2sq, Matrix};
-use crate::{ClusterError, IndexKind};
+use crate::ClusterError;
 
 /// Members per cluster the average linkage is estimated on.
 pub const SAMPLE: usize = 32;
 /// Nearest centroids each cluster considers merging with.
 pub const MERGE_CANDIDATES: usize = 12;
-/// Nearest clustered points a noise point takes its candidate clusters from.
-pub const ATTACH_CANDIDATES: usize = 16;
+/// Nearest cluster centroids a noise point considers joining.
+pub const ATTACH_CANDIDATES: usize = 8;
 
 fn hash(i: u32) -> u64 {
     // splitmix64 finaliser
@@ -161,7 +163,7 @@ pub(crate) fn merge(
     let cdata: Vec<f32> = (0..k).flat_map(|c| centroid(&sums, &sizes, c)).collect();
     let cm = Matrix::new(&cdata, dim);
     let cids: Vec<u32> = (0..k as u32).collect();
-    let index = Index::build(&cm, &cids, Plan::resolve(IndexKind::Auto, k), cancel)?;
+    let index = Index::build(&cm, &cids, Plan::for_centroids(k), cancel)?;
     let t2 = threshold * threshold;
     let mut adjacency: Vec<Vec<u32>> = cids
         .par_iter()
@@ -286,15 +288,25 @@ pub(crate) fn attach(
         return Ok(());
     }
     let samples: Vec<Vec<u32>> = members.par_iter().map(|ms| bottom_k(ms.clone())).collect();
-    let clustered: Vec<u32> = members.concat();
+    let dim = m.dim;
+    let centroids: Vec<f32> = members
+        .par_iter()
+        .flat_map_iter(|ms| {
+            let mut sum = vec![0f64; dim];
+            for &p in ms {
+                for (s, x) in sum.iter_mut().zip(m.row(p as usize)) {
+                    *s += f64::from(*x);
+                }
+            }
+            let k = ms.len().max(1) as f64;
+            sum.into_iter().map(move |s| (s / k) as f32)
+        })
+        .collect();
+    let k = members.len();
     drop(members);
-    let index = Index::build(
-        m,
-        &clustered,
-        Plan::resolve(IndexKind::Auto, clustered.len()),
-        cancel,
-    )?;
-    let labels_ro: &[Option<u32>] = labels;
+    let cm = Matrix::new(&centroids, dim);
+    let cids: Vec<u32> = (0..k as u32).collect();
+    let index = Index::build(&cm, &cids, Plan::for_centroids(k), cancel)?;
     let decided: Vec<(u32, Option<u32>)> = noise
         .par_iter()
         .map(|&q| {
@@ -302,13 +314,11 @@ pub(crate) fn attach(
                 return (q, None);
             }
             let qr = m.row(q as usize);
-            let mut cands: Vec<u32> = index
-                .knn(m, qr, ATTACH_CANDIDATES)
+            let cands: Vec<u32> = index
+                .knn(&cm, qr, ATTACH_CANDIDATES)
                 .into_iter()
-                .filter_map(|(_, p)| labels_ro[p as usize])
+                .map(|(_, c)| c)
                 .collect();
-            cands.sort_unstable();
-            cands.dedup();
             let best = cands
                 .into_iter()
                 .map(|c| (mean_distance(m, qr, &samples[c as usize]), c))

@@ -124,7 +124,7 @@ fn exact_index_equals_brute_force() {
     let ids: Vec<u32> = (0..m.len() as u32).collect();
     let c = no_cancel();
     let index = Index::build(&m, &ids, Plan::Exact, &c).expect("build");
-    let graph = index.range_graph(&m, &ids, 0.4, &c).expect("graph");
+    let graph = index.range_graph(&m, 0.4, &c).expect("graph");
     let want = brute_force(&m, 0.4);
     for i in 0..m.len() {
         assert_eq!(graph.of(i), want[i].as_slice(), "row {i}");
@@ -150,7 +150,7 @@ fn ivf_recall_on_planted_data() {
         m.len(),
     );
     let index = Index::build(&m, &ids, plan, &c).expect("build");
-    let graph = index.range_graph(&m, &ids, 0.4, &c).expect("graph");
+    let graph = index.range_graph(&m, 0.4, &c).expect("graph");
     let want = brute_force(&m, 0.4);
     let total: usize = want.iter().map(Vec::len).sum();
     let mut found = 0;

@@ -159,6 +159,7 @@ fn peer(args: &Args, table: &mut Table) -> Result<usize> {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
@@ -227,6 +228,10 @@ fn main() -> Result<()> {
         IndexKind::Ivf {
             lists: 0,
             probes: 5,
+        },
+        IndexKind::Ivf {
+            lists: 300,
+            probes: 3,
         },
     ] {
         let p = ClusterParams { index, ..d };
