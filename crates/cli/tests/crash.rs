@@ -72,11 +72,21 @@ fn kill_dash_nine_at_random_points_loses_nothing_and_duplicates_nothing() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5eed_u64);
     let mut rng = Lcg(seed);
-    let (mut kills, mut runs) = (0, 0);
-    let max_delay = (calm_time.as_secs_f64() / 8.0).clamp(0.3, 3.0);
+    let (mut kills, mut runs, mut stalled) = (0, 0, 0);
+    // Kills come at random moments up to `max_delay` into a run. A photo that takes longer
+    // to process than the window (a big one, on a slow machine) would be killed forever, so
+    // every kill that left the catalog unchanged widens the window for the next run; any
+    // progress narrows it back. Each run still dies at a random point of its own.
+    let base_delay = (calm_time.as_secs_f64() / 8.0).clamp(0.3, 3.0);
+    let mut max_delay = base_delay;
+    let mut widest = base_delay;
+    let mut last_seen = progress(&crashy);
     loop {
         runs += 1;
-        assert!(runs < 200, "no progress after {runs} runs");
+        assert!(
+            runs < 200,
+            "no progress after {runs} runs ({stalled} kills without progress)"
+        );
         let mut child = likeness(&crashy).arg("index").spawn().unwrap();
         let delay = Duration::from_secs_f64(0.05 + rng.next_f64() * max_delay);
         std::thread::sleep(delay);
@@ -95,19 +105,39 @@ fn kill_dash_nine_at_random_points_loses_nothing_and_duplicates_nothing() {
                     let _ = std::fs::remove_file(format!("{}{ext}", crashy.display()));
                 }
                 add_library(&crashy, &images);
+                max_delay = base_delay;
+                last_seen = progress(&crashy);
             }
             None => {
                 child.kill().unwrap(); // SIGKILL
                 child.wait().unwrap();
                 kills += 1;
+                let now = progress(&crashy);
+                if now == last_seen {
+                    stalled += 1;
+                    max_delay = (max_delay * 1.5).min(calm_time.as_secs_f64() * 2.0);
+                    widest = widest.max(max_delay);
+                } else {
+                    max_delay = base_delay;
+                }
+                last_seen = now;
             }
         }
     }
     // One more clean run must find nothing left to do.
     assert!(likeness(&crashy).arg("index").status().unwrap().success());
-    println!("{kills} kills over {runs} runs (max delay {max_delay:.2} s)");
+    println!(
+        "{kills} kills over {runs} runs ({stalled} without progress; delay window {base_delay:.2} s, widest {widest:.2} s)"
+    );
     assert!(kills >= 20);
     check_against(&crashy, &calm);
+}
+
+/// What a run has visibly done so far: files found, files still pending, faces, people.
+fn progress(catalog: &Path) -> Option<(u64, u64, u64, u64)> {
+    let c = Catalog::open_read_only(catalog).ok()?;
+    let s = c.status().ok()?;
+    Some((s.files, s.pending, s.faces, s.people))
 }
 
 fn check_against(crashy: &Path, calm: &Path) {
