@@ -215,7 +215,14 @@ fn run(
             .nearest_per_person(&f.embedding, &f.rejected)
             .into_iter()
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        if let Some((person, d)) = best.filter(|(_, d)| *d < config.suggest) {
+        // A face the user already turned down for someone is asked about again only when
+        // the next person is a confident match: no "Is this B?", "Is this C?" round after round.
+        let limit = if f.rejected.is_empty() {
+            config.suggest
+        } else {
+            config.auto
+        };
+        if let Some((person, d)) = best.filter(|(_, d)| *d < limit) {
             suggestions.push(FaceAssignment {
                 face: f.face,
                 person,
