@@ -67,7 +67,8 @@ pub struct ReclusterSummary {
 /// stays an unnamed person — the unnamed person most of its members had before, so an
 /// unnamed cluster keeps its id from run to run. Members rejected from the chosen person are
 /// left out of it (and handled like noise). Noise faces are suggested for the person of
-/// their nearest anchor when it is closer than `config.suggest`.
+/// their nearest anchor when it is closer than `config.suggest` (closer than `config.auto`
+/// once the user has rejected the face for someone).
 pub fn recluster(
     catalog: &mut Catalog,
     config: &PeopleConfig,
