@@ -64,6 +64,9 @@ struct Args {
     /// Override PeopleConfig::suggest ("Is this X?" below this distance; default the engine's).
     #[arg(long)]
     suggest: Option<f32>,
+    /// Override PeopleConfig::suggest_cluster (a whole cluster suggested below this median).
+    #[arg(long)]
+    suggest_cluster: Option<f32>,
     /// Override PeopleConfig::auto (a cluster goes to a person below this; default the engine's).
     #[arg(long)]
     auto: Option<f32>,
@@ -596,6 +599,9 @@ fn main() -> Result<()> {
     if let Some(v) = args.suggest {
         config.suggest = v;
     }
+    if let Some(v) = args.suggest_cluster {
+        config.suggest_cluster = v;
+    }
     if let Some(v) = args.auto {
         config.auto = v;
     }
@@ -648,9 +654,10 @@ fn report(truth: &Truth, config: &PeopleConfig, outcomes: &[Outcome]) {
         truth.identity_of.len()
     ));
     outln(&format!(
-        "People config: auto {}, suggest {}; clustering eps {}, min points {}, merge {}, attach {}.\n",
+        "People config: auto {}, suggest {} (faces) / {} (clusters); clustering eps {}, min points {}, merge {}, attach {}.\n",
         config.auto,
         config.suggest,
+        config.suggest_cluster,
         config.cluster.eps,
         config.cluster.min_points,
         config.cluster.merge_threshold,

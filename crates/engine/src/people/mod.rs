@@ -39,9 +39,14 @@ pub struct PeopleConfig {
     /// A cluster whose median distance to a person's nearest confirmed face is below this is
     /// that person's (Automatic). Default 0.45.
     pub auto: f32,
-    /// Below this (and not below `auto`): "Is this X?" (Suggested). Also the bound for
-    /// single faces (noise, new faces). Default 0.55.
+    /// Below this (and not below `auto`): "Is this X?" (Suggested) for single faces (noise,
+    /// new faces). Default 0.55.
     pub suggest: f32,
+    /// The same bound for a whole cluster (its median member distance): "Is this cluster X?".
+    /// A median is steadier than one face, so it may be looser: default 0.60, dlib's own
+    /// same-person distance. It turns most split parts of a named person into one bulk
+    /// acceptance instead of a merge each (bench/README.md, "Effort").
+    pub suggest_cluster: f32,
     /// A new face is Automatic at once when its nearest confirmed face is closer than this…
     /// Default 0.40.
     pub incremental_strict: f32,
@@ -61,6 +66,7 @@ impl Default for PeopleConfig {
             cluster: ClusterParams::default(),
             auto: 0.45,
             suggest: 0.55,
+            suggest_cluster: 0.60,
             incremental_strict: 0.40,
             incremental_margin: 0.10,
             match_new_faces: true,

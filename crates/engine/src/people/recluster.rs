@@ -63,7 +63,7 @@ pub struct ReclusterSummary {
 /// centroid, the median over (up to 32 sampled) members of the distance to that person's
 /// nearest anchor decides (the cost is one pass over the anchors per cluster, plus the
 /// candidates' anchors per sampled member, and one pass per noise face): below `config.auto` the
-/// cluster is that person's (Automatic), below `config.suggest` it is suggested, otherwise it
+/// cluster is that person's (Automatic), below `config.suggest_cluster` it is suggested, otherwise it
 /// stays an unnamed person — the unnamed person most of its members had before, so an
 /// unnamed cluster keeps its id from run to run. Members rejected from the chosen person are
 /// left out of it (and handled like noise). Noise faces are suggested for the person of
@@ -280,7 +280,7 @@ fn place_cluster<'f>(
         .into_iter()
         .map(|(person, mut ds)| (person, median(&mut ds)))
         .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    if let Some((person, m)) = best.filter(|(_, m)| *m < config.suggest) {
+    if let Some((person, m)) = best.filter(|(_, m)| *m < config.suggest_cluster) {
         let provenance = if m < config.auto {
             Provenance::Automatic
         } else {
