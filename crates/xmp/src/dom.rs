@@ -1,0 +1,1 @@
+//! XML tree with byte spans.

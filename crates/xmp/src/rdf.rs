@@ -1,0 +1,1 @@
+//! RDF value model.
