@@ -72,6 +72,30 @@ impl Catalog {
         Ok(Catalog { conn, path: db })
     }
 
+    /// A second read-write handle on a catalog another handle of this process opened (e.g.
+    /// for a background XMP export): sets the same pragmas but neither migrates nor marks
+    /// running jobs interrupted (they belong to the first handle). The file must be at this
+    /// build's schema version.
+    pub fn open_another_writer(path: &Path) -> Result<Catalog, CatalogError> {
+        let db = path.to_path_buf();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| Fault::from(e).at(&db))?;
+        configure(&conn, true).map_err(|e| e.at(&db))?;
+        let found = check_version(&conn, &db)?;
+        if found < SCHEMA_VERSION {
+            return Err(CatalogError::Invalid {
+                path: db,
+                message: format!(
+                    "schema version {found} is older than this build ({SCHEMA_VERSION}); \
+                     open it with Catalog::open first"
+                ),
+            });
+        }
+        Ok(Catalog { conn, path: db })
+    }
+
     /// The catalog file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -129,6 +153,25 @@ impl Catalog {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
+            Ok(out)
+        };
+        run(&mut self.conn).map_err(|e| e.at(&self.path))
+    }
+
+    /// Like [`Catalog::write`], but `f` says whether to keep what it wrote: `false` rolls
+    /// the transaction back (dry runs, nothing to record).
+    pub(crate) fn write_if<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Res<(T, bool)>,
+    ) -> Result<T, CatalogError> {
+        let run = |conn: &mut Connection| -> Res<T> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (out, keep) = f(&tx)?;
+            if keep {
+                tx.commit()?;
+            } else {
+                tx.rollback()?;
+            }
             Ok(out)
         };
         run(&mut self.conn).map_err(|e| e.at(&self.path))

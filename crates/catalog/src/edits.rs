@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Catalog;
 use crate::error::{CatalogError, Fault, Res};
-use crate::types::{EditId, EditKind, EditRow, EditState, EditSummary, FaceId, PersonId};
+use crate::faces::{f32s, le_bytes, recount_faces};
+use crate::types::{EditId, EditKind, EditRow, EditState, EditSummary, FaceId, PersonId, PhotoId};
 
 /// Done edits kept for undo; older ones are dropped.
 pub const KEEP_EDITS: u32 = 200;
@@ -28,6 +29,8 @@ pub(crate) struct Keys {
     pub assignments: BTreeSet<FaceId>,
     pub rejections: BTreeSet<(FaceId, PersonId)>,
     pub not_face: BTreeSet<FaceId>,
+    /// Face rows themselves: only manual faces an edit creates (XMP import).
+    pub faces: BTreeSet<FaceId>,
 }
 
 impl Keys {
@@ -76,9 +79,24 @@ struct AssignmentImage {
     decided_at: i64,
 }
 
+/// A manual face row (created by an XMP import).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FaceImage {
+    photo: PhotoId,
+    idx: u32,
+    bbox: [f32; 4],
+    landmarks: Vec<f32>,
+    score: f32,
+    embedding: Vec<f32>,
+    manual: bool,
+}
+
 /// The state of every keyed row; `None` = the row does not exist.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Image {
+    /// Face rows (absent in edits made before V4).
+    #[serde(default)]
+    faces: Vec<(FaceId, Option<FaceImage>)>,
     people: Vec<(PersonId, Option<PersonImage>)>,
     assignments: Vec<(FaceId, Option<AssignmentImage>)>,
     /// (face, person, decided_at).
@@ -102,8 +120,30 @@ fn capture_person(c: &Connection, id: PersonId) -> Res<Option<PersonImage>> {
     .optional()?)
 }
 
+fn capture_face(c: &Connection, id: FaceId) -> Res<Option<FaceImage>> {
+    Ok(c.prepare_cached(
+        "SELECT photo_id, idx, x1, y1, x2, y2, landmarks, score, embedding, source
+         FROM faces WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(FaceImage {
+            photo: r.get(0)?,
+            idx: r.get(1)?,
+            bbox: [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+            landmarks: f32s(&r.get::<_, Vec<u8>>(6)?),
+            score: r.get(7)?,
+            embedding: f32s(&r.get::<_, Vec<u8>>(8)?),
+            manual: r.get::<_, String>(9)? == "manual",
+        })
+    })
+    .optional()?)
+}
+
 fn capture(c: &Connection, keys: &Keys) -> Res<Image> {
     let mut image = Image::default();
+    for &id in &keys.faces {
+        image.faces.push((id, capture_face(c, id)?));
+    }
     for &id in &keys.people {
         image.people.push((id, capture_person(c, id)?));
     }
@@ -160,6 +200,49 @@ impl Image {
     /// Writes the image. Returns how many distinct faces were skipped (no longer exist).
     fn write(&self, c: &Connection) -> Res<u64> {
         let mut skipped: BTreeSet<FaceId> = BTreeSet::new();
+        // 0. Face rows the image has: re-created with their ids. An id or index now held by
+        //    another face is skipped, and so is every other row of that face id.
+        let mut foreign: BTreeSet<FaceId> = BTreeSet::new();
+        for (id, row) in &self.faces {
+            let Some(f) = row else { continue };
+            let current = capture_face(c, *id)?;
+            match current {
+                Some(cur) if cur.photo == f.photo && cur.idx == f.idx => {}
+                Some(_) => {
+                    foreign.insert(*id);
+                }
+                None => {
+                    let [x1, y1, x2, y2] = f.bbox;
+                    let n = c
+                        .prepare_cached(
+                            "INSERT INTO faces (id, photo_id, idx, x1, y1, x2, y2, landmarks,
+                                    score, embedding, source)
+                             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+                             WHERE EXISTS (SELECT 1 FROM photos WHERE id = ?2)
+                               AND NOT EXISTS (SELECT 1 FROM faces WHERE photo_id = ?2 AND idx = ?3)",
+                        )?
+                        .execute(params![
+                            id,
+                            f.photo,
+                            f.idx,
+                            x1,
+                            y1,
+                            x2,
+                            y2,
+                            le_bytes(&f.landmarks),
+                            f.score,
+                            le_bytes(&f.embedding),
+                            if f.manual { "manual" } else { "detected" },
+                        ])?;
+                    if n == 0 {
+                        foreign.insert(*id);
+                    } else {
+                        recount_faces(c, f.photo)?;
+                    }
+                }
+            }
+        }
+        skipped.extend(&foreign);
         let face_exists = |face: FaceId| -> Res<bool> {
             Ok(
                 c.prepare_cached("SELECT EXISTS (SELECT 1 FROM faces WHERE id = ?1)")?
@@ -197,6 +280,9 @@ impl Image {
         }
         // 2. Assignments, rejections, marks.
         for (face, row) in &self.assignments {
+            if foreign.contains(face) {
+                continue;
+            }
             match row {
                 Some(a) => {
                     let n = c
@@ -230,6 +316,9 @@ impl Image {
             }
         }
         for &(face, person, at) in &self.rejections {
+            if foreign.contains(&face) {
+                continue;
+            }
             match at {
                 Some(at) => {
                     let n = c
@@ -256,11 +345,29 @@ impl Image {
         }
         for &(face, mark) in &self.not_face {
             let Some(mark) = mark else { continue };
+            if foreign.contains(&face) {
+                continue;
+            }
             let n = c
                 .prepare_cached("UPDATE faces SET not_face = ?2 WHERE id = ?1")?
                 .execute(params![face, mark])?;
             if n == 0 {
                 skipped.insert(face);
+            }
+        }
+        // Manual face rows that did not exist (their assignments and rejections go with them).
+        for (id, row) in &self.faces {
+            if row.is_some() {
+                continue;
+            }
+            let photo: Option<PhotoId> = c
+                .prepare_cached(
+                    "DELETE FROM faces WHERE id = ?1 AND source = 'manual' RETURNING photo_id",
+                )?
+                .query_row([id], |r| r.get(0))
+                .optional()?;
+            if let Some(photo) = photo {
+                recount_faces(c, photo)?;
             }
         }
         // 3. People that did not exist; unnamed, visible people that automation emptied since
@@ -287,6 +394,23 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
+    /// Adds a person the edit creates (before image: absent). Call before inserting it.
+    pub fn add_new_person(&mut self, id: PersonId) {
+        if self.keys.people.insert(id) {
+            self.before.people.push((id, None));
+        }
+    }
+
+    /// Adds a face the edit creates, and its assignment (before image: both absent).
+    pub fn add_new_face(&mut self, id: FaceId) {
+        if self.keys.faces.insert(id) {
+            self.before.faces.push((id, None));
+        }
+        if self.keys.assignments.insert(id) {
+            self.before.assignments.push((id, None));
+        }
+    }
+
     /// Closes `keys` over the people they refer to and captures the before image. Call
     /// before changing anything.
     pub fn start(c: &Connection, mut keys: Keys) -> Res<Recorder> {

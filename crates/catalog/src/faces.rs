@@ -41,7 +41,7 @@ impl Catalog {
 
 pub(crate) const FACE_SELECT: &str =
     "SELECT f.id, f.photo_id, f.idx, f.x1, f.y1, f.x2, f.y2, f.landmarks,
-        f.score, f.embedding, p.model, a.person_id, a.provenance, f.not_face
+        f.score, f.embedding, p.model, a.person_id, a.provenance, f.not_face, f.source
     FROM faces f JOIN photos p ON p.id = f.photo_id LEFT JOIN assignments a ON a.face_id = f.id";
 
 pub(crate) fn face_from_row(r: &Row<'_>) -> rusqlite::Result<FaceRow> {
@@ -61,6 +61,7 @@ pub(crate) fn face_from_row(r: &Row<'_>) -> rusqlite::Result<FaceRow> {
         model: r.get(10)?,
         person,
         not_face: r.get(13)?,
+        manual: r.get::<_, String>(14)? == "manual",
     })
 }
 
@@ -95,6 +96,40 @@ pub(crate) fn insert_faces(c: &Connection, photo: PhotoId, faces: &[NewFace]) ->
             le_bytes(&f.embedding),
         ])?;
     }
+    Ok(())
+}
+
+/// Inserts a manual face (an imported region) on `photo` after its last face and counts it in
+/// the photo's `face_count`. Returns its id.
+pub(crate) fn insert_manual_face(c: &Connection, photo: PhotoId, face: &NewFace) -> Res<FaceId> {
+    let [x1, y1, x2, y2] = face.bbox;
+    c.prepare_cached(
+        "INSERT INTO faces (photo_id, idx, x1, y1, x2, y2, landmarks, score, embedding, source)
+         SELECT ?1, coalesce(max(idx) + 1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'manual'
+         FROM faces WHERE photo_id = ?1",
+    )?
+    .execute(params![
+        photo,
+        x1,
+        y1,
+        x2,
+        y2,
+        le_bytes(&face.landmarks),
+        face.score,
+        le_bytes(&face.embedding),
+    ])?;
+    let id = c.last_insert_rowid();
+    recount_faces(c, photo)?;
+    Ok(id)
+}
+
+/// `photos.face_count` = the photo's face rows (after a manual face came or went).
+pub(crate) fn recount_faces(c: &Connection, photo: PhotoId) -> Res<()> {
+    c.prepare_cached(
+        "UPDATE photos SET face_count = (SELECT count(*) FROM faces WHERE photo_id = ?1)
+         WHERE id = ?1",
+    )?
+    .execute([photo])?;
     Ok(())
 }
 

@@ -25,7 +25,8 @@
 //!              camera_make/model, gps_lat/lon, file_size, face_count, created_at, orphaned_at
 //! faces        id, photo_id → photos, idx (UNIQUE per photo), x1 y1 x2 y2 (oriented px),
 //!              landmarks (10 LE f32), score, embedding (LE f32 BLOB; 128 → 512 B),
-//!              not_face (the user said "not a face")
+//!              not_face (the user said "not a face"), source detected|manual (manual = an
+//!              imported XMP region no detection matched; counted in photos.face_count)
 //! people       id (from counters 'person', never reused), name (UNIQUE ignoring ASCII
 //!              case, NULL = unnamed cluster), hidden, cover_face_id, created_at
 //! assignments  face_id PK → faces, person_id → people, provenance confirmed|automatic|
@@ -38,6 +39,10 @@
 //! counters     name PK, value — 'person': the last person id handed out
 //! edits        id, kind, label, state done|undone, at, state_at, before, after (JSON row
 //!              images of every row the edit touched) — the undo/redo history
+//! xmp_exports  photo_id PK → photos, digest (the exporter's), written_at — what was last
+//!              written to the photo's XMP
+//! xmp_dirty    photo_id PK (no FK) — photos whose exported content may have changed,
+//!              filled by triggers on assignments and people (V4), taken by the exporter
 //! ```
 //! Indexes that carry the queries: `assignments_person_taken (person_id, taken_at, photo_id)
 //! WHERE provenance <> 'suggested' AND live = 1` (person → photos, newest first, straight off
@@ -60,13 +65,20 @@
 //!   highest IoU ≥ 0.5 with the old one.
 //! - **Undo/redo of the user's people edits.** Each edit (`name_person`, `merge_people`,
 //!   `move_faces`, `new_person_with_faces`, `reject_faces`, `set_not_face`, `set_hidden`,
-//!   `set_cover`, `accept_suggestions`, `create_person`) is one transaction that also stores
+//!   `set_cover`, `accept_suggestions`, `create_person`, `import_faces`) is one transaction that also stores
 //!   an `edits` row with before/after images of every row it touched (people rows, including
 //!   every person a touched assignment or rejection refers to; assignments by face;
-//!   rejections by (face, person); marks by face). Undo writes the before image, redo the
+//!   rejections by (face, person); marks by face; the manual face rows an import created).
+//!   Undo writes the before image, redo the
 //!   after image; a new edit drops the undone ones; the latest [`KEEP_EDITS`] done edits are
 //!   kept. Faces that no longer exist are skipped (counted). Clustering is not an edit.
 //!   The legacy single-face calls `assign_face` and `reject_face` are not recorded.
+//! - **XMP export marks.** Whatever changes a photo's exported faces (a Confirmed or
+//!   Automatic assignment to a named person; a person's name or hidden flag) marks the photo
+//!   in `xmp_dirty`, whoever writes it (edits, undo/redo, clustering, the matcher, decisions
+//!   carried to new faces): SQL triggers, so no writer can forget. [`Catalog::xmp_photos`]
+//!   with `XmpScope::Dirty` takes the marks. An import ([`Catalog::import_faces`]) never
+//!   overrides a user decision: conflicts are returned, not applied.
 //! - **Person ids are never reused.** Every new person takes its id from `counters`, so undo
 //!   can re-create a deleted person (merged away, or an unnamed cluster that emptied) with its
 //!   old id and nothing else ever had that id.
@@ -115,6 +127,7 @@ mod roots;
 mod snapshot;
 mod status;
 mod types;
+mod xmp;
 
 pub use db::{Catalog, ConnectionSettings};
 pub use edits::KEEP_EDITS;

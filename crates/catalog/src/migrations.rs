@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Step `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -211,6 +211,80 @@ CREATE INDEX assignments_suggested ON assignments (confidence, face_id)
     WHERE provenance = 'suggested' AND live = 1;
 "#;
 
+/// XMP face regions: faces created from an imported region without a detection (`source`
+/// 'manual'), what was last exported per photo, and the photos whose exported content may
+/// have changed (`xmp_dirty`, filled by triggers so that every writer — the user's edits,
+/// undo/redo, clustering, the matcher, decisions carried to new faces — marks them).
+///
+/// A photo's exported content is its faces with a Confirmed or Automatic assignment to a
+/// NAMED person. The triggers mark a photo when that can have changed: an assignment row
+/// whose exported person (person if not suggested and named, else none) differs between
+/// OLD and NEW; a person renamed, (un)named, hidden or shown; a named person deleted.
+/// `xmp_dirty` has no foreign key on purpose: a purge cascading to assignments must not fail
+/// on the photo being deleted (stale rows are dropped by the exporter).
+const V4: &str = r#"
+ALTER TABLE faces ADD COLUMN source TEXT NOT NULL DEFAULT 'detected'
+    CHECK (source IN ('detected', 'manual'));
+
+CREATE TABLE xmp_exports (
+    photo_id   INTEGER PRIMARY KEY REFERENCES photos (id) ON DELETE CASCADE,
+    digest     BLOB    NOT NULL,
+    written_at INTEGER NOT NULL
+);
+
+CREATE TABLE xmp_dirty (
+    photo_id INTEGER PRIMARY KEY
+) WITHOUT ROWID;
+
+CREATE TRIGGER assignments_xmp_insert AFTER INSERT ON assignments
+WHEN NEW.provenance <> 'suggested'
+ AND EXISTS (SELECT 1 FROM people WHERE id = NEW.person_id AND name IS NOT NULL)
+BEGIN
+    INSERT INTO xmp_dirty (photo_id) SELECT NEW.photo_id
+        WHERE NOT EXISTS (SELECT 1 FROM xmp_dirty WHERE photo_id = NEW.photo_id);
+END;
+
+CREATE TRIGGER assignments_xmp_update AFTER UPDATE OF person_id, provenance ON assignments
+WHEN (CASE WHEN OLD.provenance <> 'suggested' AND EXISTS
+            (SELECT 1 FROM people WHERE id = OLD.person_id AND name IS NOT NULL)
+       THEN OLD.person_id END)
+  IS NOT
+     (CASE WHEN NEW.provenance <> 'suggested' AND EXISTS
+            (SELECT 1 FROM people WHERE id = NEW.person_id AND name IS NOT NULL)
+       THEN NEW.person_id END)
+BEGIN
+    INSERT INTO xmp_dirty (photo_id) SELECT NEW.photo_id
+        WHERE NOT EXISTS (SELECT 1 FROM xmp_dirty WHERE photo_id = NEW.photo_id);
+END;
+
+-- A person deleted with its rows (cascade) is handled by people_xmp_delete below.
+CREATE TRIGGER assignments_xmp_delete AFTER DELETE ON assignments
+WHEN OLD.provenance <> 'suggested'
+ AND EXISTS (SELECT 1 FROM people WHERE id = OLD.person_id AND name IS NOT NULL)
+BEGIN
+    INSERT INTO xmp_dirty (photo_id) SELECT OLD.photo_id
+        WHERE NOT EXISTS (SELECT 1 FROM xmp_dirty WHERE photo_id = OLD.photo_id);
+END;
+
+CREATE TRIGGER people_xmp_update AFTER UPDATE OF name, hidden ON people
+WHEN OLD.name IS NOT NEW.name OR OLD.hidden <> NEW.hidden
+BEGIN
+    INSERT INTO xmp_dirty (photo_id)
+        SELECT DISTINCT photo_id FROM assignments
+        WHERE person_id = NEW.id AND provenance <> 'suggested'
+          AND photo_id NOT IN (SELECT photo_id FROM xmp_dirty);
+END;
+
+CREATE TRIGGER people_xmp_delete BEFORE DELETE ON people
+WHEN OLD.name IS NOT NULL
+BEGIN
+    INSERT INTO xmp_dirty (photo_id)
+        SELECT DISTINCT photo_id FROM assignments
+        WHERE person_id = OLD.id AND provenance <> 'suggested'
+          AND photo_id NOT IN (SELECT photo_id FROM xmp_dirty);
+END;
+"#;
+
 /// Runs every step above the file's version, each in its own transaction together with its
 /// `user_version` bump. Returns the version found before migrating.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
@@ -295,7 +369,7 @@ mod tests {
             .expect("v2 people");
         }
         let mut cat = Catalog::open(&path).expect("open migrates");
-        assert_eq!(cat.schema_version().expect("version"), 3);
+        assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
         assert_eq!(cat.integrity_check().expect("check"), "ok");
         let d = cat.decisions().expect("decisions");
         assert_eq!(d.people.len(), 1);
@@ -315,6 +389,53 @@ mod tests {
         assert_eq!(overview.len(), 3);
         cat.undo(7).expect("undo").expect("create");
         assert_eq!(cat.create_person("Cy", 8).expect("cy"), 7);
+    }
+
+    #[test]
+    fn v4_on_a_v3_file_with_people_and_edits_keeps_them_and_marks_from_then_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = old_file(dir.path(), 3);
+        {
+            // A v3 build's catalog: a named person, a confirmed face, one recorded edit.
+            let conn = Connection::open(&path).expect("raw");
+            conn.execute_batch(
+                "INSERT INTO people (id, name, created_at) VALUES (1, 'Ann', 1);
+                 INSERT INTO assignments (face_id, person_id, provenance, decided_at, photo_id,
+                     taken_at, live)
+                 VALUES (1, 1, 'confirmed', 3, 1, '2020-01-01T00:00:00', 1);
+                 INSERT INTO edits (kind, label, state, at, state_at, before, after)
+                 VALUES ('create_person', 'created \"Ann\"', 'done', 1, 1,
+                     '{\"people\":[[1,null]],\"assignments\":[],\"rejections\":[],\"not_face\":[]}',
+                     '{\"people\":[[1,{\"name\":\"Ann\",\"hidden\":false,\"cover\":null,\"created_at\":1}]],\"assignments\":[],\"rejections\":[],\"not_face\":[]}');",
+            )
+            .expect("v3 data");
+        }
+        let mut cat = Catalog::open(&path).expect("open migrates");
+        assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
+        assert_eq!(cat.integrity_check().expect("check"), "ok");
+        let faces = cat.faces_of_photo(1).expect("faces");
+        assert_eq!(faces.len(), 2);
+        assert!(
+            faces.iter().all(|f| !f.manual),
+            "old faces are detected ones"
+        );
+        assert_eq!(faces[0].person, Some((1, crate::Provenance::Confirmed)));
+        // Nothing is marked by the migration itself; an export of everything finds Ann.
+        assert_eq!(cat.xmp_dirty_count().expect("dirty"), 0);
+        assert_eq!(cat.xmp_photos(crate::XmpScope::All).expect("all"), vec![1]);
+        // The v3 edit (no face images) still undoes; the triggers mark from now on.
+        cat.move_faces(&[2], 1, 5).expect("move");
+        assert_eq!(
+            cat.xmp_photos(crate::XmpScope::Dirty).expect("dirty"),
+            vec![1]
+        );
+        cat.undo(6).expect("undo").expect("move");
+        cat.undo(7).expect("undo").expect("create");
+        assert!(cat.person(1).expect("person").is_none());
+        assert_eq!(
+            cat.xmp_photos(crate::XmpScope::Dirty).expect("dirty"),
+            vec![1]
+        );
     }
 
     #[test]

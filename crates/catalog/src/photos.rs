@@ -301,7 +301,7 @@ pub(crate) fn photo_from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRow> {
     })
 }
 
-fn photo_row(c: &Connection, id: PhotoId) -> Res<Option<PhotoRow>> {
+pub(crate) fn photo_row(c: &Connection, id: PhotoId) -> Res<Option<PhotoRow>> {
     let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = ?1");
     let Some(mut row) = c
         .prepare_cached(&sql)?

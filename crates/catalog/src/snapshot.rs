@@ -55,6 +55,8 @@ pub struct SnapshotFace {
     pub embedding: Vec<u8>,
     /// The user marked it "not a face".
     pub not_face: bool,
+    /// Created from an imported XMP region (not detected).
+    pub manual: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -146,14 +148,15 @@ fn face_lines(faces: &[SnapshotFace]) -> Vec<String> {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
             });
             format!(
-                "{} #{} box {:?} landmarks {:?} score {} embedding {} B fnv {digest:016x}{}",
+                "{} #{} box {:?} landmarks {:?} score {} embedding {} B fnv {digest:016x}{}{}",
                 f.photo.to_hex(),
                 f.idx,
                 f.bbox,
                 f.landmarks,
                 f.score,
                 f.embedding.len(),
-                if f.not_face { " not a face" } else { "" }
+                if f.not_face { " not a face" } else { "" },
+                if f.manual { " manual" } else { "" }
             )
         })
         .collect()
@@ -223,7 +226,7 @@ fn photos(c: &Connection) -> Res<Vec<SnapshotPhoto>> {
 fn faces(c: &Connection) -> Res<Vec<SnapshotFace>> {
     let mut st = c.prepare(
         "SELECT p.hash, f.idx, f.x1, f.y1, f.x2, f.y2, f.landmarks, f.score, f.embedding,
-                f.not_face
+                f.not_face, f.source = 'manual'
          FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY p.hash, f.idx",
     )?;
     let rows = st.query_map([], |r| {
@@ -235,6 +238,7 @@ fn faces(c: &Connection) -> Res<Vec<SnapshotFace>> {
             score: r.get(7)?,
             embedding: r.get(8)?,
             not_face: r.get(9)?,
+            manual: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -234,6 +234,8 @@ pub struct FaceRow {
     pub person: Option<(PersonId, Provenance)>,
     /// The user said this is not a face.
     pub not_face: bool,
+    /// Created from an imported XMP region, not found by the detector.
+    pub manual: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -317,6 +319,8 @@ pub enum EditKind {
     Cover,
     /// [`crate::Catalog::accept_suggestions`].
     AcceptSuggestions,
+    /// [`crate::Catalog::import_faces`] (XMP face regions).
+    ImportXmp,
 }
 
 impl EditKind {
@@ -474,6 +478,96 @@ pub struct DecidedPerson {
     pub cover: Option<FaceId>,
 }
 
+// ---- XMP face regions: export and import -----------------------------------------------
+
+/// Which photos an XMP export looks at ([`crate::Catalog::xmp_photos`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XmpScope {
+    /// Every live photo with an exported face, or exported before (its regions may have to go).
+    All,
+    /// Live photos with a Confirmed or Automatic face of this person.
+    Person(PersonId),
+    /// Photos marked since the last export (taken: the marks are removed as they are read).
+    Dirty,
+}
+
+/// One face as it is exported: Confirmed or Automatic, to a named, visible person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XmpFace {
+    pub face: FaceId,
+    /// x1, y1, x2, y2 in oriented (upright) pixels.
+    pub bbox: [f32; 4],
+    pub person: PersonId,
+    pub name: String,
+    pub provenance: Provenance,
+}
+
+/// What an export needs to know about one photo ([`crate::Catalog::xmp_photo`]).
+#[derive(Debug, Clone)]
+pub struct XmpPhoto {
+    /// Sizes, orientation, live paths.
+    pub photo: PhotoRow,
+    /// Exported faces, by face index.
+    pub faces: Vec<XmpFace>,
+    /// Digest recorded by the last export of this photo (`None`: never exported).
+    pub exported: Option<Vec<u8>>,
+}
+
+/// What an import wants for one face.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportTarget {
+    /// An existing face (matched by IoU).
+    Face(FaceId),
+    /// A new manual face on this photo (a region no detection matched).
+    NewFace { photo: PhotoId, face: NewFace },
+}
+
+/// "This face is the person named `name`" from a file ([`crate::Catalog::import_faces`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportItem {
+    pub target: ImportTarget,
+    pub name: String,
+}
+
+/// Why an imported name was not applied: the user decided otherwise, and the user wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportConflictReason {
+    /// The face is confirmed to another person.
+    ConfirmedToOther {
+        person: PersonId,
+        name: Option<String>,
+    },
+    /// The user said this face is not that person.
+    Rejected,
+    /// The user marked the face "not a face".
+    NotAFace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportConflict {
+    /// Index of the item in the request.
+    pub item: usize,
+    pub face: FaceId,
+    pub name: String,
+    pub reason: ImportConflictReason,
+}
+
+/// What [`crate::Catalog::import_faces`] did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportApplied {
+    /// The one edit recording the import; `None` when nothing changed (or a dry run).
+    pub edit: Option<EditSummary>,
+    /// Existing faces newly confirmed to the named person.
+    pub confirmed: Vec<(usize, FaceId, PersonId)>,
+    /// Manual faces created (item, face, person); face ids are provisional in a dry run.
+    pub created_faces: Vec<(usize, FaceId, PersonId)>,
+    /// People created by name.
+    pub created_people: Vec<(PersonId, String)>,
+    /// Items already true (the face is confirmed to that person).
+    pub unchanged: Vec<usize>,
+    pub conflicts: Vec<ImportConflict>,
+}
+
 // ---- text codes stored in the database ------------------------------------------------
 
 impl FileState {
@@ -563,6 +657,7 @@ impl EditKind {
             EditKind::Hidden => "hidden",
             EditKind::Cover => "cover",
             EditKind::AcceptSuggestions => "accept_suggestions",
+            EditKind::ImportXmp => "import_xmp",
         }
     }
     pub(crate) fn from_sql(s: &str) -> Option<Self> {
@@ -577,6 +672,7 @@ impl EditKind {
             "hidden" => EditKind::Hidden,
             "cover" => EditKind::Cover,
             "accept_suggestions" => EditKind::AcceptSuggestions,
+            "import_xmp" => EditKind::ImportXmp,
             _ => return None,
         })
     }
