@@ -6,6 +6,7 @@ use likeness_imaging::{DecodeLimits, OrientationMode};
 use likeness_vision::ProviderPreference;
 
 use crate::people::PeopleConfig;
+use crate::xmp::XmpConfig;
 
 /// How a detected face is aligned into the 150×150 chip the embedder reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +67,8 @@ pub struct EngineConfig {
     /// Clustering and matching faces to people (thresholds, clustering parameters, whether
     /// indexing clusters by itself).
     pub people: PeopleConfig,
+    /// XMP face regions: automatic export after people edits and what it writes.
+    pub xmp: XmpConfig,
 }
 
 /// Default chips per embedder run (see bench/README.md, "Memory").
@@ -91,6 +94,7 @@ impl Default for EngineConfig {
             detect_max_side: DEFAULT_DETECT_MAX_SIDE,
             reduced_decode: true,
             people: PeopleConfig::default(),
+            xmp: XmpConfig::default(),
         }
     }
 }

@@ -66,6 +66,9 @@ pub enum EngineError {
     /// Clustering failed (bad input; cancellation is [`EngineError::Cancelled`]).
     #[error("clustering: {0}")]
     Cluster(likeness_cluster::ClusterError),
+    /// An XMP packet or sidecar could not be read or written.
+    #[error(transparent)]
+    Xmp(#[from] likeness_xmp::XmpError),
     /// The operation was cancelled by the caller.
     #[error("cancelled")]
     Cancelled,
@@ -119,6 +122,7 @@ impl EngineError {
             EngineError::NothingToRedo => "nothing_to_redo",
             EngineError::Cluster(_) => "cluster",
             EngineError::LibraryBusy { .. } => "library_busy",
+            EngineError::Xmp(x) => x.code(),
             EngineError::Cancelled => "cancelled",
         }
     }

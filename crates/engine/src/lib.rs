@@ -4,7 +4,8 @@
 //! configuration (where models, the runtime and the library are, which execution provider,
 //! limits), the face pipeline (decode → detect → align → embed, batched across photos) and the
 //! library jobs (scan → index → watch) that keep the catalog current, and people: clustering,
-//! naming and the user's corrections (`people`).
+//! naming and the user's corrections (`people`), and XMP face regions: export, import,
+//! automatic export after people edits (`xmp`).
 //! It knows nothing of `ort` (that is `likeness-vision`), SQL (`likeness-catalog`), or any UI;
 //! its types are plain data, converted to DTOs by whoever serialises them.
 
@@ -17,6 +18,7 @@ mod library;
 pub mod people;
 mod pipeline;
 mod thumbs;
+pub mod xmp;
 
 pub use clock::{iso_utc, Clock, SystemClock};
 pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE, DEFAULT_EMBED_BATCH};
@@ -39,3 +41,4 @@ pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };
 pub use thumbs::{ThumbnailCache, FACE_THUMB_SIDE, PHOTO_THUMB_SIDE};
+pub use xmp::{XmpAutoExport, XmpConfig, XmpOptions};
