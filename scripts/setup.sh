@@ -17,8 +17,9 @@ fi
 
 # libheif-dev: HEIF/HEIC decoding (crates/imaging links the system libheif 1.15);
 # libheif-examples: heif-enc, which the imaging tests use to make HEIC files from test photos.
+# libimage-exiftool-perl: exiftool, the third-party XMP reader/writer of the XMP round-trip tests.
 base_packages=(build-essential pkg-config python3 python3-venv python3-pip ca-certificates
-  libheif-dev libheif-examples)
+  libheif-dev libheif-examples libimage-exiftool-perl)
 missing=()
 for p in "${base_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -148,7 +148,7 @@ fn fmt_num(v: f64) -> String {
 const UNIT: &str = " ";
 
 fn indent_of(text: &str, pos: usize) -> &str {
-    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let s = &text[line_start..pos];
     if s.chars().all(|c| c == ' ' || c == '\t') {
         s
