@@ -480,6 +480,27 @@ fn same_dims(v: &Value, dims: (u32, u32)) -> bool {
     n("w") == Some(f64::from(dims.0)) && n("h") == Some(f64::from(dims.1)) && unit_ok
 }
 
+/// True when our regions in the file already say what `own` says (whatever their layout,
+/// e.g. after exiftool rewrote the file): then they are left as they are.
+fn same_regions(ours: &[&Elem], own: &[OwnRegion]) -> bool {
+    ours.len() == own.len()
+        && ours.iter().zip(own).all(|(li, o)| {
+            let Some(r) = crate::read::mwg_region(&property_value(li), None) else {
+                return false;
+            };
+            let a = o.area.clamped();
+            let near = |x: f64, y: f64| (x - y).abs() < 1e-6;
+            let name = o.name.trim();
+            r.likeness_face.as_deref() == Some(o.face.as_str())
+                && r.name.as_deref().unwrap_or("") == name
+                && r.kind == crate::RegionKind::Face
+                && near(r.area.x, a.x)
+                && near(r.area.y, a.y)
+                && near(r.area.w, a.w)
+                && near(r.area.h, a.h)
+        })
+}
+
 /// The element whose children are the fields of the `mwg-rs:Regions` struct.
 fn struct_container(prop: &Elem) -> Option<&Elem> {
     if prop.empty {
@@ -579,6 +600,7 @@ fn merge_regions(
         }
     }
     match (list, bag) {
+        (_, Some(_)) if same_regions(&ours, own) => {}
         (_, Some(bag)) => {
             let ind = child_indent(text, bag);
             let blocks = region_blocks(&bag.scope, own, &ind);

@@ -74,7 +74,7 @@ fn name_of(v: Option<&Value>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn mwg_region(item: &Value, applied_to: Option<(u32, u32)>) -> Option<Region> {
+pub(crate) fn mwg_region(item: &Value, applied_to: Option<(u32, u32)>) -> Option<Region> {
     let area = item.field(MWG_RS, "Area")?;
     let num = |k: &str| {
         area.field(ST_AREA, k)

@@ -48,7 +48,11 @@ fn new_sidecar_reads_back() {
 #[test]
 fn merging_twice_changes_nothing() {
     let mut inputs: Vec<Option<Vec<u8>>> = vec![None, Some(Vec::new()), Some(b" \n".to_vec())];
-    inputs.extend(samples().into_iter().map(|(_, s, _)| Some(s.as_bytes().to_vec())));
+    inputs.extend(
+        samples()
+            .into_iter()
+            .map(|(_, s, _)| Some(s.as_bytes().to_vec())),
+    );
     for input in inputs {
         for set in [set_a(), set_b()] {
             for opts in [KW, NO_KW] {
@@ -73,7 +77,11 @@ fn foreign_bytes_survive_every_change_and_removal_restores_the_file() {
         let a = m(sample.as_bytes(), &set_a(), &KW);
         assert_ne!(a, sample.as_bytes(), "{name}: nothing written");
         let t = read_xmp(&a).unwrap();
-        let ours = t.regions.iter().filter(|r| r.likeness_face.is_some()).count();
+        let ours = t
+            .regions
+            .iter()
+            .filter(|r| r.likeness_face.is_some())
+            .count();
         assert_eq!(ours, 2, "{name}");
         // Replace our set, switch keywords off, then remove everything of ours: the file must
         // be the original, byte for byte — so nothing outside our elements was ever touched.
@@ -102,7 +110,9 @@ fn foreign_bytes_survive_every_change_and_removal_restores_the_file() {
 #[test]
 fn foreign_regions_are_kept_verbatim() {
     let out = String::from_utf8(merge(Some(EXIFTOOL_STYLE.as_bytes()), &set_b(), &KW)).unwrap();
-    let dave_li = &EXIFTOOL_STYLE[EXIFTOOL_STYLE.find("<rdf:li rdf:parseType='Resource'>").unwrap()
+    let dave_li = &EXIFTOOL_STYLE[EXIFTOOL_STYLE
+        .find("<rdf:li rdf:parseType='Resource'>")
+        .unwrap()
         ..EXIFTOOL_STYLE.find("</rdf:li>\n    </rdf:Bag>").unwrap() + 9];
     assert!(out.contains(dave_li));
     let t = read_xmp(out.as_bytes()).unwrap();
@@ -126,18 +136,34 @@ fn person_names_we_added_go_when_our_faces_go() {
 
 #[test]
 fn applied_to_dimensions_follow_the_photo() {
-    let out = merge_sidecar(Some(EXIFTOOL_STYLE.as_bytes()), (3000, 2000), &set_a(), &NO_KW).unwrap();
+    let out = merge_sidecar(
+        Some(EXIFTOOL_STYLE.as_bytes()),
+        (3000, 2000),
+        &set_a(),
+        &NO_KW,
+    )
+    .unwrap();
     assert_eq!(read_xmp(&out).unwrap().applied_to, Some((3000, 2000)));
     // Same dims as the file: the foreign element stays as it is.
     let out = merge(Some(EXIFTOOL_STYLE.as_bytes()), &set_a(), &NO_KW);
-    assert!(String::from_utf8(out).unwrap().contains("<stDim:h>3000</stDim:h>"));
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("<stDim:h>3000</stDim:h>"));
 }
 
 #[test]
 fn areas_are_clipped_to_the_image() {
-    let out = merge(None, &[own("likeness:9", "Edge", 0.02, 0.5, 0.1, 0.2)], &NO_KW);
+    let out = merge(
+        None,
+        &[own("likeness:9", "Edge", 0.02, 0.5, 0.1, 0.2)],
+        &NO_KW,
+    );
     let r = &read_xmp(&out).unwrap().regions[0];
-    assert!(close(r.area.x, 0.035) && close(r.area.w, 0.07), "{:?}", r.area);
+    assert!(
+        close(r.area.x, 0.035) && close(r.area.w, 0.07),
+        "{:?}",
+        r.area
+    );
 }
 
 #[test]
@@ -145,7 +171,10 @@ fn hostile_prefixes_get_fresh_ones() {
     let out = merge(Some(HOSTILE_PREFIXES.as_bytes()), &set_a(), &KW);
     let s = String::from_utf8(out.clone()).unwrap();
     assert!(s.starts_with('\u{feff}'));
-    assert!(s.contains("xmlns:likeness1=\"https://likeness.invalid/ns/1.0/\""), "{s}");
+    assert!(
+        s.contains("xmlns:likeness1=\"https://likeness.invalid/ns/1.0/\""),
+        "{s}"
+    );
     let t = read_xmp(&out).unwrap();
     assert_eq!(t.regions.len(), 2);
     assert!(t.regions.iter().all(|r| r.likeness_face.is_some()));

@@ -17,12 +17,25 @@ fn oriented_to_stored_to_oriented_is_identity() {
             let (w, h) = (f64::from(dims.0), f64::from(dims.1));
             let x1 = rng.unit() * w;
             let y1 = rng.unit() * h;
-            let b = [x1, y1, x1 + rng.unit() * (w - x1), y1 + rng.unit() * (h - y1)];
+            let b = [
+                x1,
+                y1,
+                x1 + rng.unit() * (w - x1),
+                y1 + rng.unit() * (h - y1),
+            ];
             let a = oriented_box_to_stored_area(b, dims, o);
-            assert!(a.w >= 0.0 && a.h >= 0.0 && (0.0..=1.0).contains(&a.x) && (0.0..=1.0).contains(&a.y));
+            assert!(
+                a.w >= 0.0
+                    && a.h >= 0.0
+                    && (0.0..=1.0).contains(&a.x)
+                    && (0.0..=1.0).contains(&a.y)
+            );
             let back = stored_area_to_oriented_box(&a, dims, o);
             for k in 0..4 {
-                assert!((back[k] - b[k]).abs() < 1e-6 * w.max(h), "o={o} {b:?} → {a:?} → {back:?}");
+                assert!(
+                    (back[k] - b[k]).abs() < 1e-6 * w.max(h),
+                    "o={o} {b:?} → {a:?} → {back:?}"
+                );
             }
             // and the other way round
             let a2 = oriented_box_to_stored_area(back, dims, o);
@@ -65,9 +78,15 @@ fn agrees_with_the_image_crate_on_real_pixels() {
         let want = [bx1, by1, bx2, by2].map(f64::from);
         let got = stored_area_to_oriented_box(&stored_area, (ow, oh), o);
         for k in 0..4 {
-            assert!((got[k] - want[k]).abs() < 1e-9, "orientation {o}: {got:?} vs {want:?}");
+            assert!(
+                (got[k] - want[k]).abs() < 1e-9,
+                "orientation {o}: {got:?} vs {want:?}"
+            );
         }
         let a = oriented_box_to_stored_area(want, (ow, oh), o);
-        assert!((a.x - stored_area.x).abs() < 1e-12 && (a.h - stored_area.h).abs() < 1e-12, "o={o}");
+        assert!(
+            (a.x - stored_area.x).abs() < 1e-12 && (a.h - stored_area.h).abs() < 1e-12,
+            "o={o}"
+        );
     }
 }

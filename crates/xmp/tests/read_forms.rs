@@ -15,7 +15,10 @@ fn reads_exiftool_element_form() {
     assert_eq!(r.kind, RegionKind::Face);
     assert_eq!(r.source, RegionSource::Mwg);
     assert_eq!(r.likeness_face, None);
-    assert_eq!((r.area.x, r.area.y, r.area.w, r.area.h), (0.5, 0.5, 0.2, 0.25));
+    assert_eq!(
+        (r.area.x, r.area.y, r.area.w, r.area.h),
+        (0.5, 0.5, 0.2, 0.25)
+    );
     assert_eq!(t.persons_in_image, vec!["Dave"]);
 }
 
@@ -39,7 +42,12 @@ fn reads_nested_descriptions_pixel_units_and_references() {
     assert_eq!(t.regions.len(), 1);
     let r = &t.regions[0];
     assert_eq!(r.name.as_deref(), Some("François & Co"));
-    assert!(close(r.area.x, 0.5) && close(r.area.y, 0.5) && close(r.area.w, 0.1) && close(r.area.h, 0.1));
+    assert!(
+        close(r.area.x, 0.5)
+            && close(r.area.y, 0.5)
+            && close(r.area.w, 0.1)
+            && close(r.area.h, 0.1)
+    );
     assert_eq!(t.persons_in_image, vec!["François & Co"]);
 }
 
@@ -52,7 +60,12 @@ fn microsoft_photo_regions_are_the_fallback() {
     assert_eq!(r.source, RegionSource::MicrosoftPhoto);
     assert_eq!(r.name.as_deref(), Some("Erin"));
     // "x, y, w, h" top-left → centre
-    assert!(close(r.area.x, 0.3) && close(r.area.y, 0.4) && close(r.area.w, 0.1) && close(r.area.h, 0.15));
+    assert!(
+        close(r.area.x, 0.3)
+            && close(r.area.y, 0.4)
+            && close(r.area.w, 0.1)
+            && close(r.area.h, 0.15)
+    );
 
     // Windows Live Photo Gallery: an rdf:Description inside the li.
     let wlpg = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -76,7 +89,11 @@ fn namespaces_are_matched_by_uri_not_prefix() {
     let t = read_xmp(p.as_bytes()).unwrap();
     assert_eq!(t.regions.len(), 1);
     assert_eq!(t.regions[0].name.as_deref(), Some("Hal"));
-    assert_eq!(t.regions[0].kind, RegionKind::Face, "a region without a type is a face");
+    assert_eq!(
+        t.regions[0].kind,
+        RegionKind::Face,
+        "a region without a type is a face"
+    );
 }
 
 #[test]

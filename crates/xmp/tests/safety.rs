@@ -36,9 +36,15 @@ fn billion_laughs_and_external_entities_are_forbidden() {
     }
     // An undeclared entity in text or in an attribute, without any DOCTYPE.
     let undeclared = EXIFTOOL_STYLE.replace(">Dave<", ">&lol;<");
-    assert!(matches!(read_xmp(undeclared.as_bytes()), Err(XmpError::Forbidden { .. })));
+    assert!(matches!(
+        read_xmp(undeclared.as_bytes()),
+        Err(XmpError::Forbidden { .. })
+    ));
     let in_attr = PICASA_STYLE.replace("\"Erin\"", "\"&lol;\"");
-    assert!(matches!(read_xmp(in_attr.as_bytes()), Err(XmpError::Forbidden { .. })));
+    assert!(matches!(
+        read_xmp(in_attr.as_bytes()),
+        Err(XmpError::Forbidden { .. })
+    ));
 }
 
 #[test]
@@ -56,7 +62,12 @@ fn a_20_mb_file_is_refused_before_parsing() {
         }
         other => panic!("{other:?}"),
     }
-    let e = merge_sidecar(Some(&bytes), (1, 1), &[own("f", "A", 0.5, 0.5, 0.1, 0.1)], &opts());
+    let e = merge_sidecar(
+        Some(&bytes),
+        (1, 1),
+        &[own("f", "A", 0.5, 0.5, 0.1, 0.1)],
+        &opts(),
+    );
     assert_eq!(e.unwrap_err().code(), "too_large");
 }
 
@@ -64,7 +75,10 @@ fn a_20_mb_file_is_refused_before_parsing() {
 fn deep_nesting_is_refused() {
     let depth = 10_000;
     let deep = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
-    assert!(matches!(read_xmp(deep.as_bytes()), Err(XmpError::Forbidden { .. })));
+    assert!(matches!(
+        read_xmp(deep.as_bytes()),
+        Err(XmpError::Forbidden { .. })
+    ));
 }
 
 #[test]
@@ -74,7 +88,12 @@ fn truncated_packets_never_panic() {
         for cut in 0..b.len() {
             let part = &b[..cut];
             let _ = read_xmp(part);
-            if let Ok(out) = merge_sidecar(Some(part), dims, &[own("f", "A", 0.5, 0.5, 0.1, 0.1)], &opts()) {
+            if let Ok(out) = merge_sidecar(
+                Some(part),
+                dims,
+                &[own("f", "A", 0.5, 0.5, 0.1, 0.1)],
+                &opts(),
+            ) {
                 // Whatever we accept, we leave readable.
                 read_xmp(&out).unwrap_or_else(|e| panic!("{name} cut at {cut}: {e}"));
             }
@@ -85,7 +104,8 @@ fn truncated_packets_never_panic() {
 #[test]
 fn randomly_mutated_packets_never_panic() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let alphabet: &[u8] = b"<>/=\"' &;:#x!?-[]rdf:liBagDescriptionparseTypeResource\n\xff\xfe\x00\xc3\xa7";
+    let alphabet: &[u8] =
+        b"<>/=\"' &;:#x!?-[]rdf:liBagDescriptionparseTypeResource\n\xff\xfe\x00\xc3\xa7";
     let own_regions = [own("likeness:1", "A", 0.5, 0.5, 0.1, 0.1)];
     let mut accepted = 0;
     for i in 0..6000 {
@@ -113,12 +133,21 @@ fn randomly_mutated_packets_never_panic() {
         if let Ok(out) = merge_sidecar(Some(&b), dims, &own_regions, &opts()) {
             accepted += 1;
             let t = read_xmp(&out).unwrap_or_else(|e| {
-                panic!("merge accepted a mutant but wrote unreadable XMP: {e}\n{}", String::from_utf8_lossy(&out))
+                panic!(
+                    "merge accepted a mutant but wrote unreadable XMP: {e}\n{}",
+                    String::from_utf8_lossy(&out)
+                )
             });
-            assert!(t.regions.iter().any(|r| r.likeness_face.as_deref() == Some("likeness:1")));
+            assert!(t
+                .regions
+                .iter()
+                .any(|r| r.likeness_face.as_deref() == Some("likeness:1")));
         }
     }
-    assert!(accepted > 100, "too few mutants parsed ({accepted}): the test is not testing merges");
+    assert!(
+        accepted > 100,
+        "too few mutants parsed ({accepted}): the test is not testing merges"
+    );
 }
 
 #[test]
