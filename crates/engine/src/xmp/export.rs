@@ -10,7 +10,7 @@ use likeness_xmp::{
     write_atomic, ExportOptions, NormArea, OwnRegion, RegionKind, XmpError, MAX_XMP_BYTES,
 };
 
-use super::XmpOptions;
+use super::{SidecarStyle, XmpOptions};
 use crate::clock::Clock;
 use crate::error::EngineError;
 
@@ -233,11 +233,11 @@ fn export_photo(x: &XmpPhoto, scope: ExportScope, opts: &XmpOptions) -> PhotoExp
         keywords: opts.keywords,
     };
     for path in &x.photo.paths {
-        let embed = opts.embed_in_jpeg && m.format == "jpeg";
+        let embed = opts.embed_in_jpeg && m.format.eq_ignore_ascii_case("jpeg");
         let target = if embed {
             path.clone()
         } else {
-            opts.sidecar_style.sidecar_path(path)
+            sidecar_target(opts.sidecar_style, path)
         };
         let outcome = if skip_by_digest {
             ExportOutcome::Unchanged
@@ -252,6 +252,22 @@ fn export_photo(x: &XmpPhoto, scope: ExportScope, opts: &XmpOptions) -> PhotoExp
         report.files.push(FileExport { target, outcome });
     }
     report
+}
+
+/// The sidecar in the configured style; but when only the other style's sidecar exists
+/// (another tool's), that one: merge into it rather than start a second file.
+fn sidecar_target(style: SidecarStyle, photo: &Path) -> PathBuf {
+    let preferred = style.sidecar_path(photo);
+    let other = match style {
+        SidecarStyle::PhotoJpgXmp => SidecarStyle::PhotoXmp,
+        SidecarStyle::PhotoXmp => SidecarStyle::PhotoJpgXmp,
+    }
+    .sidecar_path(photo);
+    if !preferred.exists() && other != preferred && other.is_file() {
+        other
+    } else {
+        preferred
+    }
 }
 
 fn failed(e: &XmpError) -> ExportOutcome {

@@ -425,7 +425,7 @@ fn read_regions(path: &Path, photo: &PhotoRow, report: &mut PhotoImport) -> Vec<
         let bytes = read_limited(&s);
         packets.push((RegionOrigin::Sidecar(s), bytes));
     }
-    if photo.meta.format == "jpeg" {
+    if photo.meta.format.eq_ignore_ascii_case("jpeg") {
         let embedded = std::fs::read(path)
             .map_err(|source| XmpError::Io {
                 path: path.to_path_buf(),

@@ -12,7 +12,9 @@
 //!   the EXIF orientation, merged into `photo.jpg.xmp` (or `photo.xmp`) with every other
 //!   property and every foreign region kept. A file whose bytes would not change is not
 //!   written. A foreign region with the same name over the same face (IoU ≥ 0.5) already says
-//!   what we would: ours is not added (no duplicates after an import).
+//!   what we would: ours is not added (no duplicates after an import). When only the other
+//!   style's sidecar exists (`photo.xmp` written by Lightroom, say), that file is merged into
+//!   instead of starting a second one.
 //! - [`import`]: regions of `X.jpg.xmp`, `X.xmp` and the JPEG's own packet, converted to the
 //!   upright frame, matched one-to-one to the photo's faces (IoU ≥ 0.5 best first, then a
 //!   face and a region that each contain the other's centre), confirmed to people by name
