@@ -32,14 +32,31 @@
 //!   stable face id given in [`OwnRegion::face`]). They are replaced as a block at the place of
 //!   the first old one (or appended to the bag); items without the field are never touched.
 //! - `mwg-rs:AppliedToDimensions` is set to the stored-frame size when we write regions.
+//!   If our regions in the file already say the same (face ids, names, areas to 1e-6, in
+//!   order) they are left as they are, whatever their layout (e.g. after exiftool rewrote the
+//!   file).
 //! - `Iptc4xmpExt:PersonInImage` keeps every foreign name; our names are added; a name is
-//!   removed only if Likeness had added it. The names Likeness added are listed in
-//!   `likeness:Names` (a bag); with [`ExportOptions::keywords`], `dc:subject` gets `Name` and
-//!   `lr:hierarchicalSubject` gets `People|Name`, tracked the same way in `likeness:Keywords`.
-//! - A property that only held Likeness's entries is removed when they all go.
-//! - New properties go into the first `rdf:Description`; a namespace prefix not in scope there
-//!   is declared on the inserted element itself.
+//!   removed only if Likeness had added it. The values Likeness added (and only those: a name
+//!   that was already there stays foreign) are listed in the bag `likeness:Names`; with
+//!   [`ExportOptions::keywords`], `dc:subject` gets `Name` and `lr:hierarchicalSubject` gets
+//!   `People|Name`, tracked the same way in `likeness:Subjects` and
+//!   `likeness:HierarchicalSubjects`. Without the option, keywords we had added are removed.
+//! - A property that only held Likeness's entries is removed when they all go, so removing all
+//!   our faces gives the original bytes back — except that an empty-element
+//!   `<rdf:Description …/>` we had added to keeps its end tag, and an `rdf:Description` we had
+//!   to create stays (empty).
+//! - New properties go into the first `rdf:Description` (one is created if there is none); a
+//!   namespace prefix not in scope there is declared on the inserted element itself (a prefix
+//!   bound to another URI is never reused: `likeness1`, …).
 //! - Merging the result again with the same input returns identical bytes.
+//! - A new sidecar is an `<?xpacket?>`-wrapped `x:xmpmeta` with one `rdf:Description`.
+//!
+//! # JPEG
+//! [`jpeg_xmp_packet`] returns the standard packet (APP1 `http://ns.adobe.com/xap/1.0/\0`);
+//! extended XMP (`http://ns.adobe.com/xmp/extension/`) is neither read nor written.
+//! [`merge_into_jpeg`] replaces that one segment, or inserts it after the leading APP0/Exif
+//! segments; all other bytes (segments, scan data) are copied unchanged. A packet over
+//! [`MAX_JPEG_PACKET`] bytes is refused.
 //!
 //! # Safety limits
 //! Input larger than [`MAX_XMP_BYTES`] is refused before parsing; any `<!DOCTYPE` and any
@@ -89,7 +106,7 @@ pub const MAX_XMP_BYTES: usize = 16 * 1024 * 1024;
 /// Deepest element nesting accepted.
 pub const MAX_XMP_DEPTH: usize = 128;
 /// Namespace of Likeness's own marker properties (`likeness:Face`, `likeness:Names`,
-/// `likeness:Keywords`). A fixed, never-resolved URI (`.invalid` is reserved, RFC 2606).
+/// `likeness:Subjects`, `likeness:HierarchicalSubjects`). A fixed, never-resolved URI (`.invalid` is reserved, RFC 2606).
 pub const LIKENESS_NS: &str = "https://likeness.invalid/ns/1.0/";
 
 /// A rectangle normalised to 0..1 of an image, MWG convention: `x`, `y` = CENTRE.
