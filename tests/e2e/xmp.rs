@@ -710,6 +710,24 @@ fn regions_written_by_exiftool_are_imported_as_one_undoable_edit() {
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
     assert!(names.contains(&"Bob".into()) && names.contains(&"Carol".into()));
+    // Importing what we exported (our region and Carol's on the same face) is a no-op: no
+    // manual duplicate, Carol still a conflict.
+    let after_export = cat.snapshot().unwrap();
+    let back = xmp::import(
+        &mut cat,
+        Some(pipeline()),
+        std::slice::from_ref(&lib.photos),
+        false,
+        &clock,
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!(
+        (back.edit.is_none(), back.manual_faces, back.conflicts),
+        (true, 0, 1),
+        "{back:#?}"
+    );
+    assert!(cat.snapshot().unwrap().diff(&after_export).is_empty());
 }
 
 #[test]

@@ -12,7 +12,7 @@ use likeness_engine::catalog::{Catalog, PhotoQuery};
 use likeness_engine::{
     add_root, open_catalog, remove_root, EngineConfig, EngineError, FacePipeline, IndexControl,
     IndexPhase, IndexProgress, Indexer, LibraryLock, LibraryPaths, SystemClock, WatchEvent,
-    WatchOptions,
+    WatchOptions, XmpAutoExport,
 };
 
 use crate::json::{
@@ -153,12 +153,26 @@ pub fn index(
             debounce: Duration::from_millis(args.debounce_ms),
         };
         let json = args.json;
+        // Sidecars follow what clustering and the matcher change, once the library is idle.
+        let auto_export = config.xmp.auto_export.then(|| {
+            XmpAutoExport::start(
+                &paths.catalog,
+                config.xmp.options,
+                config.xmp.debounce,
+                Arc::new(SystemClock),
+            )
+        });
         indexer.watch(
             &mut catalog,
             &control,
             &options,
             &mut |p| reporter.show(p),
             &mut |e| {
+                if let (Some(x), WatchEvent::Indexed(_) | WatchEvent::Clustered(_)) =
+                    (&auto_export, e)
+                {
+                    x.poke();
+                }
                 if json {
                     if let Ok(line) = serde_json::to_string(&WatchEventDto::new(e)) {
                         println!("{line}");

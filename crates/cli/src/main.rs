@@ -6,6 +6,7 @@ mod commands;
 mod json;
 mod library;
 mod people;
+mod xmp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,10 @@ struct Cli {
     /// Where thumbnails are cached (default: beside the catalog, or ~/.cache/likeness).
     #[arg(long, global = true)]
     cache_dir: Option<PathBuf>,
+    /// Do not update XMP sidecars automatically after people commands (they are by default:
+    /// see `likeness xmp export`).
+    #[arg(long, global = true, env = "LIKENESS_NO_XMP_EXPORT", value_parser = clap::builder::BoolishValueParser::new())]
+    no_xmp_export: bool,
     /// More logging (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -77,6 +82,9 @@ enum Command {
     People(people::PeopleCommand),
     /// "Is this X?": list open suggestions, or accept / reject them.
     Suggestions(people::SuggestionsArgs),
+    /// XMP face regions (MWG): export names to sidecars, import regions other tools wrote.
+    #[command(subcommand)]
+    Xmp(xmp::XmpCommand),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +106,7 @@ fn main() -> ExitCode {
         AlignArg::Dlib => likeness_engine::Alignment::ShapePredictor,
         AlignArg::Mtcnn => likeness_engine::Alignment::MtcnnTemplate,
     };
+    config.xmp.auto_export = !cli.no_xmp_export;
     let location = library::LibraryLocation {
         catalog: cli.catalog,
         cache_dir: cli.cache_dir,
@@ -107,12 +116,29 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare(&config, args),
         Command::Doctor(args) => commands::doctor(&config, args),
         Command::Library(command) => library::library(&location, command),
-        Command::Index(args) => library::index(&config, &location, args),
+        Command::Index(args) => {
+            let r = library::index(&config, &location, args);
+            xmp::auto_export_after(&config, &location);
+            r
+        }
         Command::Status(args) => library::status(&location, args),
         Command::Photos(args) => library::photos(&location, args),
-        Command::Cluster(args) => people::cluster(&config, &location, args),
-        Command::People(command) => people::people_command(&location, command),
-        Command::Suggestions(args) => people::suggestions(&location, args),
+        Command::Cluster(args) => {
+            let r = people::cluster(&config, &location, args);
+            xmp::auto_export_after(&config, &location);
+            r
+        }
+        Command::People(command) => {
+            let r = people::people_command(&location, command);
+            xmp::auto_export_after(&config, &location);
+            r
+        }
+        Command::Suggestions(args) => {
+            let r = people::suggestions(&location, args);
+            xmp::auto_export_after(&config, &location);
+            r
+        }
+        Command::Xmp(command) => xmp::xmp_command(&config, &location, command),
     };
     match result {
         Ok(code) => code,

@@ -114,8 +114,8 @@ pub struct ImportSummary {
 }
 
 /// Imports the face regions of `paths` (photos, their sidecars, or folders walked
-/// recursively) — see the module docs. `pipeline` computes manual faces' embeddings; it may
-/// be `None` for a dry run (nothing is computed then). One bad file is a warning of its
+/// recursively) — see the module docs. `pipeline` computes manual faces' embeddings (a dry
+/// run computes nothing); without one, unmatched regions are warnings and nothing else. One bad file is a warning of its
 /// photo; only a catalog error is an `Err`.
 pub fn import(
     catalog: &mut Catalog,
@@ -174,7 +174,10 @@ pub fn import(
                                 }),
                             }
                         }
-                        _ => Ok((placeholder(region.bbox), ManualEmbedding::NotComputed)),
+                        (_, true) => Ok((placeholder(region.bbox), ManualEmbedding::NotComputed)),
+                        (None, false) => Err(EngineError::Invalid {
+                            message: "no face pipeline to compute its embedding".into(),
+                        }),
                     };
                     match made {
                         Ok((face, how)) => {
@@ -557,7 +560,8 @@ fn contains_centre(outer: [f64; 4], inner: [f64; 4]) -> bool {
 
 /// One-to-one: pairs with IoU ≥ 0.5, best first; then, among what is left, a face and a
 /// region that each contain the other's centre (other tools draw boxes of other shapes),
-/// nearest centres first.
+/// nearest centres first; a region still left over that overlaps a face taken by another
+/// region goes to that face too. Only a region over no face stays `None` (a manual face).
 fn match_regions(regions: &[UprightRegion], faces: &[FaceRow]) -> Vec<Option<FaceId>> {
     let boxes: Vec<[f64; 4]> = faces.iter().map(|f| f.bbox.map(f64::from)).collect();
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
@@ -597,6 +601,23 @@ fn match_regions(regions: &[UprightRegion], faces: &[FaceRow]) -> Vec<Option<Fac
             out[r] = Some(faces[f].id);
             used[f] = true;
         }
+    }
+    // A region left over on a face another region took (two names for one face: two tools,
+    // or ours beside another tool's) is about that face, not a new one: the catalog decides
+    // (the same person: unchanged; another: a conflict).
+    for (r, region) in regions.iter().enumerate() {
+        if out[r].is_some() {
+            continue;
+        }
+        out[r] = boxes
+            .iter()
+            .enumerate()
+            .map(|(f, b)| (iou(region.bbox, *b), f, b))
+            .filter(|(v, _, b)| {
+                *v >= 0.5 || (contains_centre(region.bbox, **b) && contains_centre(**b, region.bbox))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, f, _)| faces[f].id);
     }
     out
 }
