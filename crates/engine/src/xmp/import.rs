@@ -614,7 +614,8 @@ fn match_regions(regions: &[UprightRegion], faces: &[FaceRow]) -> Vec<Option<Fac
             .enumerate()
             .map(|(f, b)| (iou(region.bbox, *b), f, b))
             .filter(|(v, _, b)| {
-                *v >= 0.5 || (contains_centre(region.bbox, **b) && contains_centre(**b, region.bbox))
+                *v >= 0.5
+                    || (contains_centre(region.bbox, **b) && contains_centre(**b, region.bbox))
             })
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, f, _)| faces[f].id);
