@@ -410,6 +410,61 @@ fn export_is_read_back_by_exiftool_for_all_8_orientations_and_keeps_foreign_meta
     assert!(names.contains(&"Stranger".to_string()), "{names:?}");
     assert!(!names.contains(&"Ann".to_string()), "{names:?}");
     assert_eq!(exif_xmp(&foreign)["Title"], foreign_tags_before["Title"]);
+
+    // Embedding (explicit only): into the JPEG itself, read back by exiftool from the photo;
+    // the image data is untouched (the same pixels decode), a second run writes nothing.
+    let joe_id = cat.person_by_name("Joe").unwrap().unwrap().id;
+    let embed = XmpOptions {
+        embed_in_jpeg: true,
+        ..XmpOptions::default()
+    };
+    let sidecars_before: Vec<_> = sidecars.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let done = xmp::export(
+        &mut cat,
+        ExportScope::Person(joe_id),
+        &embed,
+        &clock,
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!((done.written, done.failed), (8, 0), "{done:?}");
+    for o in 1..=8u16 {
+        let photo = lib.photos.join(format!("biden_o{o}.jpg"));
+        let row = cat.photo_by_path(&photo).unwrap().unwrap();
+        let regions = exif_regions(&exif_xmp(&photo));
+        let f = &faces_of_file(&cat, &photo)[0];
+        let want = expected_area(o, f.bbox, row.meta.width, row.meta.height);
+        assert_eq!(regions.len(), 1, "o={o}: {regions:?}");
+        assert_eq!(regions[0].0, "Joe");
+        for k in 0..4 {
+            assert!((regions[0].1[k] - want[k]).abs() < 1e-4, "o={o}");
+        }
+        let original = &photos
+            .iter()
+            .find(|p| p.0 == format!("biden_o{o}.jpg"))
+            .unwrap()
+            .1;
+        let a = image::load_from_memory(original).unwrap().to_rgb8();
+        let b = image::open(&photo).unwrap().to_rgb8();
+        assert!(a == b, "o={o}: pixels changed");
+    }
+    let again = xmp::export(
+        &mut cat,
+        ExportScope::Person(joe_id),
+        &embed,
+        &clock,
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!(again.written, 0);
+    assert_eq!(
+        sidecars
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect::<Vec<_>>(),
+        sidecars_before,
+        "--embed touched sidecars"
+    );
 }
 
 /// The region of `face` as another tool would write it: a box 10 % bigger, stored frame.
@@ -728,6 +783,83 @@ fn regions_written_by_exiftool_are_imported_as_one_undoable_edit() {
         "{back:#?}"
     );
     assert!(cat.snapshot().unwrap().diff(&after_export).is_empty());
+}
+
+/// How close a manual face's embedding comes to the indexed one of the same face, with the
+/// region = the detected box: through the detector in the crop, and through the template
+/// landmarks alone (the fallback).
+#[test]
+fn manual_face_embeddings_land_near_the_detected_ones() {
+    let Some(_) = likeness_e2e::reference_dir() else {
+        return;
+    };
+    let names = [
+        "face_recognition_test_images/obama.jpg",
+        "face_recognition_test_images/biden.jpg",
+        "face_recognition_test_images/obama2.jpg",
+        "face_recognition_test_images/obama3.jpg",
+        "deepface_testset/couple.jpg",
+        "deepface_testset/img1.jpg",
+        "deepface_testset/img2.jpg",
+        "deepface_testset/img3.jpg",
+    ];
+    let (mut detected, mut template) = (Vec::new(), Vec::new());
+    let mut missed = 0usize;
+    for n in names {
+        let path = reference(n);
+        let faces = pipeline().analyze(&path, true).unwrap();
+        let image = pipeline().decode(&path).unwrap().image;
+        for f in &faces.faces {
+            let b = [
+                f.detection.bbox.x1,
+                f.detection.bbox.y1,
+                f.detection.bbox.x2,
+                f.detection.bbox.y2,
+            ];
+            let want = f.embedding.as_ref().unwrap();
+            let dist = |e: &[f32]| {
+                e.iter()
+                    .zip(&want.0)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f32>()
+                    .sqrt()
+            };
+            let (a, how) = xmp::manual_face(pipeline(), &image, b, true).unwrap();
+            if matches!(how, ManualEmbedding::Detected { .. }) {
+                detected.push(dist(&a.embedding));
+            } else {
+                println!(
+                    "{n}: face {b:?} (score {}) not found again in its region",
+                    f.detection.score
+                );
+                missed += 1;
+            }
+            let (t, how) = xmp::manual_face(pipeline(), &image, b, false).unwrap();
+            assert_eq!(how, ManualEmbedding::EstimatedLandmarks);
+            template.push(dist(&t.embedding));
+        }
+    }
+    let stats = |v: &mut Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        (v[v.len() / 2], v[v.len() - 1])
+    };
+    let (dm, dx) = stats(&mut detected);
+    let (tm, tx) = stats(&mut template);
+    println!(
+        "manual faces vs indexed ({} faces, {missed} not re-detected): detector in the crop \
+         median {dm:.3} max {dx:.3}; template landmarks median {tm:.3} max {tx:.3}",
+        template.len()
+    );
+    assert!(
+        missed * 10 <= template.len(),
+        "{missed} of {} not re-detected",
+        template.len()
+    );
+    assert!(dx < 0.3, "detected path: max distance {dx}");
+    assert!(
+        tm < 0.6,
+        "template path: median distance {tm} (same person < 0.6)"
+    );
 }
 
 #[test]

@@ -168,7 +168,7 @@ pub fn import(
                             let image = decoded
                                 .get_or_insert_with(|| p.decode(&canonical).map(|d| d.image));
                             match image {
-                                Ok(img) => manual_face(p, img, region.bbox),
+                                Ok(img) => manual_face(p, img, region.bbox, true),
                                 Err(e) => Err(EngineError::Invalid {
                                     message: e.to_string(),
                                 }),

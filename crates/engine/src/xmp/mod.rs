@@ -35,7 +35,7 @@ use std::time::Duration;
 pub use auto::XmpAutoExport;
 pub use export::{export, ExportOutcome, ExportScope, ExportSummary, FileExport, PhotoExport};
 pub use import::{import, ImportAction, ImportSummary, ImportWarning, PhotoImport, RegionOrigin};
-pub use manual::ManualEmbedding;
+pub use manual::{manual_face, ManualEmbedding};
 
 /// Where a photo's sidecar lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
