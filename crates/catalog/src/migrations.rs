@@ -219,7 +219,8 @@ CREATE INDEX assignments_suggested ON assignments (confidence, face_id)
 /// A photo's exported content is its faces with a Confirmed or Automatic assignment to a
 /// NAMED person. The triggers mark a photo when that can have changed: an assignment row
 /// whose exported person (person if not suggested and named, else none) differs between
-/// OLD and NEW; a person renamed, (un)named, hidden or shown; a named person deleted.
+/// OLD and NEW; a person renamed, (un)named, hidden or shown; a named person deleted; a file
+/// of a photo exported before renamed, moved or newly linked to it (a copy).
 /// `xmp_dirty` has no foreign key on purpose: a purge cascading to assignments must not fail
 /// on the photo being deleted (stale rows are dropped by the exporter).
 const V4: &str = r#"
@@ -273,6 +274,17 @@ BEGIN
         SELECT DISTINCT photo_id FROM assignments
         WHERE person_id = NEW.id AND provenance <> 'suggested'
           AND photo_id NOT IN (SELECT photo_id FROM xmp_dirty);
+END;
+
+-- A file of an exported photo renamed or moved, or another file linked to it (a copy): its
+-- sidecar belongs beside the new path.
+CREATE TRIGGER files_xmp_link AFTER UPDATE OF path, photo_id ON files
+WHEN NEW.photo_id IS NOT NULL
+ AND (OLD.path IS NOT NEW.path OR OLD.photo_id IS NOT NEW.photo_id)
+ AND EXISTS (SELECT 1 FROM xmp_exports WHERE photo_id = NEW.photo_id)
+BEGIN
+    INSERT INTO xmp_dirty (photo_id) SELECT NEW.photo_id
+        WHERE NOT EXISTS (SELECT 1 FROM xmp_dirty WHERE photo_id = NEW.photo_id);
 END;
 
 CREATE TRIGGER people_xmp_delete BEFORE DELETE ON people

@@ -139,6 +139,24 @@ fn export_reads_named_visible_faces_and_remembers_digests() {
         .record_xmp_export(photos[2], None, 21)
         .expect("forget");
     assert_eq!(f.cat.xmp_photos(XmpScope::All).expect("all").len(), 2);
+    // A renamed file of an exported photo needs its sidecar at the new path; of a photo
+    // never exported, nothing.
+    f.cat
+        .record_xmp_export(photos[0], Some(b"d0"), 22)
+        .expect("record");
+    f.cat
+        .xmp_photos(XmpScope::Dirty)
+        .expect("take the edits' marks");
+    f.cat
+        .rename_path(&f.p("a.jpg"), &f.p("a2.jpg"))
+        .expect("rename");
+    f.cat
+        .rename_path(&f.p("b.jpg"), &f.p("b2.jpg"))
+        .expect("rename");
+    assert_eq!(
+        f.cat.xmp_photos(XmpScope::Dirty).expect("dirty"),
+        vec![photos[0]]
+    );
 }
 
 #[test]
@@ -290,4 +308,96 @@ fn an_import_is_one_edit_that_undoes_exactly_and_never_overrides_the_user() {
         f.cat.face(manual.id).expect("face").expect("row").person,
         Some((ann, Provenance::Confirmed))
     );
+}
+
+/// What the V4 marking triggers cost where assignments are written in bulk (slow: run with
+/// `cargo test -p likeness-catalog --test xmp -- --ignored --nocapture`;
+/// LIKENESS_SCALE_FACES, default 200,000). The same work on a copy without the triggers
+/// is the baseline.
+#[test]
+#[ignore = "slow: builds a catalog with 200,000 faces, twice"]
+fn marking_triggers_cost_little_on_bulk_assignment_writes() {
+    let total: usize = std::env::var("LIKENESS_SCALE_FACES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let mut times = Vec::new();
+    for with_triggers in [true, false] {
+        let mut f = fixture();
+        let per_photo = 10;
+        let names: Vec<String> = (0..total / per_photo)
+            .map(|i| format!("p{i}.jpg"))
+            .collect();
+        let rels: Vec<&str> = names.iter().map(String::as_str).collect();
+        let changes = ScanChanges {
+            upsert: rels.iter().map(|r| cand(&f.p(r), 1000, 1)).collect(),
+            ..Default::default()
+        };
+        f.cat.apply_scan(f.root.id, &changes, 200).expect("scan");
+        let boxes: Vec<[f32; 4]> = (0..per_photo)
+            .map(|i| {
+                let x = 10.0 + 90.0 * i as f32;
+                [x, 10.0, x + 80.0, 90.0]
+            })
+            .collect();
+        let stamps = f.cat.file_stamps(f.root.id).expect("stamps");
+        let mut outcomes = Vec::new();
+        for (i, stamp) in stamps.values().enumerate() {
+            let mut p = photo(0, &boxes);
+            let mut hash = [0u8; 32];
+            hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            p.hash = ContentHash(hash);
+            outcomes.push(IndexOutcome::Analyzed {
+                file: stamp.id,
+                size: 1000,
+                mtime_ns: 1,
+                photo: p,
+            });
+        }
+        f.cat.commit_batch(&outcomes, 300).expect("commit");
+        if !with_triggers {
+            let raw = rusqlite::Connection::open(&f.db).expect("raw");
+            raw.execute_batch(
+                "DROP TRIGGER assignments_xmp_insert; DROP TRIGGER assignments_xmp_update;
+                 DROP TRIGGER assignments_xmp_delete; DROP TRIGGER people_xmp_update;
+                 DROP TRIGGER people_xmp_delete;",
+            )
+            .expect("drop");
+        }
+        let ann = f.cat.create_person("Ann", 10).expect("ann");
+        let faces: Vec<FaceId> = (1..=total as i64).collect();
+        let half = faces.len() / 2;
+        let plan = ClusteringPlan {
+            faces: faces.clone(),
+            clusters: vec![
+                PlannedCluster {
+                    target: ClusterTarget::Person(ann, Provenance::Automatic),
+                    faces: faces[..half].iter().map(|&f| (f, 0.9)).collect(),
+                },
+                PlannedCluster {
+                    target: ClusterTarget::Unnamed(None),
+                    faces: faces[half..].iter().map(|&f| (f, 0.9)).collect(),
+                },
+            ],
+            suggestions: vec![],
+        };
+        let t = std::time::Instant::now();
+        f.cat.apply_clustering(&plan, 20).expect("cluster");
+        let cluster = t.elapsed();
+        let t = std::time::Instant::now();
+        f.cat.name_person(ann, "Anna", 21).expect("rename");
+        let rename = t.elapsed();
+        let t = std::time::Instant::now();
+        let marked = f.cat.xmp_photos(XmpScope::Dirty).expect("dirty").len();
+        let take = t.elapsed();
+        eprintln!(
+            "{total} faces, triggers {with_triggers}: clustering applied in {:.2} s, rename of a \
+             person with {half} faces {:.2} s, {marked} marks taken in {:.3} s",
+            cluster.as_secs_f64(),
+            rename.as_secs_f64(),
+            take.as_secs_f64()
+        );
+        times.push(cluster.as_secs_f64());
+    }
+    assert!(times[0] < times[1] * 2.0 + 1.0, "{times:?}");
 }
