@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs the whole test suite: formatting, clippy (warnings are errors),
-# and every test of the workspace on the real models, real photos and the shared reference pack.
+# the UI unit tests, and every test of the workspace on the real models, real photos and the shared
+# reference pack (including the desktop app driven in a real WebKit window).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -10,5 +11,8 @@ echo "test: set-up took $(( $(date +%s) - start )) s"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "test: clippy done at $(( $(date +%s) - start )) s"
+# Unit tests of the UI's logic (vitest); the desktop GUI end-to-end test (src-tauri/tests/gui.rs:
+# the real window under Xvfb, over WebDriver) runs with the workspace tests below.
+npm run test:ui --silent
 cargo test --workspace --locked --no-fail-fast
 echo "test: all done in $(( $(date +%s) - start )) s"

@@ -1,8 +1,27 @@
-//! Tauri commands: the whole API the UI sees, with its DTOs. Each command is a thin call into
-//! the engine (or the shell itself, for `app_info`) and a conversion to a serialisable DTO.
-//! The TypeScript mirror of these types lives in `ui/src/api.ts`.
+//! Tauri commands: the whole API the UI sees. Each command is a thin call into the engine and
+//! a conversion to a DTO (`dto.rs`); failures are `{code, message}` ([`ErrorDto`]). Commands
+//! are `async` so none runs on the UI thread; long work (indexing) runs on its own thread and
+//! reports over a [`Channel`]. The TypeScript mirror lives in `ui/src/api.ts`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::State;
+use tauri_plugin_dialog::DialogExt;
+
+use likeness_engine::catalog::{FaceId, PersonId};
+use likeness_engine::people::{self, MoveTarget};
+use likeness_engine::{add_root, remove_root, Indexer, SystemClock};
+
+use crate::dto::{
+    EditDto, ErrorDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto, PersonDetailDto,
+    PersonDto, PersonEditDto, ProgressDto, RootDto, SuggestionDto,
+};
+use crate::state::{AppState, Library};
+
+type CmdResult<T> = Result<T, ErrorDto>;
 
 /// What the UI shows about the app itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,6 +41,304 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> AppInfo {
         name: package.name.clone(),
         version: package.version.to_string(),
     }
+}
+
+// ---- library -----------------------------------------------------------------------------
+
+/// Folders, counts, and whether indexing runs.
+#[tauri::command(async)]
+pub fn library_info(state: State<'_, AppState>) -> CmdResult<LibraryDto> {
+    let lib = state.library()?;
+    let indexing = lib.indexing().is_some();
+    let catalog = lib.catalog()?;
+    Ok(LibraryDto::new(
+        &catalog.roots()?,
+        &catalog.status()?,
+        indexing,
+    ))
+}
+
+/// The native folder picker. `None` when the user cancelled. `$LIKENESS_PICK_FOLDER` answers
+/// instead of the dialog, so end-to-end tests drive the real button.
+#[tauri::command(async)]
+pub fn pick_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> CmdResult<Option<String>> {
+    if let Some(p) = std::env::var_os("LIKENESS_PICK_FOLDER").filter(|p| !p.is_empty()) {
+        return Ok(Some(PathBuf::from(p).display().to_string()));
+    }
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Add a photo folder")
+        .blocking_pick_folder();
+    match picked {
+        None => Ok(None),
+        Some(p) => p
+            .into_path()
+            .map(|p| Some(p.display().to_string()))
+            .map_err(|e| ErrorDto::new("not_found", e.to_string())),
+    }
+}
+
+/// Adds a photo folder (stored canonical; overlapping folders are refused).
+#[tauri::command(async)]
+pub fn library_add(state: State<'_, AppState>, path: String) -> CmdResult<RootDto> {
+    let lib = state.library()?;
+    let mut catalog = lib.catalog()?;
+    let root = add_root(&mut catalog, &PathBuf::from(path), &SystemClock)?;
+    Ok(RootDto::new(&root))
+}
+
+/// Removes a folder (its faces and names are kept for when it comes back).
+#[tauri::command(async)]
+pub fn library_remove(state: State<'_, AppState>, path: String) -> CmdResult<()> {
+    let lib = state.library()?;
+    let mut catalog = lib.catalog()?;
+    remove_root(&mut catalog, &PathBuf::from(path))?;
+    Ok(())
+}
+
+/// Files that failed to index, with their error.
+#[tauri::command(async)]
+pub fn library_failures(state: State<'_, AppState>, limit: usize) -> CmdResult<Vec<FailureDto>> {
+    let lib = state.library()?;
+    let catalog = lib.catalog()?;
+    Ok(catalog
+        .failures(limit)?
+        .iter()
+        .map(FailureDto::new)
+        .collect())
+}
+
+// ---- indexing ----------------------------------------------------------------------------
+
+/// Scans every folder and indexes what changed, on a background thread; progress, then
+/// `finished` or `failed`, arrive on `on_event`. Clustering follows by itself.
+#[tauri::command(async)]
+pub fn index_start(state: State<'_, AppState>, on_event: Channel<IndexEvent>) -> CmdResult<()> {
+    let lib = state.library()?;
+    let control = lib.begin_indexing()?;
+    let spawned = std::thread::Builder::new()
+        .name("likeness-index".into())
+        .spawn(move || {
+            let result = run_indexing(&lib, &control, &on_event);
+            lib.end_indexing();
+            let event = match result {
+                Ok(done) => IndexEvent::Finished(done),
+                Err(e) => IndexEvent::Failed(e),
+            };
+            if let Err(e) = on_event.send(event) {
+                tracing::warn!(error = %e, "the window did not take the end of indexing");
+            }
+        });
+    spawned
+        .map(|_| ())
+        .map_err(|e| ErrorDto::new("internal", format!("cannot start indexing: {e}")))
+}
+
+fn run_indexing(
+    lib: &Library,
+    control: &likeness_engine::IndexControl,
+    channel: &Channel<IndexEvent>,
+) -> CmdResult<IndexDoneDto> {
+    let _ = channel.send(IndexEvent::Loading);
+    let pipeline = lib.pipeline()?;
+    let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
+    let clock = SystemClock;
+    let indexer = Indexer::new(&pipeline, &lib.paths, &clock);
+    let (scan, summary) = indexer.run(&mut catalog, control, &mut |p| {
+        // The engine sends at most ~5 samples a second: each goes straight to the window.
+        let _ = channel.send(IndexEvent::Progress(ProgressDto::new(p)));
+    })?;
+    Ok(IndexDoneDto::new(
+        &scan,
+        &summary,
+        pipeline.provider().label(),
+    ))
+}
+
+fn running(lib: &Library) -> CmdResult<Arc<likeness_engine::IndexControl>> {
+    lib.indexing()
+        .ok_or_else(|| ErrorDto::new("not_indexing", "no indexing is running"))
+}
+
+/// Holds indexing at the next photo (work done so far is committed).
+#[tauri::command(async)]
+pub fn index_pause(state: State<'_, AppState>) -> CmdResult<()> {
+    running(&*state.library()?)?.pause();
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn index_resume(state: State<'_, AppState>) -> CmdResult<()> {
+    running(&*state.library()?)?.resume();
+    Ok(())
+}
+
+/// Stops indexing at the next photo; the rest stays pending for the next run.
+#[tauri::command(async)]
+pub fn index_cancel(state: State<'_, AppState>) -> CmdResult<()> {
+    running(&*state.library()?)?.cancel();
+    Ok(())
+}
+
+// ---- people ------------------------------------------------------------------------------
+
+/// Named people and unnamed clusters, biggest first.
+#[tauri::command(async)]
+pub fn people_overview(
+    state: State<'_, AppState>,
+    include_hidden: bool,
+) -> CmdResult<Vec<PersonDto>> {
+    let lib = state.library()?;
+    let catalog = lib.catalog()?;
+    Ok(people::overview(&catalog, include_hidden)?
+        .iter()
+        .map(PersonDto::new)
+        .collect())
+}
+
+/// One person: counts, faces (`limit`, newest photo first) and open suggestions.
+#[tauri::command(async)]
+pub fn person_detail(
+    state: State<'_, AppState>,
+    person: PersonId,
+    limit: usize,
+) -> CmdResult<PersonDetailDto> {
+    let lib = state.library()?;
+    let catalog = lib.catalog()?;
+    let d = people::person_detail(&catalog, person, limit, 0)?;
+    let summary = d.summary.as_ref().map(PersonDto::new).unwrap_or(PersonDto {
+        id: person,
+        name: d.person.name.clone(),
+        hidden: d.person.hidden,
+        faces: 0,
+        photos: 0,
+        suggested: 0,
+        cover_face: d.person.cover_face,
+    });
+    Ok(PersonDetailDto {
+        person: summary,
+        faces: d.faces.iter().map(crate::dto::FaceDto::new).collect(),
+        suggestions: d.suggestions.iter().map(SuggestionDto::new).collect(),
+    })
+}
+
+/// Names a person; a name someone else has merges the two (the engine's `name`).
+#[tauri::command(async)]
+pub fn person_name(
+    state: State<'_, AppState>,
+    person: PersonId,
+    name: String,
+) -> CmdResult<PersonEditDto> {
+    let lib = state.library()?;
+    let mut catalog = lib.catalog()?;
+    let done = people::name(&mut catalog, &SystemClock, person, &name)?;
+    Ok(PersonEditDto::new(&done))
+}
+
+/// Changes a name; `name_taken` if another person has it.
+#[tauri::command(async)]
+pub fn person_rename(
+    state: State<'_, AppState>,
+    person: PersonId,
+    name: String,
+) -> CmdResult<EditDto> {
+    edit(&state, |c| people::rename(c, &SystemClock, person, &name))
+}
+
+/// Merges `from` into `into`.
+#[tauri::command(async)]
+pub fn people_merge(
+    state: State<'_, AppState>,
+    from: Vec<PersonId>,
+    into: PersonId,
+) -> CmdResult<EditDto> {
+    edit(&state, |c| people::merge(c, &SystemClock, &from, into))
+}
+
+/// Says these faces are `to`, or the person named `newName` (created when nobody has it).
+#[tauri::command(async)]
+pub fn faces_move(
+    state: State<'_, AppState>,
+    faces: Vec<FaceId>,
+    to: Option<PersonId>,
+    new_name: Option<String>,
+) -> CmdResult<PersonEditDto> {
+    let lib = state.library()?;
+    let mut catalog = lib.catalog()?;
+    let target = match (to, new_name.as_deref()) {
+        (Some(id), _) => MoveTarget::Person(id),
+        (None, Some(name)) => MoveTarget::Named(name),
+        (None, None) => {
+            return Err(ErrorDto::new(
+                "invalid",
+                "say where the faces go: a person or a new name",
+            ))
+        }
+    };
+    let done = people::move_faces(&mut catalog, &SystemClock, &faces, target)?;
+    Ok(PersonEditDto::new(&done))
+}
+
+/// "Not this person".
+#[tauri::command(async)]
+pub fn faces_reject(
+    state: State<'_, AppState>,
+    person: PersonId,
+    faces: Vec<FaceId>,
+) -> CmdResult<EditDto> {
+    edit(&state, |c| people::reject(c, &SystemClock, &faces, person))
+}
+
+/// "Not a face" (or, with `mark: false`, a face after all).
+#[tauri::command(async)]
+pub fn faces_not_a_face(
+    state: State<'_, AppState>,
+    faces: Vec<FaceId>,
+    mark: bool,
+) -> CmdResult<EditDto> {
+    edit(&state, |c| {
+        people::not_a_face(c, &SystemClock, &faces, mark)
+    })
+}
+
+/// Hides a person from the People page (or shows it again).
+#[tauri::command(async)]
+pub fn person_hide(
+    state: State<'_, AppState>,
+    person: PersonId,
+    hidden: bool,
+) -> CmdResult<EditDto> {
+    edit(&state, |c| {
+        if hidden {
+            people::hide(c, &SystemClock, person)
+        } else {
+            people::unhide(c, &SystemClock, person)
+        }
+    })
+}
+
+/// Undoes the last people edit.
+#[tauri::command(async)]
+pub fn edit_undo(state: State<'_, AppState>) -> CmdResult<EditDto> {
+    edit(&state, |c| people::undo(c, &SystemClock))
+}
+
+/// Redoes the edit undone last.
+#[tauri::command(async)]
+pub fn edit_redo(state: State<'_, AppState>) -> CmdResult<EditDto> {
+    edit(&state, |c| people::redo(c, &SystemClock))
+}
+
+fn edit(
+    state: &State<'_, AppState>,
+    op: impl FnOnce(
+        &mut likeness_engine::catalog::Catalog,
+    ) -> Result<likeness_engine::catalog::EditSummary, likeness_engine::EngineError>,
+) -> CmdResult<EditDto> {
+    let lib = state.library()?;
+    let mut catalog = lib.catalog()?;
+    Ok(EditDto::new(&op(&mut catalog)?))
 }
 
 #[cfg(test)]

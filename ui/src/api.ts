@@ -1,6 +1,6 @@
 // The one place the UI talks to the Rust shell. Each function mirrors one Tauri command in
-// src-tauri/src/commands.rs and its DTO.
-import { invoke, isTauri } from "@tauri-apps/api/core";
+// src-tauri/src/commands.rs and its DTO in src-tauri/src/dto.rs.
+import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
 
 /** Mirrors `likeness_desktop::commands::AppInfo`. */
 export interface AppInfo {
@@ -8,11 +8,165 @@ export interface AppInfo {
   version: string;
 }
 
+/** Every command failure (`ErrorDto`): branch on `code`, show `message`. */
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+export interface RootDto {
+  path: string;
+  addedAt: number;
+  lastScanAt: number | null;
+}
+
+export interface LibraryDto {
+  roots: RootDto[];
+  photos: number;
+  faces: number;
+  people: number;
+  pending: number;
+  failed: number;
+  indexing: boolean;
+}
+
+export interface FailureDto {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ProgressDto {
+  phase: "scanning" | "indexing" | "watching" | "done";
+  filesFound: number;
+  done: number;
+  total: number;
+  faces: number;
+  reused: number;
+  errors: number;
+  rate: number;
+  etaSeconds: number | null;
+  paused: boolean;
+  provider: string | null;
+}
+
+export interface IndexDoneDto {
+  filesFound: number;
+  photos: number;
+  faces: number;
+  errors: number;
+  cancelled: boolean;
+  seconds: number;
+  clusters: number;
+  provider: string;
+}
+
+export type IndexEvent =
+  | { event: "loading" }
+  | { event: "progress"; data: ProgressDto }
+  | { event: "finished"; data: IndexDoneDto }
+  | { event: "failed"; data: ApiError };
+
+export interface PersonDto {
+  id: number;
+  name: string | null;
+  hidden: boolean;
+  faces: number;
+  photos: number;
+  suggested: number;
+  coverFace: number | null;
+}
+
+export interface FaceDto {
+  id: number;
+  photo: number;
+  provenance: "confirmed" | "automatic" | "suggested" | null;
+  score: number;
+}
+
+export interface SuggestionDto {
+  face: number;
+  photo: number;
+  person: number;
+  name: string;
+  confidence: number | null;
+}
+
+export interface PersonDetailDto {
+  person: PersonDto;
+  faces: FaceDto[];
+  suggestions: SuggestionDto[];
+}
+
+export interface EditDto {
+  id: number;
+  kind: string;
+  label: string;
+  skippedFaces: number;
+}
+
+export interface PersonEditDto {
+  edit: EditDto;
+  person: number;
+  merged: boolean;
+  created: boolean;
+}
+
 /** True when the page runs inside the Tauri window (false in a plain browser tab). */
 export function inDesktopShell(): boolean {
   return isTauri();
 }
 
-export function appInfo(): Promise<AppInfo> {
-  return invoke<AppInfo>("app_info");
+/** Turns whatever a command rejected with into an ApiError. */
+export function asApiError(err: unknown): ApiError {
+  if (err && typeof err === "object" && "code" in err && "message" in err) {
+    const e = err as { code: unknown; message: unknown };
+    return { code: String(e.code), message: String(e.message) };
+  }
+  return { code: "internal", message: err instanceof Error ? err.message : String(err) };
 }
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (err) {
+    throw asApiError(err);
+  }
+}
+
+/**
+ * URL of a thumbnail served by the shell's `thumb:` protocol (by id only, never by path).
+ * Same scheme layout as `convertFileSrc`, without percent-encoding the slash.
+ */
+export function thumbUrl(kind: "face" | "photo", id: number, userAgent = navigator.userAgent): string {
+  const path = `${kind}/${Math.trunc(id)}`;
+  return /Windows|Android/.test(userAgent) ? `http://thumb.localhost/${path}` : `thumb://localhost/${path}`;
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  libraryInfo: () => call<LibraryDto>("library_info"),
+  pickFolder: () => call<string | null>("pick_folder"),
+  libraryAdd: (path: string) => call<RootDto>("library_add", { path }),
+  libraryRemove: (path: string) => call<void>("library_remove", { path }),
+  libraryFailures: (limit: number) => call<FailureDto[]>("library_failures", { limit }),
+  indexStart: (onEvent: (e: IndexEvent) => void) => {
+    const channel = new Channel<IndexEvent>();
+    channel.onmessage = onEvent;
+    return call<void>("index_start", { onEvent: channel });
+  },
+  indexPause: () => call<void>("index_pause"),
+  indexResume: () => call<void>("index_resume"),
+  indexCancel: () => call<void>("index_cancel"),
+  peopleOverview: (includeHidden: boolean) => call<PersonDto[]>("people_overview", { includeHidden }),
+  personDetail: (person: number, limit: number) => call<PersonDetailDto>("person_detail", { person, limit }),
+  personName: (person: number, name: string) => call<PersonEditDto>("person_name", { person, name }),
+  peopleMerge: (from: number[], into: number) => call<EditDto>("people_merge", { from, into }),
+  facesMove: (faces: number[], to: number | null, newName: string | null) =>
+    call<PersonEditDto>("faces_move", { faces, to, newName }),
+  facesReject: (person: number, faces: number[]) => call<EditDto>("faces_reject", { person, faces }),
+  facesNotAFace: (faces: number[], mark: boolean) => call<EditDto>("faces_not_a_face", { faces, mark }),
+  personHide: (person: number, hidden: boolean) => call<EditDto>("person_hide", { person, hidden }),
+  undo: () => call<EditDto>("edit_undo"),
+  redo: () => call<EditDto>("edit_redo"),
+};

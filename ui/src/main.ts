@@ -1,28 +1,141 @@
-import { appInfo, inDesktopShell } from "./api";
+// The app shell: sidebar navigation, the first-run flow (add a folder → indexing starts →
+// progress panel), the Folders and People screens, global undo/redo shortcuts.
+import { api, inDesktopShell, type ApiError, type LibraryDto } from "./api";
+import { byTestId, h } from "./dom";
+import { installShortcuts, reportError, setRedraw } from "./edits";
+import { plural } from "./format";
+import { refreshPeople, showPeople } from "./people";
+import { onIndexingFinished, startIndexing } from "./progress";
 
-function byTestId<T extends HTMLElement>(id: string): T {
-  const el = document.querySelector<T>(`[data-testid="${id}"]`);
-  if (!el) {
-    throw new Error(`missing element ${id}`);
+type Screen = "people" | "folders";
+
+const screenEl = (): HTMLElement => document.getElementById("screen") as HTMLElement;
+let current: Screen = "people";
+
+async function navigate(to: Screen): Promise<void> {
+  current = to;
+  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-nav]")) {
+    const active = b.dataset.nav === to;
+    b.classList.toggle("active", active);
+    if (active) b.setAttribute("aria-current", "page");
+    else b.removeAttribute("aria-current");
   }
-  return el;
+  const el = screenEl();
+  el.dataset.screen = to;
+  if (to === "people") {
+    setRedraw(() => void refreshPeople());
+    await showPeople(el);
+  } else {
+    setRedraw(() => {});
+    await showFolders(el);
+  }
+}
+
+async function library(): Promise<LibraryDto | null> {
+  try {
+    return await api.libraryInfo();
+  } catch (err) {
+    showFatal(err as ApiError);
+    return null;
+  }
+}
+
+/** Folder picker → add → index at once. */
+async function addFolder(): Promise<void> {
+  try {
+    const path = await api.pickFolder();
+    if (!path) return;
+    await api.libraryAdd(path);
+    void startIndexing();
+    if (current === "folders") await showFolders(screenEl());
+    else await navigate("folders");
+  } catch (err) {
+    reportError(err as ApiError);
+  }
+}
+
+function addButton(primary: boolean): HTMLButtonElement {
+  const b = h("button", { type: "button", class: primary ? "primary" : "secondary small", "data-testid": "add-folder" }, "Add folder…");
+  b.addEventListener("click", () => void addFolder());
+  return b;
+}
+
+async function showFolders(el: HTMLElement): Promise<void> {
+  const lib = await library();
+  if (!lib || el.dataset.screen !== "folders") return;
+  if (lib.roots.length === 0) {
+    el.replaceChildren(firstRun());
+    return;
+  }
+  const rows = lib.roots.map((r) => {
+    const remove = h("button", { type: "button", class: "secondary small", "data-testid": "remove-folder" }, "Remove");
+    remove.addEventListener("click", async () => {
+      try {
+        await api.libraryRemove(r.path);
+        await showFolders(el);
+      } catch (err) {
+        reportError(err as ApiError);
+      }
+    });
+    return h("li", { class: "folder-row", "data-testid": "folder-row" }, h("span", { class: "folder-path" }, r.path), remove);
+  });
+  const index = h("button", { type: "button", class: "secondary small", "data-testid": "index-now" }, "Index now");
+  index.addEventListener("click", () => void startIndexing());
+  el.replaceChildren(
+    h("header", { class: "screen-head" }, h("h1", {}, "Folders"), h("div", { class: "spacer" }), index, addButton(false)),
+    h("ul", { class: "folder-list", role: "list" }, ...rows),
+    h("p", { class: "muted", "data-testid": "library-counts" },
+      `${plural(lib.photos, "photo")} · ${plural(lib.faces, "face")} · ${plural(lib.people, "person", "people")}` +
+        (lib.failed > 0 ? ` · ${plural(lib.failed, "file")} failed` : "")),
+  );
+}
+
+function firstRun(): HTMLElement {
+  return h("section", { class: "empty-state", "data-testid": "empty-state" },
+    h("h1", {}, "No photo folders yet"),
+    h("p", { class: "hint" }, "Add a folder of photos and Likeness will find the faces in it, on this computer only."),
+    addButton(true));
+}
+
+function showFatal(e: ApiError): void {
+  screenEl().replaceChildren(
+    h("section", { class: "empty-state", "data-testid": "fatal" },
+      h("h1", {}, "The library could not be opened"),
+      h("p", { class: "hint error-text" }, `${e.message} (${e.code})`)));
 }
 
 async function showAppInfo(): Promise<void> {
   const versionEl = byTestId<HTMLSpanElement>("app-version");
-  if (!inDesktopShell()) {
-    versionEl.textContent = "browser preview";
-    return;
-  }
   try {
-    const info = await appInfo();
+    const info = await api.appInfo();
     byTestId<HTMLSpanElement>("app-name").textContent = info.name;
     versionEl.textContent = `v${info.version}`;
     document.title = info.name;
-  } catch (err) {
+  } catch {
     versionEl.textContent = "version unavailable";
-    console.error("app_info failed", err);
   }
 }
 
-void showAppInfo();
+async function boot(): Promise<void> {
+  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-nav]")) {
+    b.addEventListener("click", () => void navigate(b.dataset.nav as Screen));
+  }
+  installShortcuts();
+  onIndexingFinished(() => {
+    if (current === "people") void refreshPeople();
+    else void showFolders(screenEl());
+  });
+  if (!inDesktopShell()) {
+    byTestId<HTMLSpanElement>("app-version").textContent = "browser preview";
+    screenEl().replaceChildren(firstRun());
+    return;
+  }
+  void showAppInfo();
+  const lib = await library();
+  if (!lib) return;
+  // First run (no folders): the Folders screen is the welcome screen.
+  await navigate(lib.roots.length === 0 ? "folders" : "people");
+  if (lib.roots.length > 0 && lib.pending > 0 && !lib.indexing) void startIndexing();
+}
+
+void boot();

@@ -1,0 +1,193 @@
+// The indexing progress panel: starts a run, shows its Channel's samples (photos done/total,
+// faces, rate, ETA, errors, provider), pause/resume/cancel, and the list of failed files.
+import { api, type ApiError, type IndexDoneDto, type IndexEvent, type ProgressDto } from "./api";
+import { byTestId, h } from "./dom";
+import { percent, plural, progressDetail, progressHeadline } from "./format";
+import { showToast } from "./toast";
+
+type PanelState = "loading" | "running" | "paused" | "finished" | "failed";
+
+let state: PanelState | null = null;
+let last: ProgressDto | null = null;
+const finishedListeners: ((done: IndexDoneDto) => void)[] = [];
+
+export function onIndexingFinished(listener: (done: IndexDoneDto) => void): void {
+  finishedListeners.push(listener);
+}
+
+export function isIndexing(): boolean {
+  return state === "loading" || state === "running" || state === "paused";
+}
+
+function panel(): HTMLElement {
+  return byTestId<HTMLElement>("progress-panel");
+}
+
+/** Starts indexing every folder; the panel follows it. */
+export async function startIndexing(): Promise<void> {
+  if (isIndexing()) return;
+  render("loading");
+  try {
+    await api.indexStart(onEvent);
+  } catch (err) {
+    const e = err as ApiError;
+    if (e.code === "indexing_running") return;
+    renderFailed(e);
+  }
+}
+
+function onEvent(e: IndexEvent): void {
+  switch (e.event) {
+    case "loading":
+      render("loading");
+      break;
+    case "progress":
+      last = e.data;
+      render(state === "paused" ? "paused" : "running");
+      break;
+    case "finished":
+      renderFinished(e.data);
+      for (const l of finishedListeners) l(e.data);
+      break;
+    case "failed":
+      renderFailed(e.data);
+      break;
+  }
+}
+
+function button(label: string, testid: string, run: () => void, primary = false): HTMLButtonElement {
+  const b = h("button", { type: "button", class: primary ? "primary small" : "secondary small", "data-testid": testid }, label);
+  b.addEventListener("click", run);
+  return b;
+}
+
+function stat(label: string, value: string, testid: string): HTMLElement {
+  return h("div", { class: "stat" }, h("span", { class: "stat-value", "data-testid": testid }, value), h("span", { class: "stat-label" }, label));
+}
+
+function errorsButton(errors: number): HTMLElement {
+  const b = button(plural(errors, "error"), "progress-errors", () => void toggleErrors(), false);
+  b.disabled = errors === 0;
+  b.classList.add("link");
+  return b;
+}
+
+function render(next: PanelState): void {
+  state = next;
+  const p = panel();
+  p.hidden = false;
+  p.dataset.state = next;
+  const progress = last;
+  const headline =
+    next === "loading" || !progress ? "Loading the face models…" : progressHeadline({ ...progress, paused: next === "paused" });
+  const bar = h("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "data-testid": "progress-bar" });
+  const pct = progress ? percent(progress) : 0;
+  bar.setAttribute("aria-valuenow", String(pct));
+  const fill = h("div", { class: "bar-fill" });
+  // Through the CSSOM: the CSP forbids inline style attributes.
+  fill.style.width = `${pct}%`;
+  bar.append(fill);
+  if (!progress || progress.phase === "scanning") bar.classList.add("indeterminate");
+  const pauseButton =
+    next === "paused"
+      ? button("Resume", "index-resume", () => void resume(), true)
+      : button("Pause", "index-pause", () => void pause());
+  pauseButton.disabled = next === "loading";
+  p.replaceChildren(
+    h("div", { class: "progress-head" },
+      h("h2", { class: "progress-headline", "data-testid": "progress-headline" }, headline),
+      h("div", { class: "progress-actions" }, pauseButton, button("Stop", "index-cancel", () => void cancel()))),
+    bar,
+    h("div", { class: "stats" },
+      stat("photos", progress ? `${progress.done.toLocaleString("en-US")} / ${progress.total.toLocaleString("en-US")}` : "–", "progress-done"),
+      stat("faces", progress ? progress.faces.toLocaleString("en-US") : "–", "progress-faces"),
+      stat("speed", progress ? progressDetail(progress) || "–" : "–", "progress-detail"),
+      stat("runs on", progress?.provider ?? "–", "progress-provider"),
+      h("div", { class: "stat" }, errorsButton(progress?.errors ?? 0))),
+    h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
+  );
+}
+
+function renderFinished(done: IndexDoneDto): void {
+  state = "finished";
+  const p = panel();
+  p.hidden = false;
+  p.dataset.state = "finished";
+  const headline = done.cancelled
+    ? `Stopped: ${plural(done.photos, "photo")} indexed, the rest waits for the next run`
+    : `Done: ${plural(done.photos, "photo")} indexed, ${plural(done.faces, "face")} found`;
+  p.replaceChildren(
+    h("div", { class: "progress-head" },
+      h("h2", { class: "progress-headline", "data-testid": "progress-headline" }, headline),
+      h("div", { class: "progress-actions" },
+        button("Index again", "index-again", () => void startIndexing()),
+        button("Close", "progress-close", () => { p.hidden = true; state = null; }))),
+    h("div", { class: "stats" },
+      stat("photos", done.photos.toLocaleString("en-US"), "progress-done"),
+      stat("faces", done.faces.toLocaleString("en-US"), "progress-faces"),
+      stat("groups", done.clusters.toLocaleString("en-US"), "progress-clusters"),
+      stat("took", `${done.seconds.toFixed(1)} s`, "progress-detail"),
+      stat("ran on", done.provider, "progress-provider"),
+      h("div", { class: "stat" }, errorsButton(done.errors))),
+    h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
+  );
+}
+
+function renderFailed(e: ApiError): void {
+  state = "failed";
+  const p = panel();
+  p.hidden = false;
+  p.dataset.state = "failed";
+  p.replaceChildren(
+    h("div", { class: "progress-head" },
+      h("h2", { class: "progress-headline error-text", "data-testid": "progress-headline" }, "Indexing stopped"),
+      h("div", { class: "progress-actions" }, button("Try again", "index-again", () => void startIndexing(), true))),
+    h("p", { class: "error-text", "data-testid": "progress-error" }, `${e.message} (${e.code})`),
+  );
+}
+
+async function pause(): Promise<void> {
+  try {
+    await api.indexPause();
+    render("paused");
+  } catch (err) {
+    showToast((err as ApiError).message, undefined, "error");
+  }
+}
+
+async function resume(): Promise<void> {
+  try {
+    await api.indexResume();
+    render("running");
+  } catch (err) {
+    showToast((err as ApiError).message, undefined, "error");
+  }
+}
+
+async function cancel(): Promise<void> {
+  try {
+    await api.indexCancel();
+  } catch (err) {
+    showToast((err as ApiError).message, undefined, "error");
+  }
+}
+
+async function toggleErrors(): Promise<void> {
+  const list = byTestId<HTMLElement>("progress-failures");
+  if (!list.hidden) {
+    list.hidden = true;
+    return;
+  }
+  try {
+    const failures = await api.libraryFailures(200);
+    list.replaceChildren(
+      h("ul", { role: "list" },
+        ...failures.map((f) =>
+          h("li", { "data-testid": "failure" }, h("span", { class: "failure-path" }, f.path), h("span", { class: "failure-message" }, `${f.message} (${f.code})`)),
+        )),
+    );
+    list.hidden = false;
+  } catch (err) {
+    showToast((err as ApiError).message, undefined, "error");
+  }
+}
