@@ -479,6 +479,27 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         json!([]),
     );
     wd.screenshot(&shots, "02-indexing");
+    // Pause and resume while it runs (12 photos take a few seconds: the run may be over first).
+    let state = wd.js(
+        "return document.querySelector('[data-testid=\"progress-panel\"]').dataset.state;",
+        json!([]),
+    );
+    if state == json!("running") {
+        wd.click("[data-testid=\"index-pause\"]");
+        let state = wd.wait_for(
+            "the pause",
+            short,
+            "const s = document.querySelector('[data-testid=\"progress-panel\"]').dataset.state; \
+             return (s === 'paused' || s === 'finished') && s;",
+            json!([]),
+        );
+        if state == json!("paused") {
+            assert_eq!(wd.text("progress-headline").unwrap(), "Paused");
+            wd.screenshot(&shots, "02-paused");
+            wd.click("[data-testid=\"index-resume\"]");
+        }
+        println!("pause while indexing: {state}");
+    }
     wd.wait_for(
         "indexing to finish",
         Duration::from_secs(240),
@@ -493,7 +514,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     );
     let faces: u64 = wd.text("progress-faces").unwrap().parse().unwrap();
     assert!(faces >= 11, "faces found: {faces}");
-    assert_eq!(wd.text("progress-errors").unwrap(), "0 errors");
+    assert_eq!(wd.text("progress-errors").unwrap(), "0");
     assert!(wd.text("progress-provider").unwrap().contains("CPU"));
     assert_eq!(
         wd.js(
@@ -601,6 +622,21 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         json!([]),
     );
     wd.screenshot(&shots, "09-person");
+
+    // "Not this person" on one face, then Undo from the toast.
+    let face = wd.js(
+        "return document.querySelector('[data-testid^=\"face-reject-\"]').dataset.testid;",
+        json!([]),
+    );
+    wd.click(&format!("[data-testid=\"{}\"]", face.as_str().unwrap()));
+    let tiles_are = |n: usize| {
+        format!("return document.querySelectorAll('[data-testid=\"face-tile\"]').length === {n};")
+    };
+    wd.wait_for("the rejection", short, &tiles_are(7), json!([]));
+    assert!(wd.text("toast-message").unwrap().contains("Angelina Jolie"));
+    wd.screenshot(&shots, "10-rejected");
+    wd.click("[data-testid=\"toast-action\"]");
+    wd.wait_for("the rejection undone", short, &tiles_are(8), json!([]));
 
     wd.quit();
     let _ = std::fs::remove_dir_all(&work);

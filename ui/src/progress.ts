@@ -65,11 +65,13 @@ function stat(label: string, value: string, testid: string): HTMLElement {
   return h("div", { class: "stat" }, h("span", { class: "stat-value", "data-testid": testid }, value), h("span", { class: "stat-label" }, label));
 }
 
-function errorsButton(errors: number): HTMLElement {
-  const b = button(plural(errors, "error"), "progress-errors", () => void toggleErrors(), false);
+/** The errors count; a button that opens the list of failed files when there are any. */
+function errorsStat(errors: number): HTMLElement {
+  const b = button(errors.toLocaleString("en-US"), "progress-errors", () => void toggleErrors(), false);
   b.disabled = errors === 0;
-  b.classList.add("link");
-  return b;
+  b.classList.add("link", "stat-value");
+  b.setAttribute("aria-label", `${plural(errors, "error")}: show the failed files`);
+  return h("div", { class: "stat" }, b, h("span", { class: "stat-label" }, errors === 1 ? "error" : "errors"));
 }
 
 function render(next: PanelState): void {
@@ -103,7 +105,7 @@ function render(next: PanelState): void {
       stat("faces", progress ? progress.faces.toLocaleString("en-US") : "–", "progress-faces"),
       stat("speed", progress ? progressDetail(progress) || "–" : "–", "progress-detail"),
       stat("runs on", progress?.provider ?? "–", "progress-provider"),
-      h("div", { class: "stat" }, errorsButton(progress?.errors ?? 0))),
+      errorsStat(progress?.errors ?? 0)),
     h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
   );
 }
@@ -128,7 +130,7 @@ function renderFinished(done: IndexDoneDto): void {
       stat("groups", done.clusters.toLocaleString("en-US"), "progress-clusters"),
       stat("took", `${done.seconds.toFixed(1)} s`, "progress-detail"),
       stat("ran on", done.provider, "progress-provider"),
-      h("div", { class: "stat" }, errorsButton(done.errors))),
+      errorsStat(done.errors)),
     h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
   );
 }
@@ -149,7 +151,8 @@ function renderFailed(e: ApiError): void {
 async function pause(): Promise<void> {
   try {
     await api.indexPause();
-    render("paused");
+    // The run may have finished meanwhile: only a running panel turns paused.
+    if (state === "running") render("paused");
   } catch (err) {
     showToast((err as ApiError).message, undefined, "error");
   }
@@ -158,7 +161,7 @@ async function pause(): Promise<void> {
 async function resume(): Promise<void> {
   try {
     await api.indexResume();
-    render("running");
+    if (state === "paused") render("running");
   } catch (err) {
     showToast((err as ApiError).message, undefined, "error");
   }
