@@ -146,9 +146,8 @@ function nameField(p: PersonDto): HTMLElement {
     if (name === "" || name === p.name) return;
     done = true;
     try {
-      const result = await api.personName(p.id, name);
-      const message = result.merged ? `${name} already existed: merged into ${name}` : result.edit.label;
-      edited(message);
+      // A name someone else has merges the two: the edit's label says so.
+      edited((await api.personName(p.id, name)).edit.label);
     } catch (err) {
       done = false;
       reportError(err as ApiError);
