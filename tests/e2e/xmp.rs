@@ -16,12 +16,14 @@ use likeness_e2e::{
     jpeg_with_orientation, pipeline, reference_images, stored_for_orientation, temp_dir,
     TestLibrary,
 };
-use likeness_engine::catalog::{Catalog, FaceId, FaceRow, ImportConflictReason, Provenance};
+use likeness_engine::catalog::{
+    Catalog, FaceAssignment, FaceId, FaceRow, ImportConflictReason, Provenance,
+};
 use likeness_engine::people::{self, MoveTarget};
 use likeness_engine::xmp::{
     self, ExportOutcome, ExportScope, ImportAction, ImportWarning, ManualEmbedding, SidecarStyle,
 };
-use likeness_engine::{SystemClock, XmpAutoExport, XmpOptions};
+use likeness_engine::{Clock, SystemClock, XmpAutoExport, XmpOptions};
 use serde_json::Value;
 
 fn in_ci() -> bool {
@@ -1026,6 +1028,58 @@ fn a_people_edit_is_exported_automatically_after_the_debounce() {
         .unwrap()
         .contains("Barack Obama"));
     assert_eq!(cat.xmp_dirty_count().unwrap(), 0);
+    // An Automatic face of a named person is exported too, and importing our own export
+    // back leaves it Automatic (nothing to import, no edit).
+    let biden = faces_of_file(&cat, &lib.photos.join("biden.jpg"))[0].id;
+    cat.assign_faces(
+        &[FaceAssignment {
+            face: biden,
+            person: id,
+            provenance: Provenance::Automatic,
+            confidence: Some(0.9),
+        }],
+        clock.now(),
+    )
+    .unwrap();
+    assert!(auto.flush().unwrap().written >= 1);
+    let biden_sidecar = SidecarStyle::PhotoJpgXmp.sidecar_path(&lib.photos.join("biden.jpg"));
+    assert!(std::fs::read_to_string(&biden_sidecar)
+        .unwrap()
+        .contains("Barack Obama"));
+    let cancel = AtomicBool::new(false);
+    let back = xmp::import(
+        &mut cat,
+        Some(pipeline()),
+        std::slice::from_ref(&lib.photos),
+        false,
+        &clock,
+        &cancel,
+    )
+    .unwrap();
+    assert_eq!(
+        (back.confirmed, back.edit.is_none()),
+        (0, true),
+        "{back:#?}"
+    );
+    assert!(back.unchanged >= 2, "{back:#?}");
+    assert_eq!(
+        cat.face(biden).unwrap().unwrap().person,
+        Some((id, Provenance::Automatic))
+    );
+    cat.assign_faces(
+        &[FaceAssignment {
+            face: biden,
+            person: id,
+            provenance: Provenance::Suggested,
+            confidence: Some(0.5),
+        }],
+        clock.now(),
+    )
+    .unwrap();
+    auto.flush().unwrap();
+    assert!(!std::fs::read_to_string(&biden_sidecar)
+        .unwrap()
+        .contains("Barack Obama"));
     // Undo reaches the file too.
     people::undo(&mut cat, &clock).unwrap();
     auto.poke();

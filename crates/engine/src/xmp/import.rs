@@ -160,6 +160,21 @@ pub fn import(
         let index = summary.photos.len();
         let mut decoded: Option<Result<image::RgbImage, EngineError>> = None;
         for (r, region) in regions.iter().enumerate() {
+            // Our own region on a face still assigned (Confirmed or Automatic) to that name:
+            // nothing to import (re-importing an export must not turn automatic faces into
+            // confirmed ones).
+            if let (true, Some(face)) = (region.ours, matched[r]) {
+                if assigned_name(catalog, &faces, face)?
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&region.name))
+                {
+                    report.actions.push(ImportAction::Unchanged {
+                        face,
+                        name: region.name.clone(),
+                    });
+                    summary.unchanged += 1;
+                    continue;
+                }
+            }
             let target = match matched[r] {
                 Some(face) => ImportTarget::Face(face),
                 None => {
@@ -273,7 +288,7 @@ pub fn import(
     summary.confirmed = applied.confirmed.len() as u64;
     summary.manual_faces = applied.created_faces.len() as u64;
     summary.people_created = applied.created_people.len() as u64;
-    summary.unchanged = applied.unchanged.len() as u64;
+    summary.unchanged += applied.unchanged.len() as u64;
     summary.conflicts = applied.conflicts.len() as u64;
     summary.warnings = summary.photos.iter().map(|p| p.warnings.len() as u64).sum();
     summary.edit = applied.edit;
@@ -284,6 +299,23 @@ pub fn import(
         }
     }
     Ok(summary)
+}
+
+/// The name of the person `face` is assigned to (not a suggestion).
+fn assigned_name(
+    catalog: &Catalog,
+    faces: &[FaceRow],
+    face: FaceId,
+) -> Result<Option<String>, EngineError> {
+    let person = faces
+        .iter()
+        .find(|f| f.id == face)
+        .and_then(|f| f.person)
+        .filter(|(_, p)| *p != likeness_catalog::Provenance::Suggested);
+    Ok(match person {
+        Some((p, _)) => catalog.person(p)?.and_then(|row| row.name),
+        None => None,
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -309,6 +341,8 @@ fn placeholder(bbox: [f64; 4]) -> NewFace {
 struct UprightRegion {
     name: String,
     bbox: [f64; 4],
+    /// Written by Likeness (`likeness:Face`): it states what the catalog said when exported.
+    ours: bool,
 }
 
 /// The photos `paths` name: a photo file; a sidecar (`X.jpg.xmp` → `X.jpg`, `X.xmp` → the
@@ -535,7 +569,11 @@ fn upright_regions(
             });
             continue;
         }
-        out.push(UprightRegion { name, bbox });
+        out.push(UprightRegion {
+            name,
+            bbox,
+            ours: r.likeness_face.is_some(),
+        });
     }
     out
 }
