@@ -11,13 +11,13 @@ use tauri::ipc::Channel;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
-use likeness_engine::catalog::{FaceId, PersonId};
+use likeness_engine::catalog::{FaceId, PersonId, PhotoQuery};
 use likeness_engine::people::{self, MoveTarget};
 use likeness_engine::{add_root, remove_root, Indexer, SystemClock};
 
 use crate::dto::{
     EditDto, ErrorDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto, PersonDetailDto,
-    PersonDto, PersonEditDto, ProgressDto, RootDto, SuggestionDto,
+    PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, RootDto, SuggestionDto,
 };
 use crate::state::{AppState, Library};
 
@@ -316,6 +316,32 @@ pub fn person_hide(
             people::unhide(c, &SystemClock, person)
         }
     })
+}
+
+/// Photos with ALL of `people` together, taken between `from` and `to` (inclusive; a bare
+/// `YYYY-MM-DD` or `YYYY-MM` bound is a prefix, as the catalog's query takes it), newest first.
+#[tauri::command(async)]
+pub fn photos_search(
+    state: State<'_, AppState>,
+    people: Vec<PersonId>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: u32,
+) -> CmdResult<Vec<PhotoHitDto>> {
+    let lib = state.library()?;
+    let catalog = lib.catalog()?;
+    let query = PhotoQuery {
+        people,
+        from: from.filter(|d| !d.is_empty()),
+        to: to.filter(|d| !d.is_empty()),
+        limit: Some(limit),
+        offset: 0,
+    };
+    Ok(catalog
+        .photos(&query)?
+        .iter()
+        .map(PhotoHitDto::new)
+        .collect())
 }
 
 /// Undoes the last people edit.

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use likeness_engine::catalog::{
-    CatalogStatus, EditSummary, FaceRow, FailureRow, PersonSummary, Provenance, Root, SuggestionRow,
+    CatalogStatus, EditSummary, FaceRow, FailureRow, PersonSummary, PhotoHit, Provenance, Root,
+    SuggestionRow,
 };
 use likeness_engine::people::PersonEdit;
 use likeness_engine::{EngineError, IndexPhase, IndexProgress, IndexSummary, ScanSummary};
@@ -308,6 +309,29 @@ impl PersonEditDto {
             person: e.person,
             merged: e.merged,
             created: e.created,
+        }
+    }
+}
+
+/// A photo found by a search (thumbnail: `thumb://…/photo/<id>`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoHitDto {
+    pub id: i64,
+    pub path: String,
+    pub taken_at: Option<String>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl PhotoHitDto {
+    pub fn new(h: &PhotoHit) -> Self {
+        Self {
+            id: h.photo,
+            path: h.path.display().to_string(),
+            taken_at: h.taken_at.clone(),
+            width: h.width,
+            height: h.height,
         }
     }
 }

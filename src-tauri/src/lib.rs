@@ -47,6 +47,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
             commands::faces_reject,
             commands::faces_not_a_face,
             commands::person_hide,
+            commands::photos_search,
             commands::edit_undo,
             commands::edit_redo,
         ])

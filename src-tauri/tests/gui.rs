@@ -677,6 +677,47 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     wd.click("[data-testid=\"toast-action\"]");
     wd.wait_for("the rejection undone", short, &tiles_are(8), json!([]));
 
+    // Search: name the other cluster, then photos of her, of both together, of him.
+    wd.click("[data-testid=\"person-back\"]");
+    wd.type_into(
+        &format!("[data-testid=\"person-name-{other}\"]"),
+        "Barack Obama\u{E007}",
+    );
+    wd.wait_for(
+        "the second name",
+        short,
+        "const e = document.querySelector(`[data-testid=\"person-name-${arguments[0]}\"]`); \
+         return e && e.value === 'Barack Obama' && document.activeElement !== e;",
+        json!([other]),
+    );
+    wd.click("[data-testid=\"nav-search\"]");
+    let hits_are = |count: &str, n: usize| {
+        format!(
+            "const c = document.querySelector('[data-testid=\"search-count\"]'); \
+             return c && c.textContent === '{count}' && \
+             document.querySelectorAll('[data-testid=\"search-hit\"]').length === {n};"
+        )
+    };
+    wd.click(&format!("[data-testid=\"search-person-{big}\"]"));
+    wd.wait_for("her photos", short, &hits_are("8 photos", 8), json!([]));
+    wd.wait_for(
+        "photo thumbnails to load",
+        short,
+        "const imgs = [...document.querySelectorAll('[data-testid=\"search-hit\"] img')]; \
+         return imgs.length === 8 && imgs.every(i => i.complete && i.naturalWidth > 0);",
+        json!([]),
+    );
+    wd.screenshot(&shots, "11-search");
+    wd.click(&format!("[data-testid=\"search-person-{other}\"]"));
+    wd.wait_for(
+        "nobody together",
+        short,
+        &hits_are("No photos with all of them together.", 0),
+        json!([]),
+    );
+    wd.click(&format!("[data-testid=\"search-person-{big}\"]"));
+    wd.wait_for("his photos", short, &hits_are("3 photos", 3), json!([]));
+
     wd.quit();
     let _ = std::fs::remove_dir_all(&work);
     println!("gui test took {:.1} s", started.elapsed().as_secs_f64());

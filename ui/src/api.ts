@@ -112,6 +112,14 @@ export interface PersonEditDto {
   created: boolean;
 }
 
+export interface PhotoHitDto {
+  id: number;
+  path: string;
+  takenAt: string | null;
+  width: number;
+  height: number;
+}
+
 /** True when the page runs inside the Tauri window (false in a plain browser tab). */
 export function inDesktopShell(): boolean {
   return isTauri();
@@ -167,6 +175,8 @@ export const api = {
   facesReject: (person: number, faces: number[]) => call<EditDto>("faces_reject", { person, faces }),
   facesNotAFace: (faces: number[], mark: boolean) => call<EditDto>("faces_not_a_face", { faces, mark }),
   personHide: (person: number, hidden: boolean) => call<EditDto>("person_hide", { person, hidden }),
+  photosSearch: (people: number[], from: string | null, to: string | null, limit: number) =>
+    call<PhotoHitDto[]>("photos_search", { people, from, to, limit }),
   undo: () => call<EditDto>("edit_undo"),
   redo: () => call<EditDto>("edit_redo"),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ProgressDto } from "./api";
-import { formatDuration, percent, personSubtitle, personTitle, plural, progressDetail, progressHeadline } from "./format";
+import { formatDuration, formatTakenAt, percent, personSubtitle, personTitle, plural, progressDetail, progressHeadline } from "./format";
 
 const progress = (over: Partial<ProgressDto>): ProgressDto => ({
   phase: "indexing",
@@ -51,5 +51,11 @@ describe("format", () => {
     expect(personTitle({ name: "Ann" })).toBe("Ann");
     expect(personSubtitle({ photos: 1, suggested: 0 })).toBe("1 photo");
     expect(personSubtitle({ photos: 8, suggested: 3 })).toBe("8 photos · 3 to confirm");
+  });
+
+  it("shows the day a photo was taken", () => {
+    expect(formatTakenAt("2019-07-04T18:30:00")).toBe("4 Jul 2019");
+    expect(formatTakenAt("2019-13-04")).toBe("no date");
+    expect(formatTakenAt(null)).toBe("no date");
   });
 });

@@ -53,3 +53,12 @@ export function personSubtitle(p: Pick<PersonDto, "photos" | "suggested">): stri
   const base = plural(p.photos, "photo");
   return p.suggested > 0 ? `${base} · ${p.suggested} to confirm` : base;
 }
+
+/** `2019-07-04T18:30:00` → `4 Jul 2019` (the date part only; unknown → `no date`). */
+export function formatTakenAt(takenAt: string | null): string {
+  const m = takenAt?.match(/^(\d{4})-(\d{2})-(\d{2})/);
+  if (!m) return "no date";
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const month = months[Number(m[2]) - 1];
+  return month ? `${Number(m[3])} ${month} ${m[1]}` : "no date";
+}

@@ -6,8 +6,9 @@ import { installShortcuts, reportError, setRedraw } from "./edits";
 import { plural } from "./format";
 import { refreshPeople, showPeople } from "./people";
 import { onIndexingFinished, startIndexing } from "./progress";
+import { showSearch } from "./search";
 
-type Screen = "people" | "folders";
+type Screen = "people" | "search" | "folders";
 
 const screenEl = (): HTMLElement => document.getElementById("screen") as HTMLElement;
 let current: Screen = "people";
@@ -25,6 +26,9 @@ async function navigate(to: Screen): Promise<void> {
   if (to === "people") {
     setRedraw(() => void refreshPeople());
     await showPeople(el);
+  } else if (to === "search") {
+    setRedraw(() => void showSearch(el));
+    await showSearch(el);
   } else {
     setRedraw(() => {});
     await showFolders(el);
