@@ -318,6 +318,40 @@ pub fn person_hide(
     })
 }
 
+/// Chooses the face shown on a person's card.
+#[tauri::command(async)]
+pub fn person_cover(
+    state: State<'_, AppState>,
+    person: PersonId,
+    face: FaceId,
+) -> CmdResult<EditDto> {
+    edit(&state, |c| people::set_cover(c, &SystemClock, person, face))
+}
+
+/// "Yes, this is them": the suggested faces become their suggested person's (one edit).
+#[tauri::command(async)]
+pub fn suggestions_accept(state: State<'_, AppState>, faces: Vec<FaceId>) -> CmdResult<EditDto> {
+    edit(&state, |c| {
+        people::accept_suggestions(c, &SystemClock, &faces)
+    })
+}
+
+/// "No": the faces are rejected for their suggested person (one edit per person).
+#[tauri::command(async)]
+pub fn suggestions_reject(
+    state: State<'_, AppState>,
+    faces: Vec<FaceId>,
+) -> CmdResult<Vec<EditDto>> {
+    let lib = state.library()?;
+    let mut catalog = lib.catalog()?;
+    Ok(
+        people::reject_suggestions(&mut catalog, &SystemClock, &faces)?
+            .iter()
+            .map(EditDto::new)
+            .collect(),
+    )
+}
+
 /// Photos with ALL of `people` together, taken between `from` and `to` (inclusive; a bare
 /// `YYYY-MM-DD` or `YYYY-MM` bound is a prefix, as the catalog's query takes it), newest first.
 #[tauri::command(async)]

@@ -677,6 +677,20 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     wd.click("[data-testid=\"toast-action\"]");
     wd.wait_for("the rejection undone", short, &tiles_are(8), json!([]));
 
+    // "Not a face" on one face, undone with Ctrl+Z.
+    let face = wd.js(
+        "return document.querySelector('[data-testid^=\"face-not-a-face-\"]').dataset.testid;",
+        json!([]),
+    );
+    wd.click(&format!("[data-testid=\"{}\"]", face.as_str().unwrap()));
+    wd.wait_for("the not-a-face", short, &tiles_are(7), json!([]));
+    wd.js(
+        "document.activeElement && document.activeElement.blur();",
+        json!([]),
+    );
+    wd.ctrl_key("z", false);
+    wd.wait_for("the not-a-face undone", short, &tiles_are(8), json!([]));
+
     // Search: name the other cluster, then photos of her, of both together, of him.
     wd.click("[data-testid=\"person-back\"]");
     wd.type_into(

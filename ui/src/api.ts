@@ -175,6 +175,9 @@ export const api = {
   facesReject: (person: number, faces: number[]) => call<EditDto>("faces_reject", { person, faces }),
   facesNotAFace: (faces: number[], mark: boolean) => call<EditDto>("faces_not_a_face", { faces, mark }),
   personHide: (person: number, hidden: boolean) => call<EditDto>("person_hide", { person, hidden }),
+  personCover: (person: number, face: number) => call<EditDto>("person_cover", { person, face }),
+  suggestionsAccept: (faces: number[]) => call<EditDto>("suggestions_accept", { faces }),
+  suggestionsReject: (faces: number[]) => call<EditDto[]>("suggestions_reject", { faces }),
   photosSearch: (people: number[], from: string | null, to: string | null, limit: number) =>
     call<PhotoHitDto[]>("photos_search", { people, from, to, limit }),
   undo: () => call<EditDto>("edit_undo"),

@@ -227,10 +227,27 @@ function renderPerson(d: PersonDetailDto): void {
           reportError(err as ApiError);
         }
       });
+      const notFace = h("button", { type: "button", class: "face-action second", title: "Not a face", "aria-label": "Not a face", "data-testid": `face-not-a-face-${f.id}` }, "⊘");
+      notFace.addEventListener("click", async () => {
+        try {
+          edited((await api.facesNotAFace([f.id], true)).label);
+        } catch (err) {
+          reportError(err as ApiError);
+        }
+      });
+      const cover = h("button", { type: "button", class: "face-action third", title: "Use as the cover", "aria-label": "Use as the cover", "data-testid": `face-cover-${f.id}` }, "★");
+      cover.addEventListener("click", async () => {
+        try {
+          edited((await api.personCover(d.person.id, f.id)).label);
+        } catch (err) {
+          reportError(err as ApiError);
+        }
+      });
       return h("div", { class: `face-tile ${f.provenance ?? ""}`, role: "listitem", "data-testid": "face-tile" },
         h("img", { src: thumbUrl("face", f.id), alt: "", loading: "lazy", width: 120, height: 120 }),
-        reject);
+        reject, notFace, cover);
     }));
+  const review = suggestionsSection(d);
   screen.replaceChildren(
     h("header", { class: "screen-head" },
       back,
@@ -238,6 +255,34 @@ function renderPerson(d: PersonDetailDto): void {
       h("span", { class: "muted" }, personSubtitle(d.person)),
       h("div", { class: "spacer" }),
       hide),
+    review ?? "",
     faces,
+  );
+}
+
+/** "Is this X?": each suggested face with Yes / No, and Yes to all. */
+function suggestionsSection(d: PersonDetailDto): HTMLElement | null {
+  if (d.suggestions.length === 0 || d.person.name === null) return null;
+  const act = async (run: () => Promise<string>): Promise<void> => {
+    try {
+      edited(await run());
+    } catch (err) {
+      reportError(err as ApiError);
+    }
+  };
+  const all = h("button", { type: "button", class: "primary small", "data-testid": "suggestions-accept-all" }, "Yes to all");
+  all.addEventListener("click", () => void act(async () => (await api.suggestionsAccept(d.suggestions.map((s) => s.face))).label));
+  return h("section", { class: "review", "data-testid": "suggestions" },
+    h("div", { class: "screen-head" }, h("h2", {}, `Is this ${d.person.name}?`), h("div", { class: "spacer" }), all),
+    h("div", { class: "face-grid", role: "list" },
+      ...d.suggestions.map((s) => {
+        const yes = h("button", { type: "button", class: "secondary small", "data-testid": `suggestion-yes-${s.face}` }, "Yes");
+        yes.addEventListener("click", () => void act(async () => (await api.suggestionsAccept([s.face])).label));
+        const no = h("button", { type: "button", class: "secondary small", "data-testid": `suggestion-no-${s.face}` }, "No");
+        no.addEventListener("click", () => void act(async () => (await api.suggestionsReject([s.face])).map((e) => e.label).join("; ")));
+        return h("div", { class: "face-tile suggested", role: "listitem" },
+          h("img", { src: thumbUrl("face", s.face), alt: "", loading: "lazy", width: 120, height: 120 }),
+          h("div", { class: "yes-no" }, yes, no));
+      })),
   );
 }
