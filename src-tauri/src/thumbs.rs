@@ -65,7 +65,7 @@ pub fn respond(lib: Option<&Library>, path: &str) -> Response<Cow<'static, [u8]>
         f.starts_with(&l.paths.cache).then_some(f)
     });
     let bytes = file.and_then(|f| std::fs::read(f).ok());
-    let builder = Response::builder().header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    let builder = Response::builder();
     let response = match bytes {
         Some(b) => builder
             .status(StatusCode::OK)

@@ -269,7 +269,14 @@ impl WebDriver {
         }
     }
 
+    /// Clicks the element once it is there (up to 20 s).
     fn click(&self, css: &str) {
+        self.wait_for(
+            css,
+            Duration::from_secs(20),
+            "return document.querySelector(arguments[0]) !== null;",
+            json!([css]),
+        );
         let id = self.find(css);
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
     }

@@ -25,7 +25,18 @@ export function showToast(
     toast.append(button);
   }
   host.replaceChildren(toast);
-  timer = window.setTimeout(hideToast, kind === "error" ? 8000 : 6000);
+  // Stays while the pointer or the focus is on it (time to reach Undo), then 8–10 s.
+  const delay = kind === "error" ? 10000 : 8000;
+  const arm = (): void => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(hideToast, delay);
+  };
+  const hold = (): void => window.clearTimeout(timer);
+  toast.addEventListener("mouseenter", hold);
+  toast.addEventListener("focusin", hold);
+  toast.addEventListener("mouseleave", arm);
+  toast.addEventListener("focusout", arm);
+  arm();
 }
 
 export function hideToast(): void {
