@@ -13,11 +13,13 @@ use tauri_plugin_dialog::DialogExt;
 
 use likeness_engine::catalog::{FaceId, PersonId, PhotoQuery};
 use likeness_engine::people::{self, MoveTarget};
-use likeness_engine::{add_root, remove_root, Indexer, SystemClock};
+use likeness_engine::{
+    add_root, remove_root, IndexPhase, Indexer, SystemClock, WatchEvent, WatchOptions,
+};
 
 use crate::dto::{
     EditDto, ErrorDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto, PersonDetailDto,
-    PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, RootDto, SuggestionDto,
+    PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, RootDto, SuggestionDto, WatchEventDto,
 };
 use crate::state::{AppState, Library};
 
@@ -154,6 +156,65 @@ fn run_indexing(
         &summary,
         pipeline.provider().label(),
     ))
+}
+
+/// Follows the library's folders (live mode): new, changed, moved and deleted photos are
+/// indexed and their faces join people without a restart. Runs on its own thread until
+/// `index_cancel` (it takes the same slot as indexing: one library job at a time).
+#[tauri::command(async)]
+pub fn watch_start(state: State<'_, AppState>, on_event: Channel<WatchEventDto>) -> CmdResult<()> {
+    let lib = state.library()?;
+    let control = lib.begin_indexing()?;
+    let spawned = std::thread::Builder::new()
+        .name("likeness-watch".into())
+        .spawn(move || {
+            let result = run_watch(&lib, &control, &on_event);
+            lib.end_indexing();
+            let _ = on_event.send(WatchEventDto::Stopped(result.err()));
+        });
+    spawned
+        .map(|_| ())
+        .map_err(|e| ErrorDto::new("internal", format!("cannot start watching: {e}")))
+}
+
+fn run_watch(
+    lib: &Library,
+    control: &likeness_engine::IndexControl,
+    channel: &Channel<WatchEventDto>,
+) -> CmdResult<()> {
+    let pipeline = lib.pipeline()?;
+    let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
+    let clock = SystemClock;
+    let indexer = Indexer::new(&pipeline, &lib.paths, &clock);
+    let mut watching = false;
+    indexer.watch(
+        &mut catalog,
+        control,
+        &WatchOptions::default(),
+        &mut |p| {
+            // Only the switch to idle matters here; the panel belongs to explicit runs.
+            let now = p.phase == IndexPhase::Watching;
+            if now && !watching {
+                let _ = channel.send(WatchEventDto::Watching);
+            }
+            watching = now;
+        },
+        &mut |e| {
+            let dto = match e {
+                WatchEvent::Indexed(s) if s.photos > 0 => WatchEventDto::Indexed {
+                    photos: s.photos,
+                    faces: s.faces,
+                    errors: s.errors,
+                },
+                WatchEvent::Clustered(s) => WatchEventDto::Clustered {
+                    clusters: s.clusters,
+                },
+                _ => return,
+            };
+            let _ = channel.send(dto);
+        },
+    )?;
+    Ok(())
 }
 
 fn running(lib: &Library) -> CmdResult<Arc<likeness_engine::IndexControl>> {

@@ -177,6 +177,24 @@ impl IndexDoneDto {
     }
 }
 
+/// The messages of the watch channel: what changed while the app follows the folders.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase")]
+pub enum WatchEventDto {
+    /// Following the folders (sent once the watcher runs and after each batch).
+    Watching,
+    /// New or changed photos were indexed.
+    Indexed {
+        photos: u64,
+        faces: u64,
+        errors: u64,
+    },
+    /// Faces were grouped again: People may have changed.
+    Clustered { clusters: u64 },
+    /// Watching stopped (cancelled or failed).
+    Stopped(Option<ErrorDto>),
+}
+
 /// The messages of the indexing channel (`tauri::ipc::Channel`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", content = "data", rename_all = "camelCase")]

@@ -38,6 +38,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
             commands::index_pause,
             commands::index_resume,
             commands::index_cancel,
+            commands::watch_start,
             commands::people_overview,
             commands::person_detail,
             commands::person_name,

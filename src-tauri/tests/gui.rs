@@ -739,6 +739,34 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     wd.click(&format!("[data-testid=\"search-person-{big}\"]"));
     wd.wait_for("his photos", short, &hits_are("3 photos", 3), json!([]));
 
+    // Live: a photo dropped into the folder is indexed and joins her, without a restart.
+    wd.click("[data-testid=\"nav-people\"]");
+    wd.wait_for(
+        "watch mode",
+        short,
+        "const s = document.querySelector('[data-testid=\"watch-status\"]'); \
+         return s && !s.hidden && s.textContent === 'Watching your folders';",
+        json!([]),
+    );
+    std::fs::copy(
+        reference.join("images/deepface_testset/img11.jpg"),
+        photos.join("img11.jpg"),
+    )
+    .unwrap();
+    let sub = wd.wait_for(
+        "the new photo to join her",
+        Duration::from_secs(60),
+        "const c = document.querySelector(`[data-person=\"${arguments[0]}\"] [data-testid=\"person-sub\"]`); \
+         return c && c.textContent !== '8 photos' && c.textContent;",
+        json!([big]),
+    );
+    println!("after a new photo: {sub}");
+    assert!(
+        sub == json!("9 photos") || sub == json!("8 photos · 1 to confirm"),
+        "{sub}"
+    );
+    wd.screenshot(&shots, "12-live");
+
     wd.quit();
     let _ = std::fs::remove_dir_all(&work);
     println!("gui test took {:.1} s", started.elapsed().as_secs_f64());

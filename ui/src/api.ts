@@ -67,6 +67,12 @@ export type IndexEvent =
   | { event: "finished"; data: IndexDoneDto }
   | { event: "failed"; data: ApiError };
 
+export type WatchEvent =
+  | { event: "watching" }
+  | { event: "indexed"; data: { photos: number; faces: number; errors: number } }
+  | { event: "clustered"; data: { clusters: number } }
+  | { event: "stopped"; data: ApiError | null };
+
 export interface PersonDto {
   id: number;
   name: string | null;
@@ -162,6 +168,11 @@ export const api = {
     const channel = new Channel<IndexEvent>();
     channel.onmessage = onEvent;
     return call<void>("index_start", { onEvent: channel });
+  },
+  watchStart: (onEvent: (e: WatchEvent) => void) => {
+    const channel = new Channel<WatchEvent>();
+    channel.onmessage = onEvent;
+    return call<void>("watch_start", { onEvent: channel });
   },
   indexPause: () => call<void>("index_pause"),
   indexResume: () => call<void>("index_resume"),

@@ -10,6 +10,11 @@ export function setRedraw(f: () => void): void {
   redraw = f;
 }
 
+/** The library changed underneath (live mode): redraw the current screen. */
+export function refreshScreen(): void {
+  redraw();
+}
+
 /** An edit was made: say so, offer Undo, redraw. */
 export function edited(label: string): void {
   showToast(label, { label: "Undo", run: () => void undo() });

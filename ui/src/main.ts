@@ -7,6 +7,7 @@ import { plural } from "./format";
 import { refreshPeople, showPeople } from "./people";
 import { onIndexingFinished, startIndexing } from "./progress";
 import { showSearch } from "./search";
+import { startWatching } from "./watch";
 
 type Screen = "people" | "search" | "folders";
 
@@ -139,7 +140,11 @@ async function boot(): Promise<void> {
   if (!lib) return;
   // First run (no folders): the Folders screen is the welcome screen.
   await navigate(lib.roots.length === 0 ? "folders" : "people");
-  if (lib.roots.length > 0 && lib.pending > 0 && !lib.indexing) void startIndexing();
+  if (lib.roots.length > 0 && !lib.indexing) {
+    // Pending work: index it (live mode follows); else follow the folders at once.
+    if (lib.pending > 0) void startIndexing();
+    else void startWatching();
+  }
 }
 
 void boot();

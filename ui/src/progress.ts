@@ -4,6 +4,7 @@ import { api, type ApiError, type IndexDoneDto, type IndexEvent, type ProgressDt
 import { byTestId, h } from "./dom";
 import { percent, plural, progressDetail, progressHeadline } from "./format";
 import { showToast } from "./toast";
+import { startWatching, stopWatching } from "./watch";
 
 type PanelState = "loading" | "running" | "paused" | "finished" | "failed";
 
@@ -27,6 +28,7 @@ function panel(): HTMLElement {
 export async function startIndexing(): Promise<void> {
   if (isIndexing()) return;
   render("loading");
+  await stopWatching();
   try {
     await api.indexStart(onEvent);
   } catch (err) {
@@ -48,6 +50,8 @@ function onEvent(e: IndexEvent): void {
     case "finished":
       renderFinished(e.data);
       for (const l of finishedListeners) l(e.data);
+      // Then follow the folders, so new photos show up by themselves.
+      if (!e.data.cancelled) void startWatching();
       break;
     case "failed":
       renderFailed(e.data);
