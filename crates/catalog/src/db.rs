@@ -53,23 +53,7 @@ impl Catalog {
     /// A read-only handle for lookups from worker threads (WAL lets it read while the
     /// writer writes). The file must exist and be at this build's schema version.
     pub fn open_read_only(path: &Path) -> Result<Catalog, CatalogError> {
-        let db = path.to_path_buf();
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| Fault::from(e).at(&db))?;
-        configure(&conn, false).map_err(|e| e.at(&db))?;
-        let found = check_version(&conn, &db)?;
-        if found < SCHEMA_VERSION {
-            return Err(CatalogError::Invalid {
-                path: db,
-                message: format!(
-                    "schema version {found} is older than this build ({SCHEMA_VERSION}); \
-                     open it read-write once to migrate"
-                ),
-            });
-        }
-        Ok(Catalog { conn, path: db })
+        Self::open_existing(path, false, "open it read-write once to migrate")
     }
 
     /// A second read-write handle on a catalog another handle of this process opened (e.g.
@@ -77,19 +61,26 @@ impl Catalog {
     /// running jobs interrupted (they belong to the first handle). The file must be at this
     /// build's schema version.
     pub fn open_another_writer(path: &Path) -> Result<Catalog, CatalogError> {
+        Self::open_existing(path, true, "open it with Catalog::open first")
+    }
+
+    /// Opens an existing catalog at this build's schema version without migrating it.
+    fn open_existing(path: &Path, writable: bool, if_old: &str) -> Result<Catalog, CatalogError> {
         let db = path.to_path_buf();
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+        let access = if writable {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        };
+        let flags = access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Fault::from(e).at(&db))?;
-        configure(&conn, true).map_err(|e| e.at(&db))?;
+        configure(&conn, writable).map_err(|e| e.at(&db))?;
         let found = check_version(&conn, &db)?;
         if found < SCHEMA_VERSION {
             return Err(CatalogError::Invalid {
                 path: db,
                 message: format!(
-                    "schema version {found} is older than this build ({SCHEMA_VERSION}); \
-                     open it with Catalog::open first"
+                    "schema version {found} is older than this build ({SCHEMA_VERSION}); {if_old}"
                 ),
             });
         }

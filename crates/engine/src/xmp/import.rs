@@ -578,17 +578,15 @@ fn upright_regions(
     out
 }
 
+/// IoU of two `[x1, y1, x2, y2]` boxes: the detector's own [`FaceBox::iou`].
 pub(crate) fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let inter = w * h;
-    let area = |r: [f64; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
-    let union = area(a) + area(b) - inter;
-    if union > 0.0 {
-        inter / union
-    } else {
-        0.0
-    }
+    let face_box = |r: [f64; 4]| likeness_vision::FaceBox {
+        x1: r[0],
+        y1: r[1],
+        x2: r[2],
+        y2: r[3],
+    };
+    face_box(a).iou(&face_box(b))
 }
 
 fn contains_centre(outer: [f64; 4], inner: [f64; 4]) -> bool {
