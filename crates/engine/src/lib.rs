@@ -17,6 +17,7 @@ mod index;
 mod library;
 pub mod people;
 mod pipeline;
+mod settings;
 mod thumbs;
 pub mod xmp;
 
@@ -39,6 +40,11 @@ pub use people::{recluster, PeopleConfig, ReclusterSummary};
 pub use pipeline::FULL_RES_CHIP_BOX;
 pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
+};
+pub use settings::{
+    load_settings, location_file, parse_clustering, parse_detection, parse_provider, read_location,
+    resolve_location, save_settings, settings_path, write_location, ClusteringStrictness,
+    DetectionSensitivity, LibraryLocation, LoadedSettings, LocationSource, Settings, SETTINGS_FILE,
 };
 pub use thumbs::{ThumbnailCache, FACE_THUMB_SIDE, PHOTO_THUMB_SIDE};
 pub use xmp::{XmpAutoExport, XmpConfig, XmpOptions};
