@@ -126,6 +126,7 @@ mod query;
 mod roots;
 mod snapshot;
 mod status;
+mod timeline;
 mod types;
 mod xmp;
 
@@ -137,4 +138,5 @@ pub use snapshot::{
     CatalogSnapshot, SnapshotAssignment, SnapshotFace, SnapshotFile, SnapshotIssue, SnapshotPerson,
     SnapshotPhoto, SnapshotRejection,
 };
+pub use timeline::{PhotoView, TimelineCursor, TimelineDay, ViewFace, ViewPerson};
 pub use types::*;
