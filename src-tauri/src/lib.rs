@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod dto;
+pub mod photos;
 pub mod state;
 pub mod thumbs;
 
@@ -54,6 +55,9 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
             commands::photos_search,
             commands::edit_undo,
             commands::edit_redo,
+            photos::timeline_days,
+            photos::timeline_page,
+            photos::photo_detail,
         ])
         .run(context);
     if let Err(error) = result {

@@ -1,9 +1,13 @@
-//! The `thumb:` URI scheme: serves thumbnails from the library's cache and nothing else.
+//! The `thumb:` URI scheme: serves thumbnails from the library's cache, and the viewer's full
+//! photo from inside the library's folders, and nothing else.
 //!
-//! The webview asks for `thumb://localhost/face/<face id>` or `thumb://localhost/photo/<photo
-//! id>` (`http://thumb.localhost/…` on Windows). Ids are looked up in the catalog and mapped to
-//! the cache's own file names (content hash + face index), so no request can name a path: the
-//! file system outside the cache is out of reach by construction.
+//! The webview asks for `thumb://localhost/face/<face id>`, `thumb://localhost/photo/<photo
+//! id>` or `thumb://localhost/full/<photo id>` (`http://thumb.localhost/…` on Windows). Ids are
+//! looked up in the catalog and mapped to the cache's own file names (content hash + face
+//! index), so no request can name a path: the file system outside the cache is out of reach by
+//! construction. `full` maps the id to one of the photo's live files that lies inside a
+//! current library root (re-checked on every request, [`likeness_engine::display_file`]) and
+//! answers it decoded upright and downscaled to JPEG ([`likeness_engine::render_display`]).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -18,6 +22,8 @@ use crate::state::Library;
 pub enum ThumbRequest {
     Face(i64),
     Photo(i64),
+    /// The full photo, upright, long side ≤ `DISPLAY_MAX_SIDE`.
+    Full(i64),
 }
 
 impl ThumbRequest {
@@ -32,6 +38,7 @@ impl ThumbRequest {
         match kind {
             "face" => Some(Self::Face(id)),
             "photo" => Some(Self::Photo(id)),
+            "full" => Some(Self::Full(id)),
             _ => None,
         }
     }
@@ -46,7 +53,7 @@ fn cache_file(lib: &Library, request: ThumbRequest) -> Option<PathBuf> {
             let face = catalog.face(id).ok()??;
             (face.photo, Some(face.idx))
         }
-        ThumbRequest::Photo(id) => (id, None),
+        ThumbRequest::Photo(id) | ThumbRequest::Full(id) => (id, None),
     };
     let hash = catalog.photo(photo).ok()??.hash.to_hex();
     if !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -58,13 +65,49 @@ fn cache_file(lib: &Library, request: ThumbRequest) -> Option<PathBuf> {
     })
 }
 
+/// The viewer's image of photo `id`: one of its files inside a current root, rendered.
+fn full_photo(lib: &Library, id: i64) -> Option<Vec<u8>> {
+    // The reader is released before decoding: thumbnails keep flowing meanwhile.
+    let file = {
+        let catalog = lib.reader().ok()?;
+        likeness_engine::display_file(&catalog, id)
+    };
+    let file = match file {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            tracing::warn!(photo = id, "no file of this photo inside a library folder");
+            return None;
+        }
+        Err(e) => {
+            tracing::warn!(photo = id, error = %e, "photo lookup failed");
+            return None;
+        }
+    };
+    match likeness_engine::render_display(
+        &file,
+        &lib.config.limits,
+        likeness_engine::DISPLAY_MAX_SIDE,
+    ) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::warn!(photo = id, error = %e, "photo could not be rendered");
+            None
+        }
+    }
+}
+
 /// Answers one `thumb:` request (called off the UI thread).
 pub fn respond(lib: Option<&Library>, path: &str) -> Response<Cow<'static, [u8]>> {
-    let file = lib.zip(ThumbRequest::parse(path)).and_then(|(l, r)| {
-        let f = cache_file(l, r)?;
-        f.starts_with(&l.paths.cache).then_some(f)
-    });
-    let bytes = file.and_then(|f| std::fs::read(f).ok());
+    let bytes = lib
+        .zip(ThumbRequest::parse(path))
+        .and_then(|(l, r)| match r {
+            ThumbRequest::Full(id) => full_photo(l, id),
+            _ => {
+                let f = cache_file(l, r)?;
+                let f = f.starts_with(&l.paths.cache).then_some(f)?;
+                std::fs::read(f).ok()
+            }
+        });
     let builder = Response::builder();
     let response = match bytes {
         Some(b) => builder
@@ -85,7 +128,7 @@ mod tests {
     use super::ThumbRequest;
 
     #[test]
-    fn only_face_and_photo_ids_parse() {
+    fn only_face_photo_and_full_ids_parse() {
         assert_eq!(
             ThumbRequest::parse("/face/12"),
             Some(ThumbRequest::Face(12))
@@ -94,7 +137,12 @@ mod tests {
             ThumbRequest::parse("/photo/7"),
             Some(ThumbRequest::Photo(7))
         );
+        assert_eq!(ThumbRequest::parse("/full/9"), Some(ThumbRequest::Full(9)));
         for bad in [
+            "/full/",
+            "/full/9/x",
+            "/full/..%2f..%2fetc",
+            "/full//etc/passwd",
             "/face/",
             "/face/-1",
             "/face/1/2",

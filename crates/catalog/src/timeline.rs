@@ -520,6 +520,7 @@ mod tests {
     /// likeness-catalog timeline -- --ignored --nocapture`).
     #[test]
     #[ignore]
+    #[allow(clippy::print_stdout)]
     fn timeline_at_100k_photos() {
         let dir = tempfile::tempdir().expect("tmp");
         let (catalog, _conn) = library(dir.path(), 99_000, 1_000);

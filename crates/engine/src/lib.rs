@@ -11,6 +11,7 @@
 
 mod clock;
 mod config;
+mod display;
 mod doctor;
 mod error;
 mod index;
@@ -23,6 +24,7 @@ pub mod xmp;
 
 pub use clock::{iso_utc, Clock, SystemClock};
 pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE, DEFAULT_EMBED_BATCH};
+pub use display::{display_file, render_display, DISPLAY_MAX_SIDE};
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
 pub use index::{
