@@ -19,7 +19,8 @@ use likeness_engine::{
 
 use crate::dto::{
     EditDto, ErrorDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto, PersonDetailDto,
-    PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, RootDto, SuggestionDto, WatchEventDto,
+    PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, ReclusterDto, RootDto, SuggestionDto,
+    WatchEventDto,
 };
 use crate::state::{AppState, Library};
 
@@ -146,11 +147,15 @@ fn run_indexing(
     let pipeline = lib.pipeline()?;
     let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
     let clock = SystemClock;
-    let indexer = Indexer::new(&pipeline, &lib.paths, &clock);
-    let (scan, summary) = indexer.run(&mut catalog, control, &mut |p| {
+    let indexer =
+        Indexer::new(&pipeline, &lib.paths, &clock).with_people(lib.engine_config()?.people);
+    let result = indexer.run(&mut catalog, control, &mut |p| {
         // The engine sends at most ~5 samples a second: each goes straight to the window.
         let _ = channel.send(IndexEvent::Progress(ProgressDto::new(p)));
-    })?;
+    });
+    // Clustering and matching may have named faces: export what they marked.
+    lib.poke_xmp();
+    let (scan, summary) = result?;
     Ok(IndexDoneDto::new(
         &scan,
         &summary,
@@ -185,7 +190,8 @@ fn run_watch(
     let pipeline = lib.pipeline()?;
     let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
     let clock = SystemClock;
-    let indexer = Indexer::new(&pipeline, &lib.paths, &clock);
+    let indexer =
+        Indexer::new(&pipeline, &lib.paths, &clock).with_people(lib.engine_config()?.people);
     let mut watching = false;
     indexer.watch(
         &mut catalog,
@@ -200,6 +206,9 @@ fn run_watch(
             watching = now;
         },
         &mut |e| {
+            if matches!(e, WatchEvent::Indexed(_) | WatchEvent::Clustered(_)) {
+                lib.poke_xmp();
+            }
             let dto = match e {
                 WatchEvent::Indexed(s) if s.photos > 0 => WatchEventDto::Indexed {
                     photos: s.photos,
@@ -294,6 +303,7 @@ pub fn person_name(
     let lib = state.library()?;
     let mut catalog = lib.catalog()?;
     let done = people::name(&mut catalog, &SystemClock, person, &name)?;
+    lib.poke_xmp();
     Ok(PersonEditDto::new(&done))
 }
 
@@ -338,6 +348,7 @@ pub fn faces_move(
         }
     };
     let done = people::move_faces(&mut catalog, &SystemClock, &faces, target)?;
+    lib.poke_xmp();
     Ok(PersonEditDto::new(&done))
 }
 
@@ -405,12 +416,9 @@ pub fn suggestions_reject(
 ) -> CmdResult<Vec<EditDto>> {
     let lib = state.library()?;
     let mut catalog = lib.catalog()?;
-    Ok(
-        people::reject_suggestions(&mut catalog, &SystemClock, &faces)?
-            .iter()
-            .map(EditDto::new)
-            .collect(),
-    )
+    let edits = people::reject_suggestions(&mut catalog, &SystemClock, &faces)?;
+    lib.poke_xmp();
+    Ok(edits.iter().map(EditDto::new).collect())
 }
 
 /// Photos with ALL of `people` together, taken between `from` and `to` (inclusive; a bare
@@ -451,6 +459,24 @@ pub fn edit_redo(state: State<'_, AppState>) -> CmdResult<EditDto> {
     edit(&state, |c| people::redo(c, &SystemClock))
 }
 
+/// Re-clusters every undecided face now with the current clustering strictness, on its own
+/// catalog handle (people commands keep working meanwhile). Names and confirmations are kept.
+#[tauri::command(async)]
+pub fn people_recluster(state: State<'_, AppState>) -> CmdResult<ReclusterDto> {
+    let lib = state.library()?;
+    let config = lib.engine_config()?;
+    let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let summary = likeness_engine::recluster(&mut catalog, &config.people, &SystemClock, &never)?;
+    lib.poke_xmp();
+    Ok(ReclusterDto {
+        clusters: summary.clusters,
+        clustered: summary.clustered,
+        noise: summary.noise,
+    })
+}
+
+/// Every people edit goes through here: one engine call, then the XMP auto-export is poked.
 fn edit(
     state: &State<'_, AppState>,
     op: impl FnOnce(
@@ -459,7 +485,10 @@ fn edit(
 ) -> CmdResult<EditDto> {
     let lib = state.library()?;
     let mut catalog = lib.catalog()?;
-    Ok(EditDto::new(&op(&mut catalog)?))
+    let done = op(&mut catalog)?;
+    drop(catalog);
+    lib.poke_xmp();
+    Ok(EditDto::new(&done))
 }
 
 #[cfg(test)]

@@ -362,6 +362,62 @@ fn provenance(p: Provenance) -> &'static str {
     }
 }
 
+/// The Settings screen: the library's settings (as their wire names) and what the app found
+/// about its setup (catalog location, models, provider, files it could not use).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDto {
+    /// `low` | `normal` | `high`.
+    pub detection: &'static str,
+    /// `loose` | `balanced` | `strict`.
+    pub clustering: &'static str,
+    /// `auto` (GPU when available) | `cpu`.
+    pub provider: &'static str,
+    pub xmp_auto_export: bool,
+    pub settings_file: String,
+    pub catalog: String,
+    pub cache: String,
+    /// `environment` ($LIKENESS_CATALOG) | `chosen` | `default`.
+    pub location_source: &'static str,
+    /// The per-user file holding the chosen library folder.
+    pub location_file: Option<String>,
+    /// The library folder chosen for the next start, if any.
+    pub next_library: Option<String>,
+    pub models_dir: Option<String>,
+    pub models_error: Option<String>,
+    pub models: Vec<ModelDto>,
+    /// The execution provider of the loaded pipeline (none before the first indexing).
+    pub active_provider: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelDto {
+    pub name: String,
+    pub kind: String,
+    pub file: String,
+}
+
+/// What the Settings screen sends back (wire names as in [`SettingsDto`]).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsInput {
+    pub detection: String,
+    pub clustering: String,
+    pub provider: String,
+    pub xmp_auto_export: bool,
+}
+
+/// A clustering run started from Settings.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReclusterDto {
+    pub clusters: u64,
+    pub clustered: u64,
+    pub noise: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

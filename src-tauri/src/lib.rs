@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod dto;
 pub mod photos;
+pub mod settings;
 pub mod state;
 pub mod thumbs;
 
@@ -55,6 +56,10 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
             commands::photos_search,
             commands::edit_undo,
             commands::edit_redo,
+            commands::people_recluster,
+            settings::settings_get,
+            settings::settings_set,
+            settings::library_location_set,
             photos::timeline_days,
             photos::timeline_page,
             photos::photo_detail,

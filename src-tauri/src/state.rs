@@ -3,13 +3,18 @@
 //! The app holds the library's [`LibraryLock`] for its whole life (it is the library's writer,
 //! like `likeness index`), one read-write catalog handle for the commands and one read-only
 //! handle for the thumbnail protocol. Indexing runs on its own thread with its own handle.
+//!
+//! The library's settings (`settings.json` beside the catalog) are loaded at start and applied
+//! to its [`EngineConfig`]; with XMP auto-export on, the library holds an [`XmpAutoExport`]
+//! that the commands poke after every people edit, indexing run and clustering.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use likeness_engine::catalog::Catalog;
 use likeness_engine::{
-    open_catalog, EngineConfig, EngineError, FacePipeline, IndexControl, LibraryLock, LibraryPaths,
+    load_settings, location_file, open_catalog, resolve_location, save_settings, settings_path,
+    EngineConfig, EngineError, FacePipeline, IndexControl, LibraryLock, LibraryPaths,
+    LocationSource, Settings, SystemClock, XmpAutoExport,
 };
 
 use crate::dto::ErrorDto;
@@ -22,16 +27,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the library at `$LIKENESS_CATALOG` (tests use a temporary one), else at the
-    /// platform default ([`LibraryPaths::platform_default`]).
+    /// Opens the library at `$LIKENESS_CATALOG` (tests use a temporary one), else in the
+    /// folder chosen in Settings (`<config dir>/likeness/location.json`), else at the platform
+    /// default ([`LibraryPaths::platform_default`]).
     pub fn from_env() -> Self {
-        let paths = match std::env::var_os("LIKENESS_CATALOG") {
-            Some(c) if !c.is_empty() => Some(LibraryPaths::for_catalog(&PathBuf::from(c))),
-            _ => LibraryPaths::platform_default(),
-        };
-        let library = paths
+        let location = resolve_location(
+            std::env::var_os("LIKENESS_CATALOG"),
+            location_file().as_deref(),
+        );
+        let library = location
             .ok_or(EngineError::NoLibraryLocation)
-            .and_then(|p| Library::open(p, EngineConfig::default()))
+            .and_then(|l| {
+                let mut warnings = Vec::new();
+                warnings.extend(l.warning);
+                Library::open(l.paths, l.source, warnings, EngineConfig::default())
+            })
             .map(Arc::new)
             .map_err(ErrorDto::from);
         if let Err(e) = &library {
@@ -49,7 +59,16 @@ impl AppState {
 #[derive(Debug)]
 pub struct Library {
     pub paths: LibraryPaths,
+    /// Where the location came from (`$LIKENESS_CATALOG`, the user's choice, the default).
+    pub source: LocationSource,
+    /// Files that could not be used at start (a corrupt settings or location file).
+    pub warnings: Vec<String>,
+    /// The configuration at start, settings applied (limits and paths never change; what the
+    /// settings change is in [`Library::engine_config`]).
     pub config: EngineConfig,
+    current: Mutex<EngineConfig>,
+    settings: Mutex<Settings>,
+    xmp: Mutex<Option<XmpAutoExport>>,
     _lock: LibraryLock,
     catalog: Mutex<Catalog>,
     reader: Mutex<Catalog>,
@@ -58,20 +77,103 @@ pub struct Library {
 }
 
 impl Library {
-    fn open(paths: LibraryPaths, config: EngineConfig) -> Result<Self, EngineError> {
+    fn open(
+        paths: LibraryPaths,
+        source: LocationSource,
+        mut warnings: Vec<String>,
+        mut config: EngineConfig,
+    ) -> Result<Self, EngineError> {
         // Lock before opening: a read-write open marks a running job interrupted.
         let lock = LibraryLock::acquire(&paths)?;
         let catalog = open_catalog(&paths)?;
         let reader = Catalog::open_read_only(&paths.catalog)?;
-        Ok(Self {
+        let loaded = load_settings(&settings_path(&paths));
+        warnings.extend(loaded.warning);
+        loaded.settings.apply(&mut config);
+        let lib = Self {
             paths,
+            source,
+            warnings,
+            current: Mutex::new(config.clone()),
             config,
+            settings: Mutex::new(loaded.settings),
+            xmp: Mutex::new(None),
             _lock: lock,
             catalog: Mutex::new(catalog),
             reader: Mutex::new(reader),
             indexing: Mutex::new(None),
             pipeline: Mutex::new(None),
-        })
+        };
+        lib.switch_xmp(loaded.settings.xmp_auto_export);
+        // Marks left by the last session (it may have quit inside the debounce time).
+        lib.poke_xmp();
+        Ok(lib)
+    }
+
+    /// The engine configuration with the settings applied.
+    pub fn engine_config(&self) -> Result<EngineConfig, ErrorDto> {
+        Ok(self.current.lock().map_err(|_| poisoned())?.clone())
+    }
+
+    pub fn settings(&self) -> Result<Settings, ErrorDto> {
+        Ok(*self.settings.lock().map_err(|_| poisoned())?)
+    }
+
+    /// Saves `new` (atomically), applies it to the configuration, and starts or stops the XMP
+    /// auto-export. A new detection level or provider drops the loaded pipeline so the next
+    /// run loads it with them (a running job keeps the one it has).
+    pub fn set_settings(&self, new: Settings) -> Result<(), ErrorDto> {
+        let mut current = self.settings.lock().map_err(|_| poisoned())?;
+        save_settings(&settings_path(&self.paths), &new)?;
+        let reload = new.detection != current.detection || new.provider != current.provider;
+        new.apply(&mut *self.current.lock().map_err(|_| poisoned())?);
+        *current = new;
+        drop(current);
+        if reload {
+            *self.pipeline.lock().map_err(|_| poisoned())? = None;
+        }
+        self.switch_xmp(new.xmp_auto_export);
+        if new.xmp_auto_export {
+            self.poke_xmp();
+        }
+        Ok(())
+    }
+
+    fn switch_xmp(&self, on: bool) {
+        let Ok(mut slot) = self.xmp.lock() else {
+            return;
+        };
+        if on && slot.is_none() {
+            let (options, debounce) = match self.current.lock() {
+                Ok(c) => (c.xmp.options, c.xmp.debounce),
+                Err(_) => return,
+            };
+            *slot = Some(XmpAutoExport::start(
+                &self.paths.catalog,
+                options,
+                debounce,
+                Arc::new(SystemClock),
+            ));
+        } else if !on {
+            // Dropping it exports what is pending, then stops its thread.
+            *slot = None;
+        }
+    }
+
+    /// Something that may change exported faces happened: the auto-export (when on) writes
+    /// the photos the catalog marked once edits have been quiet for its debounce time.
+    pub fn poke_xmp(&self) {
+        if let Ok(slot) = self.xmp.lock() {
+            if let Some(x) = slot.as_ref() {
+                x.poke();
+            }
+        }
+    }
+
+    /// The loaded pipeline's execution provider, if one is loaded.
+    pub fn active_provider(&self) -> Option<&'static str> {
+        let slot = self.pipeline.lock().ok()?;
+        slot.as_ref().map(|p| p.provider().label())
     }
 
     /// The commands' catalog handle (people edits and reads).
@@ -115,7 +217,7 @@ impl Library {
         if let Some(p) = slot.as_ref() {
             return Ok(Arc::clone(p));
         }
-        let pipeline = Arc::new(FacePipeline::open(&self.config)?);
+        let pipeline = Arc::new(FacePipeline::open(&self.engine_config()?)?);
         *slot = Some(Arc::clone(&pipeline));
         Ok(pipeline)
     }

@@ -126,6 +126,35 @@ export interface PhotoHitDto {
   height: number;
 }
 
+/** Mirrors `dto::SettingsDto` (the Settings screen). */
+export interface SettingsDto {
+  detection: "low" | "normal" | "high";
+  clustering: "loose" | "balanced" | "strict";
+  provider: "auto" | "cpu";
+  xmpAutoExport: boolean;
+  settingsFile: string;
+  catalog: string;
+  cache: string;
+  locationSource: "environment" | "chosen" | "default";
+  locationFile: string | null;
+  nextLibrary: string | null;
+  modelsDir: string | null;
+  modelsError: string | null;
+  models: { name: string; kind: string; file: string }[];
+  activeProvider: string | null;
+  warnings: string[];
+}
+
+/** What `settings_set` takes (`dto::SettingsInput`). */
+export type SettingsInput = Pick<SettingsDto, "detection" | "clustering" | "provider" | "xmpAutoExport">;
+
+/** Mirrors `dto::ReclusterDto`. */
+export interface ReclusterDto {
+  clusters: number;
+  clustered: number;
+  noise: number;
+}
+
 /** True when the page runs inside the Tauri window (false in a plain browser tab). */
 export function inDesktopShell(): boolean {
   return isTauri();
@@ -191,6 +220,10 @@ export const api = {
   suggestionsReject: (faces: number[]) => call<EditDto[]>("suggestions_reject", { faces }),
   photosSearch: (people: number[], from: string | null, to: string | null, limit: number) =>
     call<PhotoHitDto[]>("photos_search", { people, from, to, limit }),
+  settingsGet: () => call<SettingsDto>("settings_get"),
+  settingsSet: (settings: SettingsInput) => call<SettingsDto>("settings_set", { settings }),
+  libraryLocationSet: (folder: string | null) => call<SettingsDto>("library_location_set", { folder }),
+  peopleRecluster: () => call<ReclusterDto>("people_recluster"),
   undo: () => call<EditDto>("edit_undo"),
   redo: () => call<EditDto>("edit_redo"),
 };

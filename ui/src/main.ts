@@ -7,9 +7,10 @@ import { plural } from "./format";
 import { refreshPeople, showPeople } from "./people";
 import { onIndexingFinished, startIndexing } from "./progress";
 import { showSearch } from "./search";
+import { showSettings } from "./settings";
 import { startWatching } from "./watch";
 
-type Screen = "people" | "search" | "folders";
+type Screen = "people" | "search" | "folders" | "settings";
 
 const screenEl = (): HTMLElement => document.getElementById("screen") as HTMLElement;
 let current: Screen = "people";
@@ -30,6 +31,9 @@ async function navigate(to: Screen): Promise<void> {
   } else if (to === "search") {
     setRedraw(() => void showSearch(el));
     await showSearch(el);
+  } else if (to === "settings") {
+    setRedraw(() => {});
+    await showSettings(el);
   } else {
     setRedraw(() => {});
     await showFolders(el);

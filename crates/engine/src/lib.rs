@@ -44,9 +44,10 @@ pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };
 pub use settings::{
-    load_settings, location_file, parse_clustering, parse_detection, parse_provider, read_location,
-    resolve_location, save_settings, settings_path, write_location, ClusteringStrictness,
-    DetectionSensitivity, LibraryLocation, LoadedSettings, LocationSource, Settings, SETTINGS_FILE,
+    load_settings, location_file, model_files, parse_clustering, parse_detection, parse_provider,
+    read_location, resolve_location, save_settings, settings_path, write_location,
+    ClusteringStrictness, DetectionSensitivity, LibraryLocation, LoadedSettings, LocationSource,
+    ModelFiles, Settings, SETTINGS_FILE,
 };
 pub use thumbs::{ThumbnailCache, FACE_THUMB_SIDE, PHOTO_THUMB_SIDE};
 pub use xmp::{XmpAutoExport, XmpConfig, XmpOptions};

@@ -290,6 +290,30 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
     })
 }
 
+/// The models the pipeline loads, for display: the folder they are found in (or why none was
+/// found) and, per model, its name, kind and file name. Nothing is read or hashed (`doctor`
+/// does that).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelFiles {
+    pub dir: Result<PathBuf, String>,
+    /// `(name, kind, file)` of each model this build accepts.
+    pub models: Vec<(String, String, String)>,
+}
+
+/// Where `config`'s models are and which they are.
+pub fn model_files(config: &EngineConfig) -> ModelFiles {
+    let dir = match &config.models_dir {
+        Some(d) => Ok(d.clone()),
+        None => likeness_vision::ModelStore::discover()
+            .map(|s| s.dir().to_path_buf())
+            .map_err(|e| e.to_string()),
+    };
+    let models = likeness_vision::models::builtin_manifests()
+        .map(|ms| ms.into_iter().map(|m| (m.name, m.kind, m.file)).collect())
+        .unwrap_or_default();
+    ModelFiles { dir, models }
+}
+
 // ---- the files (private) ------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize)]
