@@ -142,6 +142,7 @@ function paintGrid(grid: HTMLElement, people: PersonDto[]): void {
     else grid.dataset.complete = "1";
   };
   grid.replaceChildren();
+  grid.classList.toggle("large", chunks.length > 1);
   delete grid.dataset.complete;
   if (chunks.length === 0) grid.dataset.complete = "1";
   else add(0);
@@ -412,7 +413,7 @@ function renderPerson(d: PersonDetailDto): void {
       notFace.addEventListener("click", () => void act(async () => (await api.facesNotAFace([f.id], true)).label));
       const cover = h("button", { type: "button", class: "face-action third", title: "Use as the cover", "aria-label": "Use as the cover", "data-testid": `face-cover-${f.id}` }, "★");
       cover.addEventListener("click", () => void act(async () => (await api.personCover(d.person.id, f.id)).label));
-      return h("div", { class: `face-tile ${f.provenance ?? ""}`, role: "listitem", "data-testid": "face-tile", "data-face": f.id },
+      return h("div", { class: `face-tile ${f.provenance ?? ""}`, role: "listitem", "data-testid": "face-tile", "data-face": f.id, "data-photo": f.photo },
         pick, reject, notFace, cover);
     }));
   faces.addEventListener("keydown", (e) => {
@@ -451,7 +452,7 @@ function syncFaceSelection(grid: HTMLElement, bar: HTMLElement): void {
   bar.setAttribute("aria-hidden", String(n === 0));
   for (const b of bar.querySelectorAll<HTMLButtonElement | HTMLInputElement>("button, input")) b.disabled = n === 0;
   const count = bar.querySelector('[data-testid="faces-selected-count"]');
-  if (count) count.textContent = n === 0 ? "Select faces to move or remove them" : `${plural(n, "face")} selected`;
+  if (count) count.textContent = n === 0 ? "Select faces to move them" : `${plural(n, "face")} selected`;
 }
 
 /**
