@@ -126,6 +126,40 @@ export interface PhotoHitDto {
   height: number;
 }
 
+/** Mirrors `likeness_desktop::photos::TimelineDayDto`: photos taken that day (null = no date). */
+export interface TimelineDayDto {
+  day: string | null;
+  count: number;
+}
+
+/** Where a timeline page starts (`photos::TimelineFromDto`). */
+export type TimelineFrom =
+  | { kind: "start" }
+  | { kind: "after"; takenAt: string | null; photo: number }
+  | { kind: "day"; day: string | null };
+
+/** A face box in the viewer (`photos::ViewFaceDto`); bbox in upright pixels of the photo. */
+export interface ViewFaceDto {
+  id: number;
+  bbox: [number, number, number, number];
+  person: number | null;
+  name: string | null;
+  provenance: "confirmed" | "automatic" | "suggested" | null;
+  notFace: boolean;
+}
+
+/** Mirrors `photos::PhotoDetailDto`. */
+export interface PhotoDetailDto {
+  id: number;
+  takenAt: string | null;
+  width: number;
+  height: number;
+  format: string;
+  camera: string | null;
+  fileName: string | null;
+  faces: ViewFaceDto[];
+}
+
 /** Mirrors `dto::SettingsDto` (the Settings screen). */
 export interface SettingsDto {
   detection: "low" | "normal" | "high";
@@ -181,7 +215,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
  * URL of a thumbnail served by the shell's `thumb:` protocol (by id only, never by path).
  * Same scheme layout as `convertFileSrc`, without percent-encoding the slash.
  */
-export function thumbUrl(kind: "face" | "photo", id: number, userAgent = navigator.userAgent): string {
+export function thumbUrl(kind: "face" | "photo" | "full", id: number, userAgent = navigator.userAgent): string {
   const path = `${kind}/${Math.trunc(id)}`;
   return /Windows|Android/.test(userAgent) ? `http://thumb.localhost/${path}` : `thumb://localhost/${path}`;
 }
@@ -220,6 +254,10 @@ export const api = {
   suggestionsReject: (faces: number[]) => call<EditDto[]>("suggestions_reject", { faces }),
   photosSearch: (people: number[], from: string | null, to: string | null, limit: number) =>
     call<PhotoHitDto[]>("photos_search", { people, from, to, limit }),
+  timelineDays: () => call<TimelineDayDto[]>("timeline_days"),
+  timelinePage: (from: TimelineFrom, skip: number, limit: number) =>
+    call<PhotoHitDto[]>("timeline_page", { from, skip, limit }),
+  photoDetail: (photo: number) => call<PhotoDetailDto>("photo_detail", { photo }),
   settingsGet: () => call<SettingsDto>("settings_get"),
   settingsSet: (settings: SettingsInput) => call<SettingsDto>("settings_set", { settings }),
   libraryLocationSet: (folder: string | null) => call<SettingsDto>("library_location_set", { folder }),

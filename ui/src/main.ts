@@ -5,12 +5,13 @@ import { byTestId, h } from "./dom";
 import { installShortcuts, reportError, setRedraw } from "./edits";
 import { plural } from "./format";
 import { refreshPeople, showPeople } from "./people";
+import { refreshPhotos, showPhotos } from "./photos";
 import { onIndexingFinished, startIndexing } from "./progress";
 import { showSearch } from "./search";
 import { showSettings } from "./settings";
 import { startWatching } from "./watch";
 
-type Screen = "people" | "search" | "folders" | "settings";
+type Screen = "photos" | "people" | "search" | "folders" | "settings";
 
 const screenEl = (): HTMLElement => document.getElementById("screen") as HTMLElement;
 let current: Screen = "people";
@@ -28,6 +29,9 @@ async function navigate(to: Screen): Promise<void> {
   if (to === "people") {
     setRedraw(() => void refreshPeople());
     await showPeople(el);
+  } else if (to === "photos") {
+    setRedraw(() => void refreshPhotos());
+    await showPhotos(el);
   } else if (to === "search") {
     setRedraw(() => void showSearch(el));
     await showSearch(el);
@@ -132,6 +136,7 @@ async function boot(): Promise<void> {
   installShortcuts();
   onIndexingFinished(() => {
     if (current === "people") void refreshPeople();
+    else if (current === "photos") void refreshPhotos();
     else void showFolders(screenEl());
   });
   if (!inDesktopShell()) {

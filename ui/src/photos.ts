@@ -1,0 +1,335 @@
+// Photos: the whole library by date taken, newest first, as a virtualised grid. The layout
+// (day headers, square cells) comes from per-day counts, so the total height is exact before
+// any photo is loaded; only the visible rows (+ overscan) exist in the DOM, absolutely placed;
+// photos arrive by keyset pages as their rows come into view (a small page cache). Click or
+// Enter opens the viewer; arrow keys move between tiles.
+import { api, thumbUrl, type ApiError, type PhotoHitDto, type TimelineDayDto, type TimelineFrom } from "./api";
+import { h } from "./dom";
+import { reportError } from "./edits";
+import { formatTakenAt, plural } from "./format";
+import { dayLabel, layoutTimeline, moveIndex, pageStart, pagesFor, rowOfPhoto, visibleRows, type Row, type TimelineLayout } from "./timeline-layout";
+import { openViewer, reloadViewer, viewerIsOpen, type PhotoSequence } from "./viewer";
+
+const PAGE = 200;
+const MAX_PAGES = 40;
+const OVERSCAN = 4;
+
+interface Timeline {
+  el: HTMLElement;
+  scroller: HTMLElement;
+  canvas: HTMLElement;
+  days: TimelineDayDto[];
+  layout: TimelineLayout;
+  width: number;
+  rows: Map<number, HTMLElement>;
+  pages: Map<number, PhotoHitDto[]>;
+  loading: Map<number, Promise<void>>;
+  generation: number;
+  frame: number;
+  ready: boolean;
+  resize: ResizeObserver;
+}
+
+let tl: Timeline | null = null;
+
+/** Shows the Photos screen in `el`. */
+export async function showPhotos(el: HTMLElement): Promise<void> {
+  delete document.documentElement.dataset.timelineReady;
+  let days: TimelineDayDto[];
+  try {
+    days = await api.timelineDays();
+  } catch (err) {
+    reportError(err as ApiError);
+    return;
+  }
+  if (el.dataset.screen !== "photos") return;
+  tl?.resize.disconnect();
+  tl = null;
+  const total = days.reduce((n, d) => n + d.count, 0);
+  const count = h("span", { class: "muted", "data-testid": "timeline-count" }, plural(total, "photo"));
+  const head = h("header", { class: "screen-head" }, h("h1", {}, "Photos"), count);
+  if (total === 0) {
+    el.replaceChildren(head, h("p", { class: "empty-note", "data-testid": "timeline-empty" }, "No photos yet. Add a folder, and its photos appear here by date."));
+    document.documentElement.dataset.timelineReady = "1";
+    return;
+  }
+  const canvas = h("div", { class: "timeline-canvas", role: "list", "aria-label": "Photos by date taken" });
+  const scroller = h("div", { class: "timeline", "data-testid": "timeline", tabindex: "-1" }, canvas);
+  el.replaceChildren(head, scroller);
+  const t: Timeline = {
+    el,
+    scroller,
+    canvas,
+    days,
+    layout: layoutTimeline(days, scroller.clientWidth),
+    width: scroller.clientWidth,
+    rows: new Map(),
+    pages: new Map(),
+    loading: new Map(),
+    generation: 0,
+    frame: 0,
+    ready: false,
+    resize: new ResizeObserver(() => onResize()),
+  };
+  tl = t;
+  applyLayout(t);
+  scroller.addEventListener("scroll", () => schedulePaint(t), { passive: true });
+  scroller.addEventListener("click", (e) => {
+    const tile = (e.target as HTMLElement).closest<HTMLElement>(".timeline-tile");
+    if (tile) open(Number(tile.dataset.index));
+  });
+  scroller.addEventListener("keydown", (e) => onKey(t, e));
+  t.resize.observe(scroller);
+  paint(t);
+}
+
+/** The library changed (edits, live mode, indexing): new counts, same place. */
+export async function refreshPhotos(): Promise<void> {
+  const t = tl;
+  if (!t || !t.el.isConnected) return;
+  if (viewerIsOpen()) void reloadViewer();
+  let days: TimelineDayDto[];
+  try {
+    days = await api.timelineDays();
+  } catch (err) {
+    reportError(err as ApiError);
+    return;
+  }
+  if (t !== tl) return;
+  if (JSON.stringify(days) === JSON.stringify(t.days)) return;
+  if (t.layout.total === 0 || days.length === 0) {
+    await showPhotos(t.el);
+    return;
+  }
+  const anchor = firstVisiblePhoto(t);
+  t.days = days;
+  t.generation++;
+  t.pages.clear();
+  t.loading.clear();
+  t.layout = layoutTimeline(days, t.width);
+  const head = t.el.querySelector('[data-testid="timeline-count"]');
+  if (head) head.textContent = plural(t.layout.total, "photo");
+  applyLayout(t, Math.min(anchor, t.layout.total - 1));
+}
+
+function onResize(): void {
+  const t = tl;
+  if (!t || !t.scroller.isConnected) return;
+  const width = t.scroller.clientWidth;
+  if (width === t.width || width === 0) return;
+  const anchor = firstVisiblePhoto(t);
+  t.width = width;
+  t.layout = layoutTimeline(t.days, width);
+  applyLayout(t, anchor);
+}
+
+/** Sizes the canvas, drops the rendered rows, scrolls so photo `anchor` stays in view. */
+function applyLayout(t: Timeline, anchor?: number): void {
+  t.canvas.style.height = `${t.layout.height}px`;
+  t.canvas.style.setProperty("--cell", `${t.layout.cell}px`);
+  t.canvas.style.setProperty("--gap", `${t.layout.gap}px`);
+  t.canvas.style.setProperty("--columns", String(t.layout.columns));
+  for (const row of t.rows.values()) row.remove();
+  t.rows.clear();
+  if (anchor !== undefined && anchor > 0) {
+    const r = rowOfPhoto(t.layout, anchor);
+    const header = r > 0 && t.layout.rows[r - 1].kind === "header" ? r - 1 : r;
+    if (r >= 0) t.scroller.scrollTop = t.layout.rows[header].top;
+  }
+  paint(t);
+}
+
+function firstVisiblePhoto(t: Timeline): number {
+  const { from, to } = visibleRows(t.layout, t.scroller.scrollTop, t.scroller.clientHeight, 0);
+  for (let i = from; i < to; i++) {
+    const r = t.layout.rows[i];
+    if (r.kind === "tiles" && r.top + r.height > t.scroller.scrollTop) return r.first;
+  }
+  return 0;
+}
+
+function schedulePaint(t: Timeline): void {
+  if (t.frame) return;
+  t.frame = requestAnimationFrame(() => {
+    t.frame = 0;
+    paint(t);
+  });
+}
+
+/** Puts the visible rows (+ overscan) in the DOM, removes the others, asks for their pages. */
+function paint(t: Timeline): void {
+  if (t !== tl) return;
+  const { from, to } = visibleRows(t.layout, t.scroller.scrollTop, t.scroller.clientHeight, OVERSCAN);
+  const focused = document.activeElement?.closest<HTMLElement>(".timeline-row");
+  for (const [i, row] of t.rows) {
+    if ((i < from || i >= to) && row !== focused) {
+      row.remove();
+      t.rows.delete(i);
+    }
+  }
+  let first = Infinity;
+  let last = -1;
+  for (let i = from; i < to; i++) {
+    const r = t.layout.rows[i];
+    if (r.kind === "tiles") {
+      first = Math.min(first, r.first);
+      last = Math.max(last, r.first + r.count - 1);
+    }
+    if (!t.rows.has(i)) {
+      const row = renderRow(t, r);
+      t.rows.set(i, row);
+      t.canvas.append(row);
+    }
+  }
+  if (last >= 0) for (const p of pagesFor(first, last, PAGE)) void loadPage(t, p);
+  markReady(t);
+}
+
+function renderRow(t: Timeline, r: Row): HTMLElement {
+  let row: HTMLElement;
+  if (r.kind === "header") {
+    const d = t.days[r.dayIndex];
+    row = h("div", { class: "timeline-row timeline-day", role: "heading", "aria-level": "2", "data-testid": "timeline-day", "data-day": d.day ?? "" },
+      h("span", { class: "timeline-day-label" }, dayLabel(d.day)),
+      h("span", { class: "timeline-day-count" }, plural(d.count, "photo")));
+  } else {
+    row = h("div", { class: "timeline-row timeline-tiles", role: "presentation" });
+    for (let i = 0; i < r.count; i++) row.append(renderTile(t, r.first + i));
+  }
+  row.style.transform = `translateY(${r.top}px)`;
+  row.style.height = `${r.height}px`;
+  return row;
+}
+
+function renderTile(t: Timeline, index: number): HTMLElement {
+  const tile = h("button", { type: "button", class: "timeline-tile", role: "listitem", "data-testid": "timeline-tile", "data-index": index, "aria-label": "Photo (loading)" });
+  fillTile(t, tile, index);
+  return tile;
+}
+
+function fillTile(t: Timeline, tile: HTMLElement, index: number): void {
+  const hit = cached(t, index);
+  if (!hit || tile.dataset.photo === String(hit.id)) return;
+  tile.dataset.photo = String(hit.id);
+  tile.setAttribute("aria-label", `Photo taken ${formatTakenAt(hit.takenAt)}`);
+  tile.title = formatTakenAt(hit.takenAt);
+  const img = h("img", { src: thumbUrl("photo", hit.id), alt: "", decoding: "async", draggable: "false" });
+  img.addEventListener("load", () => img.classList.add("loaded"), { once: true });
+  tile.replaceChildren(img);
+  // Already in the webview's cache (scrolled back to it): no fade.
+  if (img.complete && img.naturalWidth > 0) img.classList.add("loaded");
+}
+
+function cached(t: Timeline, index: number): PhotoHitDto | undefined {
+  const page = t.pages.get(Math.floor(index / PAGE));
+  return page?.[index % PAGE];
+}
+
+/** Fetches page `p` once: after the previous page's last photo if known, else from its day. */
+function loadPage(t: Timeline, p: number): Promise<void> {
+  if (t.pages.has(p)) {
+    // Most recently used last (the cache drops the oldest).
+    const v = t.pages.get(p) as PhotoHitDto[];
+    t.pages.delete(p);
+    t.pages.set(p, v);
+    return Promise.resolve();
+  }
+  const running = t.loading.get(p);
+  if (running) return running;
+  const generation = t.generation;
+  const prev = t.pages.get(p - 1);
+  let from: TimelineFrom;
+  let skip = 0;
+  if (p === 0) from = { kind: "start" };
+  else if (prev && prev.length === PAGE) {
+    const last = prev[PAGE - 1];
+    from = { kind: "after", takenAt: last.takenAt, photo: last.id };
+  } else {
+    const s = pageStart(t.layout, p, PAGE);
+    from = { kind: "day", day: t.days[s.dayIndex].day };
+    skip = s.skip;
+  }
+  const job = api
+    .timelinePage(from, skip, PAGE)
+    .then((hits) => {
+      if (generation !== t.generation) return;
+      t.pages.set(p, hits);
+      while (t.pages.size > MAX_PAGES) {
+        const oldest = t.pages.keys().next().value as number;
+        t.pages.delete(oldest);
+      }
+      for (const tile of t.canvas.querySelectorAll<HTMLElement>(".timeline-tile:not([data-photo])")) {
+        const i = Number(tile.dataset.index);
+        if (Math.floor(i / PAGE) === p) fillTile(t, tile, i);
+      }
+      markReady(t);
+    })
+    .catch((err: unknown) => reportError(err as ApiError))
+    .finally(() => {
+      if (generation === t.generation) t.loading.delete(p);
+    });
+  t.loading.set(p, job);
+  return job;
+}
+
+/** `data-timeline-ready` once the first screenful of tiles shows photos (benchmark hook). */
+function markReady(t: Timeline): void {
+  if (t.ready) return;
+  const { from, to } = visibleRows(t.layout, t.scroller.scrollTop, t.scroller.clientHeight, 0);
+  for (let i = from; i < to; i++) {
+    const r = t.layout.rows[i];
+    if (r.kind !== "tiles") continue;
+    for (let k = 0; k < r.count; k++) if (!cached(t, r.first + k)) return;
+  }
+  t.ready = true;
+  document.documentElement.dataset.timelineReady = "1";
+}
+
+/** Scrolls so photo `index` is in view and renders its row. */
+function reveal(t: Timeline, index: number): void {
+  const r = t.layout.rows[rowOfPhoto(t.layout, index)];
+  if (!r) return;
+  const s = t.scroller;
+  if (r.top < s.scrollTop) s.scrollTop = r.top;
+  else if (r.top + r.height > s.scrollTop + s.clientHeight) s.scrollTop = r.top + r.height - s.clientHeight;
+  paint(t);
+}
+
+function tileAt(t: Timeline, index: number): HTMLElement | null {
+  return t.canvas.querySelector<HTMLElement>(`.timeline-tile[data-index="${index}"]`);
+}
+
+function onKey(t: Timeline, e: KeyboardEvent): void {
+  const tile = (e.target as HTMLElement).closest<HTMLElement>(".timeline-tile");
+  if (!tile || e.altKey || e.ctrlKey || e.metaKey) return;
+  const index = Number(tile.dataset.index);
+  const next = moveIndex(t.layout, index, e.key);
+  if (next === index) return;
+  e.preventDefault();
+  reveal(t, next);
+  tileAt(t, next)?.focus();
+}
+
+/** The timeline as the viewer walks it: photo at any index, through the page cache. */
+function sequence(t: Timeline): PhotoSequence {
+  return {
+    total: () => t.layout.total,
+    at: async (index) => {
+      if (index < 0 || index >= t.layout.total) return null;
+      const p = Math.floor(index / PAGE);
+      await loadPage(t, p);
+      return cached(t, index) ?? null;
+    },
+    shown: (index) => reveal(t, index),
+    closed: (index) => {
+      reveal(t, index);
+      (tileAt(t, index) ?? t.scroller).focus();
+    },
+  };
+}
+
+function open(index: number): void {
+  const t = tl;
+  if (!t || Number.isNaN(index)) return;
+  openViewer(sequence(t), index);
+}
