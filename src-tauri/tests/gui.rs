@@ -10,13 +10,11 @@
 //! skips the test with a message; with `CI=true` it fails.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use likeness_webdriver::{copy_photos, os, Desktop, Prerequisites, WebDriver};
+use serde_json::json;
 
 /// The photos the test library holds: 8 of one woman, 3 of Obama, Biden, a couple.
 const PHOTOS: &[&str] = &[
@@ -33,370 +31,6 @@ const PHOTOS: &[&str] = &[
     "deepface_testset/img10.jpg",
     "deepface_testset/couple.jpg",
 ];
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Skips (outside CI) or fails (in CI) for a missing prerequisite.
-fn missing(what: &str) -> Option<PathBuf> {
-    assert!(
-        !in_ci(),
-        "{what} is missing (run scripts/setup-gui.sh); CI=true so this is a failure, not a skip"
-    );
-    eprintln!("SKIP gui test: {what} is missing (run scripts/setup-gui.sh)");
-    None
-}
-
-/// `name` on PATH or in ~/.cargo/bin.
-fn find_program(name: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".cargo/bin"));
-    }
-    dirs.into_iter()
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .or_else(|| missing(name))
-}
-
-/// Kills and reaps a child process when dropped (also when the test panics).
-struct Reaped(Child, &'static str);
-
-impl Drop for Reaped {
-    /// SIGTERM first, so tauri-driver stops its WebKitWebDriver and Xvfb removes its lock
-    /// file; SIGKILL after 5 s.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.0.id().to_string())
-            .stderr(Stdio::null())
-            .status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                eprintln!("gui: stopped {}", self.1);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        eprintln!("gui: killed {}", self.1);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts Xvfb on the first free display from :90, waiting for its socket.
-fn start_xvfb(xvfb: &Path) -> (Reaped, String) {
-    for n in 90..140 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-        {
-            continue;
-        }
-        let child = Command::new(xvfb)
-            .args([
-                format!(":{n}").as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let child = Reaped(child, "Xvfb");
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(10) {
-            if socket.exists() {
-                return (child, format!(":{n}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        drop(child);
-    }
-    panic!("no free X display for Xvfb in :90..:140");
-}
-
-// ---- a minimal WebDriver client (HTTP/1.1 over localhost) --------------------------------
-
-struct WebDriver {
-    port: u16,
-    session: String,
-}
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// One WebDriver request. tauri-driver sometimes answers with a closed connection when its
-/// pooled connection to WebKitWebDriver went stale ("client error (SendRequest)": the request
-/// never reached the browser), so an empty answer is retried.
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    for attempt in 1..=4 {
-        let Some(payload) = http_once(port, method, path, &body) else {
-            eprintln!("gui: {method} {path}: empty answer (attempt {attempt}), retrying");
-            std::thread::sleep(Duration::from_millis(250));
-            continue;
-        };
-        let value: Value = serde_json::from_str(&payload)
-            .unwrap_or_else(|e| panic!("{method} {path}: bad response ({e}): {payload}"));
-        if let Some(err) = value["value"].get("error") {
-            panic!("{method} {path}: WebDriver error {err}: {}", value["value"]);
-        }
-        return value["value"].clone();
-    }
-    panic!("{method} {path}: no answer from tauri-driver");
-}
-
-/// One request on a fresh connection. No `Connection: close`: tauri-driver forwards headers to
-/// WebKitWebDriver, which then closes the connection tauri-driver keeps pooled, and the next
-/// request fails on it. The answer is read by its length (or chunks) instead of to EOF.
-fn http_once(port: u16, method: &str, path: &str, body: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        response.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&response);
-        let Some((head, rest)) = text.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let head = head.to_ascii_lowercase();
-        if head.contains("transfer-encoding: chunked") {
-            if rest.ends_with("0\r\n\r\n") {
-                return Some(dechunk(rest)).filter(|p| !p.is_empty());
-            }
-            continue;
-        }
-        let length = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse::<usize>().ok())?;
-        if rest.len() >= length {
-            return Some(rest[..length].to_string()).filter(|p| !p.is_empty());
-        }
-    }
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-impl WebDriver {
-    fn connect(port: u16, application: &Path) -> Self {
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "wry",
-            "tauri:options": {"application": application},
-        }}});
-        let started = Instant::now();
-        loop {
-            // tauri-driver needs a moment to listen.
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "tauri-driver did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let value = http(port, "POST", "/session", Some(&caps));
-        let session = value["sessionId"].as_str().unwrap().to_string();
-        Self { port, session }
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        http(
-            self.port,
-            method,
-            &format!("/session/{}{path}", self.session),
-            body.as_ref(),
-        )
-    }
-
-    /// Runs `script` (a function body; `arguments` are `args`) in the window.
-    fn js(&self, script: &str, args: Value) -> Value {
-        self.call(
-            "POST",
-            "/execute/sync",
-            Some(json!({"script": script, "args": args})),
-        )
-    }
-
-    fn find(&self, css: &str) -> String {
-        let v = self.call(
-            "POST",
-            "/element",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        match v[ELEMENT].as_str() {
-            Some(id) => id.to_string(),
-            None => panic!("find {css}: unexpected answer {v}"),
-        }
-    }
-
-    /// Clicks the element once it is there (up to 20 s).
-    fn click(&self, css: &str) {
-        self.wait_for(
-            css,
-            Duration::from_secs(20),
-            "return document.querySelector(arguments[0]) !== null;",
-            json!([css]),
-        );
-        let id = self.find(css);
-        self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css);
-        self.call(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(json!({"text": text})),
-        );
-    }
-
-    /// Presses `key` with Control (and Shift) held, through the Actions API.
-    fn ctrl_key(&self, key: &str, shift: bool) {
-        let mut down = vec![json!({"type": "keyDown", "value": "\u{E009}"})];
-        if shift {
-            down.push(json!({"type": "keyDown", "value": "\u{E008}"}));
-        }
-        down.push(json!({"type": "keyDown", "value": key}));
-        down.push(json!({"type": "keyUp", "value": key}));
-        if shift {
-            down.push(json!({"type": "keyUp", "value": "\u{E008}"}));
-        }
-        down.push(json!({"type": "keyUp", "value": "\u{E009}"}));
-        self.call(
-            "POST",
-            "/actions",
-            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": down}]})),
-        );
-        self.call("DELETE", "/actions", None);
-    }
-
-    /// The text of the element with `data-testid`, or null.
-    fn text(&self, testid: &str) -> Option<String> {
-        self.js(
-            "const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); \
-             return e ? e.textContent : null;",
-            json!([testid]),
-        )
-        .as_str()
-        .map(str::to_string)
-    }
-
-    /// Polls `script` until it returns something truthy; returns it.
-    fn wait_for(&self, what: &str, timeout: Duration, script: &str, args: Value) -> Value {
-        let started = Instant::now();
-        loop {
-            let v = self.js(script, args.clone());
-            let truthy = match &v {
-                Value::Null => false,
-                Value::Bool(b) => *b,
-                Value::Array(a) => !a.is_empty(),
-                Value::String(s) => !s.is_empty(),
-                _ => true,
-            };
-            if truthy {
-                return v;
-            }
-            if started.elapsed() > timeout {
-                let body = self.js("return document.body.innerText;", json!([]));
-                panic!("timed out waiting for {what}; the window shows:\n{body}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Waits two animation frames (or the screenshot may show the previous frame), then saves
-    /// a PNG.
-    fn screenshot(&self, dir: &Path, name: &str) {
-        self.call(
-            "POST",
-            "/execute/async",
-            Some(
-                json!({"script": "const done = arguments[arguments.length - 1]; \
-                requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-                "args": []}),
-            ),
-        );
-        let b64 = self.call("GET", "/screenshot", None);
-        let png = base64_decode(b64.as_str().unwrap());
-        assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
-        let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, png).unwrap();
-        println!("screenshot {}", path.display());
-    }
-
-    fn quit(&self) {
-        let _ = http(
-            self.port,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            None,
-        );
-    }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let digits: Vec<u32> = s.bytes().filter_map(value).collect();
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let mut n = 0u32;
-        for (i, d) in chunk.iter().enumerate() {
-            n |= d << (18 - 6 * i);
-        }
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..chunk.len().saturating_sub(1)]);
-    }
-    out
-}
 
 /// The People page's cards: `[{id, name, sub}]`, in page order.
 const CARDS: &str =
@@ -425,18 +59,8 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     let Some(reference) = likeness_testdata::reference_dir() else {
         return;
     };
-    let Some(driver) = find_program("tauri-driver") else {
+    let Some(pre) = Prerequisites::find() else {
         return;
-    };
-    let Some(native) = find_program("WebKitWebDriver") else {
-        return;
-    };
-    let xvfb = match std::env::var_os("DISPLAY") {
-        Some(d) if !d.is_empty() => None,
-        _ => match find_program("Xvfb") {
-            Some(x) => Some(x),
-            None => return,
-        },
     };
     let started = Instant::now();
     let root = likeness_testdata::repo_root();
@@ -445,41 +69,20 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     let work = root.join(format!("target/test-tmp/gui-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let photos = work.join("photos");
-    std::fs::create_dir_all(&photos).unwrap();
-    for p in PHOTOS {
-        let from = reference.join("images").join(p);
-        std::fs::copy(&from, photos.join(Path::new(p).file_name().unwrap())).unwrap();
-    }
-
-    let (_xvfb, display) = match &xvfb {
-        Some(x) => {
-            let (child, display) = start_xvfb(x);
-            (Some(child), display)
-        }
-        None => (None, std::env::var("DISPLAY").unwrap()),
-    };
-    let port = free_port();
-    let native_port = free_port();
+    copy_photos(&reference, PHOTOS, &photos);
     let app = PathBuf::from(env!("CARGO_BIN_EXE_likeness-desktop"));
-    let driver = Command::new(driver)
-        .args(["--port", &port.to_string()])
-        .args(["--native-port", &native_port.to_string()])
-        .arg("--native-driver")
-        .arg(&native)
-        .env("DISPLAY", &display)
-        .env("LIKENESS_CATALOG", work.join("library/catalog.sqlite"))
-        .env("LIKENESS_PICK_FOLDER", &photos)
-        .env("LIKENESS_MODELS_DIR", likeness_testdata::models_dir())
-        .env("LIKENESS_ORT_LIBRARY", likeness_testdata::ort_library())
-        // Dark mode off: screenshots in the light theme (the app follows the system).
-        .env("GTK_THEME", "Adwaita")
-        // The app's and the drivers' logs; a file, so no orphan can hold the test's pipes.
-        .stdout(std::fs::File::create(work.join("driver.log")).unwrap())
-        .stderr(std::fs::File::create(work.join("driver.err.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let _driver = Reaped(driver, "tauri-driver");
-    let wd = WebDriver::connect(port, &app);
+    let desktop = Desktop::launch(
+        &pre,
+        &app,
+        &[
+            ("LIKENESS_CATALOG", os(work.join("library/catalog.sqlite"))),
+            ("LIKENESS_PICK_FOLDER", os(&photos)),
+            ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),
+            ("LIKENESS_ORT_LIBRARY", os(likeness_testdata::ort_library())),
+        ],
+        &work,
+    );
+    let wd = &desktop.wd;
     let short = Duration::from_secs(20);
 
     // First run: the welcome screen with "Add folder…".
@@ -569,7 +172,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
          return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalWidth === 160);",
         json!([]),
     );
-    let before = cards(&wd);
+    let before = cards(wd);
     println!("people: {before:?}");
     assert!(before.iter().all(|(_, name, _)| name.is_empty()));
     assert_eq!(before[0].2, "8 photos", "biggest cluster first");
@@ -606,7 +209,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         )
     };
     wd.wait_for("the merge", short, &count_is(before.len() - 1), json!([]));
-    let merged = cards(&wd);
+    let merged = cards(wd);
     assert_eq!(merged[0].0, big);
     assert_eq!(merged[0].1, "Angelina Jolie");
     assert_eq!(merged[0].2, "11 photos");
@@ -616,7 +219,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     // Undo from the toast: both people are back as they were.
     wd.click("[data-testid=\"toast-action\"]");
     wd.wait_for("the undo", short, &count_is(before.len()), json!([]));
-    let undone = cards(&wd);
+    let undone = cards(wd);
     assert_eq!(undone[0], (big, "Angelina Jolie".into(), "8 photos".into()));
     assert!(undone.iter().any(|c| c.0 == other && c.1.is_empty()));
     assert!(wd.text("toast-message").unwrap().starts_with("Undone:"));
@@ -644,7 +247,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         &count_is(before.len() - 1),
         json!([]),
     );
-    assert_eq!(cards(&wd)[0].2, "11 photos");
+    assert_eq!(cards(wd)[0].2, "11 photos");
     wd.js(
         "document.activeElement && document.activeElement.blur();",
         json!([]),

@@ -8,6 +8,7 @@
 
 pub mod cluster_data;
 pub mod detect_eval;
+pub mod synthetic;
 pub mod verify;
 pub mod what_if;
 

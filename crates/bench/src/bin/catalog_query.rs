@@ -19,11 +19,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use likeness_bench::synthetic::{build, complete, PeopleMode, Spec, BUILD_JOB};
 use likeness_bench::{machine, outln, Table};
-use likeness_catalog::{
-    Catalog, ContentHash, FaceAssignment, FileCandidate, IndexOutcome, JobCounts, JobState,
-    NewFace, NewPhoto, PersonCount, PhotoMeta, PhotoQuery, Provenance, ScanChanges, TakenSource,
-};
+use likeness_catalog::{Catalog, PersonCount, PhotoQuery};
 
 /// Times the catalog's photo queries on a synthetic 1M-photo library.
 #[derive(Debug, Parser)]
@@ -50,16 +48,18 @@ struct Args {
     explain: bool,
 }
 
-const BUILD_JOB: &str = "bench-build";
-const BATCH: usize = 20_000;
-const ROOT: &str = "/synthetic/library";
-
 fn main() -> Result<()> {
     let args = Args::parse();
     likeness_bench::init_logging();
     let reused = !args.rebuild && complete(&args.path)?;
     if !reused {
-        build(&args)?;
+        let spec = Spec {
+            photos: args.photos,
+            people: args.people,
+            people_mode: PeopleMode::Named,
+            embeddings: !args.no_embeddings,
+        };
+        build(&args.path, &spec)?;
     }
     let cat = Catalog::open(&args.path)?;
     let job = cat.last_job(BUILD_JOB)?.context("build job row")?;
@@ -218,188 +218,6 @@ fn main() -> Result<()> {
 }
 
 /// The file holds a finished build.
-fn complete(path: &Path) -> Result<bool> {
-    if !path.exists() {
-        return Ok(false);
-    }
-    let cat = Catalog::open(path)?;
-    Ok(cat
-        .last_job(BUILD_JOB)?
-        .is_some_and(|j| j.state == JobState::Completed))
-}
-
-fn build(args: &Args) -> Result<()> {
-    for ext in ["", "-wal", "-shm"] {
-        let mut p = args.path.clone().into_os_string();
-        p.push(ext);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
-    let started = Instant::now();
-    let t0 = unix_now();
-    let mut cat = Catalog::open(&args.path)?;
-    let job = cat.begin_job(BUILD_JOB, t0)?;
-    let root = cat.add_root(Path::new(ROOT), t0)?;
-    let mut rng = Rng(0x5eed_cafe_f00d_d00d);
-
-    eprintln!("files…");
-    let mut n = 0u64;
-    while n < args.photos {
-        let upto = (n + BATCH as u64).min(args.photos);
-        let upsert = (n..upto)
-            .map(|i| FileCandidate {
-                path: PathBuf::from(format!("{ROOT}/{:03}/{:07}.jpg", i / 10_000, i)),
-                size: 2_000_000 + i,
-                mtime_ns: 1_500_000_000_000_000_000 + i as i64,
-            })
-            .collect();
-        cat.apply_scan(
-            root.id,
-            &ScanChanges {
-                upsert,
-                ..Default::default()
-            },
-            t0,
-        )?;
-        n = upto;
-    }
-
-    eprintln!("photos and faces… ({:.0?})", started.elapsed());
-    let mut after = 0;
-    let mut faces = 0u64;
-    loop {
-        let pending = cat.pending_files(after, BATCH)?;
-        let Some(last) = pending.last() else { break };
-        after = last.id;
-        let batch: Vec<IndexOutcome> = pending
-            .iter()
-            .map(|f| {
-                let photo = synthetic_photo(&mut rng, f.id as u64, !args.no_embeddings);
-                faces += photo.faces.len() as u64;
-                IndexOutcome::Analyzed {
-                    file: f.id,
-                    size: f.size,
-                    mtime_ns: f.mtime_ns,
-                    photo,
-                }
-            })
-            .collect();
-        cat.commit_batch(&batch, t0)?;
-        if after % 200_000 < BATCH as i64 {
-            eprintln!("  {after} photos ({:.0?})", started.elapsed());
-        }
-    }
-
-    eprintln!("people and assignments… ({:.0?})", started.elapsed());
-    let zipf = Zipf::new(args.people as usize);
-    let mut people = Vec::with_capacity(args.people as usize);
-    for i in 0..args.people {
-        people.push(cat.create_person(&format!("Person {i:05}"), t0)?);
-    }
-    let mut after = 0;
-    loop {
-        let page = cat.faces_after(after, BATCH)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let mut assignments = Vec::with_capacity(page.len());
-        for face in &page {
-            if rng.unit() >= 0.70 {
-                continue;
-            }
-            let r = rng.unit();
-            let provenance = if r < 0.25 {
-                Provenance::Confirmed
-            } else if r < 0.90 {
-                Provenance::Automatic
-            } else {
-                Provenance::Suggested
-            };
-            assignments.push(FaceAssignment {
-                face: face.id,
-                person: people[zipf.sample(rng.unit())],
-                provenance,
-                confidence: Some(0.5 + rng.unit() as f32 / 2.0),
-            });
-        }
-        cat.assign_faces(&assignments, t0)?;
-    }
-    let counts = JobCounts {
-        photos_done: args.photos,
-        photos_total: args.photos,
-        faces,
-        errors: 0,
-    };
-    let t1 = t0 + started.elapsed().as_secs() as i64;
-    cat.finish_job(job, JobState::Completed, &counts, t1)?;
-    eprintln!("built in {:.1?}", started.elapsed());
-    Ok(())
-}
-
-fn synthetic_photo(rng: &mut Rng, seed: u64, embeddings: bool) -> NewPhoto {
-    let mut hash = [0u8; 32];
-    let mut h = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef);
-    for chunk in hash.chunks_mut(8) {
-        chunk.copy_from_slice(&h.next().to_le_bytes());
-    }
-    let taken_at = (rng.unit() >= 0.02).then(|| {
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            2005 + rng.below(20),
-            1 + rng.below(12),
-            1 + rng.below(28),
-            rng.below(24),
-            rng.below(60),
-            rng.below(60)
-        )
-    });
-    let n_faces = rng.below(7);
-    let faces = (0..n_faces)
-        .map(|i| {
-            let x = 100.0 + 600.0 * i as f32;
-            let b = [x, 400.0, x + 300.0, 800.0];
-            NewFace {
-                bbox: b,
-                landmarks: [
-                    x + 90.0,
-                    550.0,
-                    x + 210.0,
-                    550.0,
-                    x + 150.0,
-                    620.0,
-                    x + 100.0,
-                    700.0,
-                    x + 200.0,
-                    700.0,
-                ],
-                score: 0.9 + rng.unit() as f32 / 10.0,
-                embedding: if embeddings {
-                    (0..128).map(|_| rng.unit() as f32 - 0.5).collect()
-                } else {
-                    Vec::new()
-                },
-            }
-        })
-        .collect();
-    NewPhoto {
-        hash: ContentHash(hash),
-        meta: PhotoMeta {
-            width: 4000,
-            height: 3000,
-            stored_width: 4000,
-            stored_height: 3000,
-            orientation: 1,
-            format: "jpeg".into(),
-            taken_at,
-            taken_source: TakenSource::Exif,
-            camera_make: Some("Canon".into()),
-            camera_model: Some("EOS 6D".into()),
-            gps: None,
-            file_size: 2_000_000 + seed,
-        },
-        model: "mtcnn+dlib-resnet-v1".into(),
-        faces,
-    }
-}
-
 /// (median, p95) of `runs` calls after 3 untimed ones; also the call's last result.
 fn time(runs: usize, mut f: impl FnMut() -> Result<u64>) -> Result<(u64, (Duration, Duration))> {
     let mut rows = 0;
@@ -423,56 +241,4 @@ fn ms(d: Duration) -> String {
 
 fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// SplitMix64: deterministic data without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// Person rank with probability ∝ 1 / (rank + 1).
-struct Zipf {
-    cumulative: Vec<f64>,
-}
-
-impl Zipf {
-    fn new(n: usize) -> Self {
-        let mut sum = 0.0;
-        let cumulative = (1..=n)
-            .map(|r| {
-                sum += 1.0 / r as f64;
-                sum
-            })
-            .collect::<Vec<_>>();
-        let total = sum;
-        Zipf {
-            cumulative: cumulative.into_iter().map(|c| c / total).collect(),
-        }
-    }
-    fn sample(&self, u: f64) -> usize {
-        self.cumulative
-            .partition_point(|&c| c <= u)
-            .min(self.cumulative.len() - 1)
-    }
 }
