@@ -93,10 +93,10 @@ export function dropPlan(source: PersonDto, target: PersonDto): { from: number[]
 
 /**
  * How many cards each paint adds: the first chunk fills a screen at once (a small library is
- * complete in the first paint), the rest follow `rest` per animation frame.
+ * complete in the first paint), the next ones `NEXT_CHUNK` at a time as the view nears them.
  */
 export const FIRST_CHUNK = 120;
-export const NEXT_CHUNK = 400;
+export const NEXT_CHUNK = 120;
 
 /** `[start, end)` ranges covering `total` items: `first`, then `rest` per chunk. */
 export function chunkRanges(total: number, first = FIRST_CHUNK, rest = NEXT_CHUNK): [number, number][] {

@@ -1,8 +1,8 @@
 // The People page: a card per named person and unnamed cluster (cover face, count), biggest
 // first; inline naming with autocomplete (a taken name merges, as the engine's `name` does);
 // multi-select to merge or hide; drag a card's face onto another card to merge the two. The
-// grid is painted in chunks (a screenful at once, the rest per animation frame) and cards
-// off screen skip layout and paint (`content-visibility`), so 5,000 clusters stay smooth.
+// grid is painted in chunks (a screenful at once, the next as the view comes near the end) and
+// cards off screen skip layout and paint (`content-visibility`), so 5,000 clusters stay smooth.
 // The person page: their faces, selectable (click / Space, Shift-click for a range) to say
 // "not this person", "not a face" or move them to someone else; and the "Is this X?" review
 // of suggestions with Y / N / A and ← / → (J / K). Every edit goes through `edited` (undo).
@@ -51,6 +51,8 @@ const page: PageState = {
 let screen: HTMLElement | null = null;
 /** Bumped by every grid paint: chunks of an older paint stop. */
 let paintGeneration = 0;
+/** Adds the People grid's next cards when its end comes near the view. */
+let moreCards: IntersectionObserver | null = null;
 /** The person being dragged (dragover cannot read the DataTransfer's data). */
 let dragging: number | null = null;
 /** One people request at a time from the keyboard (key repeat). */
@@ -125,27 +127,53 @@ function render(): void {
 
 /**
  * Fills `grid` with `people`'s cards: the first chunk now (a small library is complete in the
- * first paint), the rest one chunk per animation frame. `data-people-ready` is set on the
- * document once the first cards have been painted (the People page benchmark waits for it),
- * `data-complete` on the grid once every card is there.
+ * first paint), the next ones when the end of the grid comes within 1,500 px of the scrolled
+ * view (so nothing is laid out or decoded for cards nobody scrolled to, and scrolling is never
+ * interrupted by a big append). `data-people-ready` is set on the document once the first
+ * cards have been painted (the People page benchmark waits for it), `data-complete` on the
+ * grid once every card is there.
  */
 function paintGrid(grid: HTMLElement, people: PersonDto[]): void {
   const generation = ++paintGeneration;
+  moreCards?.disconnect();
+  moreCards = null;
   const chunks = chunkRanges(people.length);
-  const add = (i: number): void => {
-    if (generation !== paintGeneration || !grid.isConnected) return;
-    const [a, b] = chunks[i];
+  let next = 0;
+  const add = (): void => {
+    if (generation !== paintGeneration || !grid.isConnected || next >= chunks.length) return;
+    const [a, b] = chunks[next++];
     const frag = document.createDocumentFragment();
     for (const p of people.slice(a, b)) frag.append(card(p));
     grid.append(frag);
-    if (i + 1 < chunks.length) requestAnimationFrame(() => add(i + 1));
-    else grid.dataset.complete = "1";
+    if (next >= chunks.length) {
+      grid.dataset.complete = "1";
+      moreCards?.disconnect();
+      moreCards = null;
+    }
   };
   grid.replaceChildren();
   grid.classList.toggle("large", chunks.length > 1);
   delete grid.dataset.complete;
+  const oldEnd = grid.nextElementSibling;
+  if (oldEnd?.classList.contains("grid-end")) oldEnd.remove();
   if (chunks.length === 0) grid.dataset.complete = "1";
-  else add(0);
+  else add();
+  if (next < chunks.length) {
+    const end = h("div", { class: "grid-end", "aria-hidden": "true" });
+    grid.after(end);
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((e) => e.isIntersecting)) return;
+        add();
+        // Still near after this chunk? Observing again reports the current state.
+        observer.unobserve(end);
+        if (next < chunks.length) observer.observe(end);
+      },
+      { root: grid.closest(".content"), rootMargin: "1500px 0px" },
+    );
+    observer.observe(end);
+    moreCards = observer;
+  }
   // Two frames: the first chunk has been laid out and painted.
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
