@@ -4,7 +4,8 @@
 //! cluster writes a sidecar with the name; dragging a cluster onto another merges them (undone
 //! with Ctrl+Z); on a person page two faces are selected (click, Shift-click range, click) and
 //! moved to a new name, then undone; the "Is this X?" review is answered with the Y and N keys.
-//! Screenshots `s01-…` to `s09-…` go to `target/gui-screenshots/`.
+//! Screenshots `s01-…` to `s09-…` go to `target/gui-screenshots/`. Her photos are shown as
+//! photos too.
 //!
 //! Outside CI a missing prerequisite (tauri-driver, WebKitWebDriver, Xvfb, the shared photos)
 //! skips the test; with `CI=true` it fails.
@@ -374,6 +375,18 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     blur(wd);
     wd.ctrl_key("z", false);
     wd.wait_for("the move undone", short, &tiles_are(8), json!([]));
+    // Her photos, as photos.
+    wd.click("[data-testid=\"person-view-photos\"]");
+    wd.wait_for(
+        "her 8 photos",
+        short,
+        "const imgs = [...document.querySelectorAll('[data-testid=\"person-photo\"] img')]; \
+         return imgs.length === 8 && imgs.every(i => i.complete && i.naturalWidth > 0);",
+        json!([]),
+    );
+    wd.screenshot(&shots, "s07b-person-photos");
+    wd.click("[data-testid=\"person-view-faces\"]");
+    wd.wait_for("her faces again", short, &tiles_are(8), json!([]));
 
     // ---- review with the keyboard -----------------------------------------------------------
     // Deterministic suggestions: obama.jpg's face becomes "Barack Obama"; re-clustered, his two

@@ -8,7 +8,7 @@
 // of suggestions with Y / N / A and ← / → (J / K). Every edit goes through `edited` (undo).
 import { api, thumbUrl, type ApiError, type PersonDetailDto, type PersonDto } from "./api";
 import { h } from "./dom";
-import { personSubtitle, personTitle, plural } from "./format";
+import { formatTakenAt, personSubtitle, personTitle, plural } from "./format";
 import { filterPeople, knownNames, mergePlan, sortPeople } from "./people-logic";
 import {
   chunkRanges,
@@ -34,6 +34,8 @@ interface PageState {
   /** The suggestion the review keys act on, and whether the keyboard drives the review. */
   reviewIndex: number;
   reviewByKeys: boolean;
+  /** The person page shows their faces (to correct) or their photos. */
+  view: "faces" | "photos";
 }
 
 const page: PageState = {
@@ -47,6 +49,7 @@ const page: PageState = {
   faces: { selected: new Set(), anchor: null },
   reviewIndex: 0,
   reviewByKeys: false,
+  view: "faces",
 };
 let screen: HTMLElement | null = null;
 /** Bumped by every grid paint: chunks of an older paint stop. */
@@ -385,6 +388,7 @@ async function openPerson(id: number): Promise<void> {
     page.faces = { selected: new Set(), anchor: null };
     page.reviewIndex = 0;
     page.reviewByKeys = false;
+    page.view = "faces";
   }
   page.open = id;
   page.detail = detail;
@@ -451,21 +455,57 @@ function renderPerson(d: PersonDetailDto): void {
     }
   });
   const review = suggestionsSection(d);
+  const views = h("div", { class: "view-switch", role: "group", "aria-label": "Show" },
+    ...(["faces", "photos"] as const).map((v) => {
+      const b = h("button", { type: "button", class: "secondary small", "aria-pressed": String(page.view === v), "data-testid": `person-view-${v}` },
+        v === "faces" ? "Faces" : "Photos");
+      b.addEventListener("click", () => {
+        if (page.view === v) return;
+        page.view = v;
+        renderPerson(d);
+      });
+      return b;
+    }));
+  const more = d.person.faces > d.faces.length
+    ? h("p", { class: "muted" }, `Showing ${plural(d.faces.length, "face")} of ${d.person.faces.toLocaleString("en-US")} (the newest photos first).`)
+    : "";
+  const photos = h("div", { class: "photo-grid", role: "list", "aria-label": `Photos of ${personTitle(d.person)}`, "data-testid": "person-photos" });
   screen.replaceChildren(
     h("header", { class: "screen-head" },
       back,
       h("h1", { "data-testid": "person-title" }, personTitle(d.person)),
       h("span", { class: "muted" }, personSubtitle(d.person)),
       h("div", { class: "spacer" }),
-      d.faces.length > 0 ? all : "",
+      views,
+      page.view === "faces" && d.faces.length > 0 ? all : "",
       hide),
     h("datalist", { id: "move-names" }, ...knownNames(page.people, d.person.id).map((n) => h("option", { value: n }))),
-    review ?? "",
-    bar,
-    faces,
+    ...(page.view === "faces" ? [review ?? "", bar, faces, more] : [photos]),
   );
+  if (page.view === "photos") {
+    void fillPhotos(photos, d.person.id);
+    return;
+  }
   syncFaceSelection(faces, bar);
   if (review && page.reviewByKeys) focusSuggestion(page.reviewIndex);
+}
+
+/** The person's photos, newest first (the same query as Search with one person). */
+async function fillPhotos(grid: HTMLElement, person: number): Promise<void> {
+  const limit = 1000;
+  try {
+    const hits = await api.photosSearch([person], null, null, limit);
+    if (!grid.isConnected) return;
+    grid.replaceChildren(
+      ...hits.map((p) =>
+        h("figure", { class: "photo-tile", role: "listitem", "data-testid": "person-photo", title: p.path },
+          h("img", { src: thumbUrl("photo", p.id), alt: "", loading: "lazy", decoding: "async" }),
+          h("figcaption", {}, formatTakenAt(p.takenAt)))),
+    );
+    if (hits.length === limit) grid.after(h("p", { class: "muted" }, `The newest ${plural(limit, "photo")}; Search finds the others by date.`));
+  } catch (err) {
+    reportError(err as ApiError);
+  }
 }
 
 /** Marks the selected tiles and updates the bar, without redrawing the page. */
