@@ -177,6 +177,29 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Library location for the next start: the folder picker (answered by
+    // LIKENESS_PICK_FOLDER) writes the per-user location file; "Use the default place" removes it.
+    let location = work.join("config/likeness/location.json");
+    wd.click("[data-testid=\"settings-location-choose\"]");
+    wd.wait_for(
+        "the next library folder",
+        short,
+        "const e = document.querySelector('[data-testid=\"settings-next-library\"]'); \
+         return e && e.textContent === arguments[0];",
+        json!([photos.display().to_string()]),
+    );
+    assert!(std::fs::read_to_string(&location)
+        .unwrap()
+        .contains(&photos.display().to_string()));
+    wd.click("[data-testid=\"settings-location-default\"]");
+    wd.wait_for(
+        "the default place again",
+        short,
+        "return document.querySelector('[data-testid=\"settings-next-library\"]').textContent === 'the default place';",
+        json!([]),
+    );
+    assert!(!location.exists());
+
     wd.quit();
     drop(desktop);
     // The app is gone once its library lock is free.
