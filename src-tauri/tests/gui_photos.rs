@@ -409,6 +409,13 @@ fn photos_timeline_and_viewer_in_the_real_window() {
          && document.activeElement.dataset.index === '2';",
         json!([]),
     );
+    // Roving tabindex: one tile in the Tab order, the focused one.
+    let tabbable = wd.js(
+        "return [...document.querySelectorAll('[data-testid=\"timeline-tile\"]')] \
+           .filter(e => e.tabIndex === 0).map(e => e.dataset.index);",
+        json!([]),
+    );
+    assert_eq!(tabbable, json!(["2"]));
     wd.screenshot(&shots, "p09-closed");
     wd.quit();
 }

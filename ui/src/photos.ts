@@ -27,6 +27,8 @@ interface Timeline {
   generation: number;
   frame: number;
   ready: boolean;
+  /** The one tile in the Tab order (roving tabindex); arrows move it. */
+  current: number;
   resize: ResizeObserver;
 }
 
@@ -69,6 +71,7 @@ export async function showPhotos(el: HTMLElement): Promise<void> {
     generation: 0,
     frame: 0,
     ready: false,
+    current: 0,
     resize: new ResizeObserver(() => onResize()),
   };
   tl = t;
@@ -79,6 +82,10 @@ export async function showPhotos(el: HTMLElement): Promise<void> {
     if (tile) open(Number(tile.dataset.index));
   });
   scroller.addEventListener("keydown", (e) => onKey(t, e));
+  scroller.addEventListener("focusin", (e) => {
+    const tile = (e.target as HTMLElement).closest<HTMLElement>(".timeline-tile");
+    if (tile) setCurrent(t, Number(tile.dataset.index));
+  });
   t.resize.observe(scroller);
   paint(t);
 }
@@ -182,6 +189,8 @@ function paint(t: Timeline): void {
     }
   }
   if (last >= 0) for (const p of pagesFor(first, last, PAGE)) void loadPage(t, p);
+  // Keep one tile in the Tab order: the current one, or the first in view once it scrolled away.
+  if (last >= 0 && !tileAt(t, t.current)) setCurrent(t, firstVisiblePhoto(t));
   markReady(t);
 }
 
@@ -202,7 +211,7 @@ function renderRow(t: Timeline, r: Row): HTMLElement {
 }
 
 function renderTile(t: Timeline, index: number): HTMLElement {
-  const tile = h("button", { type: "button", class: "timeline-tile", role: "listitem", "data-testid": "timeline-tile", "data-index": index, "aria-label": "Photo (loading)" });
+  const tile = h("button", { type: "button", class: "timeline-tile", role: "listitem", "data-testid": "timeline-tile", "data-index": index, "aria-label": "Photo (loading)", tabindex: index === t.current ? "0" : "-1" });
   fillTile(t, tile, index);
   return tile;
 }
@@ -293,6 +302,15 @@ function reveal(t: Timeline, index: number): void {
   if (r.top < s.scrollTop) s.scrollTop = r.top;
   else if (r.top + r.height > s.scrollTop + s.clientHeight) s.scrollTop = r.top + r.height - s.clientHeight;
   paint(t);
+}
+
+function setCurrent(t: Timeline, index: number): void {
+  if (index === t.current && tileAt(t, index)?.tabIndex === 0) return;
+  const old = tileAt(t, t.current);
+  if (old) old.tabIndex = -1;
+  t.current = index;
+  const now = tileAt(t, index);
+  if (now) now.tabIndex = 0;
 }
 
 function tileAt(t: Timeline, index: number): HTMLElement | null {
