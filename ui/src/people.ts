@@ -118,11 +118,14 @@ function render(): void {
       h("div", { class: "spacer" }),
       filter,
       h("label", { class: "check" }, hidden, "Show hidden")),
-    selectionBar(),
+    // The bar and the hint share one place: the bar covers the hint while people are selected.
+    h("div", { class: "people-bar-slot" },
+      page.people.length === 0 ? "" : h("p", { class: "muted drag-hint" }, "Drag a face onto another person to merge them, or select several and Merge."),
+      selectionBar()),
     names,
     page.people.length === 0
       ? h("p", { class: "empty-note", "data-testid": "people-empty" }, "Nobody yet. People appear here once indexing has found faces.")
-      : h("p", { class: "muted drag-hint" }, "Drag a face onto another person to merge them, or select several and Merge."),
+      : "",
     grid,
   );
   paintGrid(grid, filterPeople(page.people, page.filter));
