@@ -103,7 +103,15 @@ export async function refreshPhotos(): Promise<void> {
     return;
   }
   if (t !== tl) return;
-  if (JSON.stringify(days) === JSON.stringify(t.days)) return;
+  if (JSON.stringify(days) === JSON.stringify(t.days)) {
+    // Same shape: no relayout; the rows in view are fetched again and tiles whose photo
+    // changed (a content change keeps the counts) get the new one, without a flash.
+    t.generation++;
+    t.pages.clear();
+    t.loading.clear();
+    paint(t);
+    return;
+  }
   if (t.layout.total === 0 || days.length === 0) {
     await showPhotos(t.el);
     return;
@@ -267,7 +275,7 @@ function loadPage(t: Timeline, p: number): Promise<void> {
         const oldest = t.pages.keys().next().value as number;
         t.pages.delete(oldest);
       }
-      for (const tile of t.canvas.querySelectorAll<HTMLElement>(".timeline-tile:not([data-photo])")) {
+      for (const tile of t.canvas.querySelectorAll<HTMLElement>(".timeline-tile")) {
         const i = Number(tile.dataset.index);
         if (Math.floor(i / PAGE) === p) fillTile(t, tile, i);
       }
