@@ -72,14 +72,64 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
     }
 }
 
+/// Whether WebKitGTK's accelerated compositing should be turned off: on Linux, when the
+/// machine has no GPU render node (`/dev/dri/renderD*`), WebKit composites through a software
+/// GL (llvmpipe) and every scrolled frame costs 20–70 ms; its non-composited path keeps a
+/// 100,000-photo timeline at the display's frame rate (bench/README.md, "Desktop app"). A value
+/// the user set for `WEBKIT_DISABLE_COMPOSITING_MODE` is always kept.
+pub fn software_rendering_tweak(dri: &std::path::Path, user_set: bool) -> bool {
+    if user_set || !cfg!(target_os = "linux") {
+        return false;
+    }
+    let has_render_node = std::fs::read_dir(dri).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    });
+    !has_render_node
+}
+
 /// Starts the desktop app with the configuration in `tauri.conf.json`. Logs go to stderr
 /// (`$LIKENESS_LOG` filters, e.g. `info`).
 pub fn run() {
+    // Before any thread starts (WebKit reads it when the first web view is created).
+    let user_set = std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some();
+    let tweak = software_rendering_tweak(std::path::Path::new("/dev/dri"), user_set);
+    if tweak {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIKENESS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,ort=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+    if tweak {
+        tracing::info!("no GPU render node: WebKit's accelerated compositing is off");
+    }
     run_app(tauri::Builder::default(), tauri::generate_context!());
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::software_rendering_tweak;
+
+    #[test]
+    fn compositing_is_turned_off_only_without_a_render_node_and_never_over_the_user() {
+        let dir = std::env::temp_dir().join(format!("likeness-dri-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let linux = cfg!(target_os = "linux");
+        // No /dev/dri at all, or only a card node: software GL.
+        assert_eq!(software_rendering_tweak(&dir.join("missing"), false), linux);
+        std::fs::write(dir.join("card0"), b"").unwrap();
+        assert_eq!(software_rendering_tweak(&dir, false), linux);
+        // The user's own setting wins.
+        assert!(!software_rendering_tweak(&dir, true));
+        // A render node: the GPU composites.
+        std::fs::write(dir.join("renderD128"), b"").unwrap();
+        assert!(!software_rendering_tweak(&dir, false));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

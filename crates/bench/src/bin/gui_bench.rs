@@ -55,6 +55,10 @@ struct Args {
     /// Build the library again.
     #[arg(long)]
     rebuild: bool,
+    /// Extra environment for the app, `KEY=VALUE` (repeatable), e.g.
+    /// `WEBKIT_DISABLE_COMPOSITING_MODE=1` to compare WebKit's rendering modes.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
     /// Save a screenshot of each measured screen of the first run here.
     #[arg(long, default_value = "target/bench/gui/screenshots")]
     screenshots: PathBuf,
@@ -68,6 +72,8 @@ struct Frames {
     p95: f64,
     max: f64,
     dropped: usize,
+    /// The idle frame period the drops are counted against.
+    period: f64,
     /// Content rows present in the viewport at the end (checks that something was drawn).
     painted: u64,
 }
@@ -77,6 +83,7 @@ struct Run {
     cold_start_ms: f64,
     page_paint_ms: f64,
     people_cards: u64,
+    baseline_scroll: Frames,
     people_scroll: Frames,
     timeline_paint_ms: f64,
     timeline_scroll: Frames,
@@ -122,7 +129,7 @@ fn main() -> Result<()> {
     for i in 0..args.runs {
         eprintln!("run {}/{}…", i + 1, args.runs);
         let shots = (i == 0).then_some(args.screenshots.as_path());
-        runs.push(one_run(&pre, &app, &catalog, &args.work, shots)?);
+        runs.push(one_run(&pre, &app, &catalog, &args.work, shots, &args.env)?);
     }
 
     outln(&format!(
@@ -163,6 +170,12 @@ fn main() -> Result<()> {
         "People cards in the DOM at first paint",
         &|r| r.people_cards as f64,
         "",
+    );
+    frame_rows(
+        &mut t,
+        "Baseline: static text page (60 px/frame)",
+        &runs,
+        |r| &r.baseline_scroll,
     );
     frame_rows(&mut t, "People scroll (40 px/frame)", &runs, |r| {
         &r.people_scroll
@@ -207,6 +220,7 @@ fn frame_rows(t: &mut Table, name: &str, runs: &[Run], get: impl Fn(&Run) -> &Fr
     let (dropped, alld) = med(&|f| f.dropped as f64);
     let (count, _) = med(&|f| f.count as f64);
     let (painted, _) = med(&|f| f.painted as f64);
+    let (period, _) = med(&|f| f.period);
     t.row([
         format!("{name}: frame p50"),
         format!("{p50:.1} ms"),
@@ -224,7 +238,7 @@ fn frame_rows(t: &mut Table, name: &str, runs: &[Run], get: impl Fn(&Run) -> &Fr
     ]);
     t.row([
         format!(
-            "{name}: dropped frames (> 1.5 periods) of {count:.0}, {painted:.0} items on screen"
+            "{name}: dropped frames (> 1.5 × {period:.1} ms idle period) of {count:.0}, {painted:.0} items on screen"
         ),
         format!("{dropped:.0}"),
         fmt_all(&alld),
@@ -323,17 +337,20 @@ fn one_run(
     catalog: &Path,
     work: &Path,
     shots: Option<&Path>,
+    extra_env: &[String],
 ) -> Result<Run> {
-    let desktop = Desktop::launch(
-        pre,
-        app,
-        &[
-            ("LIKENESS_CATALOG", os(catalog)),
-            ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),
-            ("LIKENESS_ORT_LIBRARY", os(likeness_testdata::ort_library())),
-        ],
-        &work.join("logs"),
-    );
+    let mut env = vec![
+        ("LIKENESS_CATALOG", os(catalog)),
+        ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),
+        ("LIKENESS_ORT_LIBRARY", os(likeness_testdata::ort_library())),
+    ];
+    for kv in extra_env {
+        let (k, v) = kv
+            .split_once('=')
+            .with_context(|| format!("--env {kv}: expected KEY=VALUE"))?;
+        env.push((k, os(v)));
+    }
+    let desktop = Desktop::launch(pre, app, &env, &work.join("logs"));
     let wd = &desktop.wd;
     let paint = wd.wait_for(
         "the first paint",
@@ -353,6 +370,24 @@ fn one_run(
     if let Some(dir) = shots {
         wd.screenshot(dir, "gui-bench-people");
     }
+    // The floor of this machine: the same scroll over a static page (text rows in a fixed
+    // overlay, nothing loads or renders while it moves).
+    wd.js(
+        "const o = document.createElement('div'); o.id = 'bench-baseline'; \
+         Object.assign(o.style, {position: 'fixed', inset: '0', overflowY: 'auto', \
+           background: 'Canvas', zIndex: '1000'}); \
+         for (let i = 0; i < 4000; i++) { const r = document.createElement('div'); \
+           r.dataset.benchRow = '1'; r.style.height = '40px'; \
+           r.textContent = 'Row ' + i + ' of a static page: the baseline for frame times'; \
+           o.appendChild(r); } \
+         document.body.appendChild(o);",
+        json!([]),
+    );
+    run.baseline_scroll = scroll(wd, "[data-bench-row]", 60, 300)?;
+    wd.js(
+        "document.getElementById('bench-baseline').remove();",
+        json!([]),
+    );
     run.people_scroll = scroll(wd, "[data-testid=\"person-card\"]", 40, 240)?;
 
     // Photos: click the nav item and time until the first tiles are painted.
@@ -451,6 +486,7 @@ fn scroll(wd: &WebDriver, item: &str, step: u32, frames: u32) -> Result<Frames> 
         p95: pct(0.95),
         max: gaps[gaps.len() - 1],
         dropped,
+        period,
         painted: v["inView"].as_u64().unwrap_or(0),
     })
 }
