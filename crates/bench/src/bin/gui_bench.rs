@@ -14,8 +14,10 @@
 //! animation frames after the start screen has its content) against the moment the WebDriver
 //! new-session request that starts the app was sent; frame times are the intervals between
 //! `requestAnimationFrame` callbacks while a script scrolls the screen's scroller by a fixed
-//! step each frame. A frame is counted "dropped" when its interval exceeds 1.5× the display's
-//! frame period (measured first, idle); Xvfb has no GPU, so WebKit composites in software.
+//! step each frame. A frame is counted "dropped" when its interval exceeds 1.5× the 60 Hz
+//! frame period (25 ms). Xvfb has no GPU: the app then turns WebKit's accelerated compositing
+//! off (see `likeness_desktop::software_rendering_tweak`); `--env
+//! WEBKIT_DISABLE_COMPOSITING_MODE=0` measures the composited path instead.
 //!
 //! ```text
 //! cargo build --release -p likeness-desktop
@@ -34,6 +36,9 @@ use likeness_catalog::Catalog;
 use likeness_engine::{LibraryPaths, ThumbnailCache};
 use likeness_webdriver::{os, Desktop, Prerequisites, WebDriver};
 use serde_json::{json, Value};
+
+/// The display's frame period (Xvfb: 60 Hz).
+const FRAME_MS: f64 = 1000.0 / 60.0;
 
 #[derive(Debug, Parser)]
 #[command(name = "gui_bench")]
@@ -72,7 +77,7 @@ struct Frames {
     p95: f64,
     max: f64,
     dropped: usize,
-    /// The idle frame period the drops are counted against.
+    /// The median interval between idle animation frames (for information).
     period: f64,
     /// Content rows present in the viewport at the end (checks that something was drawn).
     painted: u64,
@@ -238,7 +243,7 @@ fn frame_rows(t: &mut Table, name: &str, runs: &[Run], get: impl Fn(&Run) -> &Fr
     ]);
     t.row([
         format!(
-            "{name}: dropped frames (> 1.5 × {period:.1} ms idle period) of {count:.0}, {painted:.0} items on screen"
+            "{name}: dropped frames (> 25 ms) of {count:.0}, {painted:.0} items on screen, idle rAF {period:.0} ms"
         ),
         format!("{dropped:.0}"),
         fmt_all(&alld),
@@ -476,8 +481,11 @@ fn scroll(wd: &WebDriver, item: &str, step: u32, frames: u32) -> Result<Frames> 
         bail!("scroll: no frames measured");
     }
     idle.sort_by(f64::total_cmp);
-    let period = idle[idle.len() / 2];
-    let dropped = gaps.iter().filter(|&&g| g > 1.5 * period).count();
+    // Xvfb's display runs at 60 Hz; a frame is dropped when it takes longer than 1.5 periods
+    // (25 ms). The idle rAF interval is reported beside it: WebKit's non-composited path fires
+    // idle callbacks on its own timer (seen: 9 ms), so it is not a display period.
+    let idle_period = idle[idle.len() / 2];
+    let dropped = gaps.iter().filter(|&&g| g > 1.5 * FRAME_MS).count();
     gaps.sort_by(f64::total_cmp);
     let pct = |p: f64| gaps[((gaps.len() as f64 * p).ceil() as usize).clamp(1, gaps.len()) - 1];
     Ok(Frames {
@@ -486,7 +494,7 @@ fn scroll(wd: &WebDriver, item: &str, step: u32, frames: u32) -> Result<Frames> 
         p95: pct(0.95),
         max: gaps[gaps.len() - 1],
         dropped,
-        period,
+        period: idle_period,
         painted: v["inView"].as_u64().unwrap_or(0),
     })
 }
