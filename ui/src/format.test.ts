@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ProgressDto } from "./api";
-import { formatDuration, formatTakenAt, percent, personSubtitle, personTitle, plural, progressDetail, progressHeadline } from "./format";
+import { formatDuration, formatTakenAt, percent, personSubtitle, personTitle, plural, progressDetail, progressHeadline, withoutPath } from "./format";
 
 const progress = (over: Partial<ProgressDto>): ProgressDto => ({
   phase: "indexing",
@@ -57,5 +57,13 @@ describe("format", () => {
     expect(formatTakenAt("2019-07-04T18:30:00")).toBe("4 Jul 2019");
     expect(formatTakenAt("2019-13-04")).toBe("no date");
     expect(formatTakenAt(null)).toBe("no date");
+  });
+});
+
+describe("withoutPath", () => {
+  it("drops the path a typed error starts with, and nothing else", () => {
+    expect(withoutPath("/p/a.jpg: cannot decode JPEG", "/p/a.jpg")).toBe("cannot decode JPEG");
+    expect(withoutPath("cannot decode /p/a.jpg", "/p/a.jpg")).toBe("cannot decode /p/a.jpg");
+    expect(withoutPath("/p/a.jpgx: nope", "/p/a.jpg")).toBe("/p/a.jpgx: nope");
   });
 });

@@ -62,3 +62,8 @@ export function formatTakenAt(takenAt: string | null): string {
   const month = months[Number(m[2]) - 1];
   return month ? `${Number(m[3])} ${month} ${m[1]}` : "no date";
 }
+
+/** Typed errors carry their path; a list that shows the path above the message drops it. */
+export function withoutPath(message: string, path: string): string {
+  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+}

@@ -2,7 +2,7 @@
 // faces, rate, ETA, errors, provider), pause/resume/cancel, and the list of failed files.
 import { api, type ApiError, type IndexDoneDto, type IndexEvent, type ProgressDto } from "./api";
 import { byTestId, h } from "./dom";
-import { percent, plural, progressDetail, progressHeadline } from "./format";
+import { percent, plural, progressDetail, progressHeadline, withoutPath } from "./format";
 import { showToast } from "./toast";
 import { startWatching, stopWatching } from "./watch";
 
@@ -119,9 +119,12 @@ function renderFinished(done: IndexDoneDto): void {
   const p = panel();
   p.hidden = false;
   p.dataset.state = "finished";
+  // `done.photos` counts every photo finished, the failed ones too.
+  const indexed = Math.max(0, done.photos - done.errors);
+  const failed = done.errors > 0 ? `, ${plural(done.errors, "photo")} could not be read` : "";
   const headline = done.cancelled
-    ? `Stopped: ${plural(done.photos, "photo")} indexed, the rest waits for the next run`
-    : `Done: ${plural(done.photos, "photo")} indexed, ${plural(done.faces, "face")} found`;
+    ? `Stopped: ${plural(indexed, "photo")} indexed${failed}, the rest waits for the next run`
+    : `Done: ${plural(indexed, "photo")} indexed, ${plural(done.faces, "face")} found${failed}`;
   p.replaceChildren(
     h("div", { class: "progress-head" },
       h("h2", { class: "progress-headline", "data-testid": "progress-headline" }, headline),
@@ -190,7 +193,7 @@ async function toggleErrors(): Promise<void> {
     list.replaceChildren(
       h("ul", { role: "list" },
         ...failures.map((f) =>
-          h("li", { "data-testid": "failure" }, h("span", { class: "failure-path" }, f.path), h("span", { class: "failure-message" }, `${f.message} (${f.code})`)),
+          h("li", { "data-testid": "failure" }, h("span", { class: "failure-path" }, f.path), h("span", { class: "failure-message" }, `${withoutPath(f.message, f.path)} (${f.code})`)),
         )),
     );
     list.hidden = false;

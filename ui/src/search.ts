@@ -4,6 +4,7 @@ import { h } from "./dom";
 import { reportError } from "./edits";
 import { formatTakenAt, plural } from "./format";
 import { sortPeople } from "./people-logic";
+import { openViewer, type PhotoSequence } from "./viewer";
 
 const chosen = new Set<number>();
 const range = { from: "", to: "" };
@@ -62,14 +63,29 @@ async function search(results: HTMLElement): Promise<void> {
           ? "No photos with all of them together."
           : "No photos."
         : plural(hits.length, "photo") + (hits.length === LIMIT ? " (the newest)" : "");
+    const tiles = hits.map((p, i) => {
+      const tile = h("figure", { class: "photo-tile", role: "listitem", tabindex: "0", "data-testid": "search-hit", "data-photo": String(p.id), title: p.path, "aria-label": `Open photo ${i + 1} of ${hits.length}` },
+        h("img", { src: thumbUrl("photo", p.id), alt: "", loading: "lazy" }),
+        h("figcaption", {}, formatTakenAt(p.takenAt)));
+      tile.addEventListener("click", () => openViewer(sequence, i));
+      tile.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          openViewer(sequence, i);
+        }
+      });
+      return tile;
+    });
+    // The viewer walks these results (←/→) and gives the focus back to the tile it closed on.
+    const sequence: PhotoSequence = {
+      total: () => hits.length,
+      at: (index) => Promise.resolve(hits[index] ?? null),
+      shown: () => {},
+      closed: (index) => tiles[index]?.focus(),
+    };
     results.replaceChildren(
       h("p", { class: "muted", "data-testid": "search-count" }, count),
-      h("div", { class: "photo-grid", role: "list" },
-        ...hits.map((p) =>
-          h("figure", { class: "photo-tile", role: "listitem", "data-testid": "search-hit", title: p.path },
-            h("img", { src: thumbUrl("photo", p.id), alt: "", loading: "lazy" }),
-            h("figcaption", {}, formatTakenAt(p.takenAt))),
-        )),
+      h("div", { class: "photo-grid", role: "list" }, ...tiles),
     );
   } catch (err) {
     reportError(err as ApiError);

@@ -467,7 +467,30 @@ impl Desktop {
     /// Starts Xvfb (if needed) and tauri-driver with `env` for the app, and opens a session on
     /// `app` (the `likeness-desktop` binary) — which starts the app. Logs of the drivers and the
     /// app go to `logs/driver.log` and `logs/driver.err.log`.
+    ///
+    /// For tests: WebKit keeps its accelerated compositing (`WEBKIT_DISABLE_COMPOSITING_MODE=0`,
+    /// which the app respects). Without a GPU the app would turn it off, and WebKitWebDriver's
+    /// screenshot command then never answers on an idle page (seen: 120 s and more on the
+    /// first-run screen). [`Desktop::launch_as_user`] keeps the app's own choice.
     pub fn launch(pre: &Prerequisites, app: &Path, env: &[(&str, OsString)], logs: &Path) -> Self {
+        let mut env = env.to_vec();
+        if !env
+            .iter()
+            .any(|(k, _)| *k == "WEBKIT_DISABLE_COMPOSITING_MODE")
+        {
+            env.push(("WEBKIT_DISABLE_COMPOSITING_MODE", os("0")));
+        }
+        Self::launch_as_user(pre, app, &env, logs)
+    }
+
+    /// [`Desktop::launch`] without the compositing override: the app renders as it would for a
+    /// user of this machine (benchmarks).
+    pub fn launch_as_user(
+        pre: &Prerequisites,
+        app: &Path,
+        env: &[(&str, OsString)],
+        logs: &Path,
+    ) -> Self {
         let (xvfb, display) = match &pre.xvfb {
             Some(x) => {
                 let (child, display) = start_xvfb(x);

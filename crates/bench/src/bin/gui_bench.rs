@@ -355,7 +355,7 @@ fn one_run(
             .with_context(|| format!("--env {kv}: expected KEY=VALUE"))?;
         env.push((k, os(v)));
     }
-    let desktop = Desktop::launch(pre, app, &env, &work.join("logs"));
+    let desktop = Desktop::launch_as_user(pre, app, &env, &work.join("logs"));
     let wd = &desktop.wd;
     let paint = wd.wait_for(
         "the first paint",
