@@ -16,80 +16,26 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use likeness_webdriver::{copy_photos, os, Desktop, Prerequisites, WebDriver};
+use likeness_webdriver::{cards, Desktop, Prerequisites, TestLibrary};
 use serde_json::json;
-
-/// The photos the test library holds: 8 of one woman, 3 of Obama, Biden, a couple.
-const PHOTOS: &[&str] = &[
-    "face_recognition_test_images/obama.jpg",
-    "face_recognition_test_images/obama2.jpg",
-    "face_recognition_test_images/obama3.jpg",
-    "face_recognition_test_images/biden.jpg",
-    "deepface_testset/img1.jpg",
-    "deepface_testset/img2.jpg",
-    "deepface_testset/img4.jpg",
-    "deepface_testset/img5.jpg",
-    "deepface_testset/img6.jpg",
-    "deepface_testset/img7.jpg",
-    "deepface_testset/img10.jpg",
-    "deepface_testset/couple.jpg",
-];
-
-/// The People page's cards: `[{id, name, sub}]`, in page order.
-const CARDS: &str =
-    "return [...document.querySelectorAll('[data-testid=\"person-card\"]')].map(c => ({\
-    id: Number(c.dataset.person), \
-    name: c.querySelector('.name-input').value, \
-    sub: c.querySelector('[data-testid=\"person-sub\"]').textContent}));";
-
-fn cards(wd: &WebDriver) -> Vec<(i64, String, String)> {
-    wd.js(CARDS, json!([]))
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["id"].as_i64().unwrap(),
-                c["name"].as_str().unwrap().to_string(),
-                c["sub"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn first_run_index_name_merge_undo_in_the_real_window() {
-    let Some(reference) = likeness_testdata::reference_dir() else {
+    let Some(lib) = TestLibrary::new("gui") else {
         return;
     };
     let Some(pre) = Prerequisites::find() else {
         return;
     };
     let started = Instant::now();
-    let root = likeness_testdata::repo_root();
-    let shots = root.join("target/gui-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let work = root.join(format!("target/test-tmp/gui-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    let photos = work.join("photos");
-    copy_photos(&reference, PHOTOS, &photos);
+    let (reference, shots, work, photos) = (&lib.reference, &lib.shots, &lib.work, &lib.photos);
     // One damaged photo (a JPEG header, then garbage): a recorded failure, listed in the
     // progress panel. (A JPEG merely cut short still decodes, grey below the cut.)
     let mut damaged = vec![0xFF, 0xD8, 0xFF, 0xE0];
     damaged.extend(b"this is not a photo".repeat(50));
     std::fs::write(photos.join("damaged.jpg"), damaged).unwrap();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_likeness-desktop"));
-    let desktop = Desktop::launch(
-        &pre,
-        &app,
-        &[
-            ("LIKENESS_CATALOG", os(work.join("library/catalog.sqlite"))),
-            ("LIKENESS_PICK_FOLDER", os(&photos)),
-            ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),
-            ("LIKENESS_ORT_LIBRARY", os(likeness_testdata::ort_library())),
-        ],
-        &work,
-    );
+    let desktop = Desktop::launch(&pre, &app, &lib.env(), work);
     let wd = &desktop.wd;
     let short = Duration::from_secs(20);
 
@@ -100,7 +46,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         "return document.querySelector('[data-testid=\"empty-state\"]') !== null;",
         json!([]),
     );
-    wd.screenshot(&shots, "01-first-run");
+    wd.screenshot(shots, "01-first-run");
 
     // Add folder → indexing starts at once; the progress panel follows it to the end.
     wd.click("[data-testid=\"add-folder\"]");
@@ -111,7 +57,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
          return p && !p.hidden && p.dataset.state;",
         json!([]),
     );
-    wd.screenshot(&shots, "02-indexing");
+    wd.screenshot(shots, "02-indexing");
     // Pause and resume while it runs (12 photos take a few seconds: the run may be over first).
     let state = wd.js(
         "return document.querySelector('[data-testid=\"progress-panel\"]').dataset.state;",
@@ -128,7 +74,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         );
         if state == json!("paused") {
             assert_eq!(wd.text("progress-headline").unwrap(), "Paused");
-            wd.screenshot(&shots, "02-paused");
+            wd.screenshot(shots, "02-paused");
             wd.click("[data-testid=\"index-resume\"]");
         }
         println!("pause while indexing: {state}");
@@ -163,7 +109,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         failure.as_str().unwrap().contains("damaged.jpg"),
         "{failure}"
     );
-    wd.screenshot(&shots, "03-failed-files");
+    wd.screenshot(shots, "03-failed-files");
     assert!(wd.text("progress-provider").unwrap().contains("CPU"));
     assert_eq!(
         wd.js(
@@ -179,7 +125,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
          return e && e.textContent.startsWith('12 photos') && e.textContent.endsWith('1 file failed');",
         json!([]),
     );
-    wd.screenshot(&shots, "03-indexed");
+    wd.screenshot(shots, "03-indexed");
 
     // People: unnamed clusters, biggest first, each with a cover thumbnail from thumb:.
     wd.click("[data-testid=\"nav-people\"]");
@@ -200,7 +146,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     println!("people: {before:?}");
     assert!(before.iter().all(|(_, name, _)| name.is_empty()));
     assert_eq!(before[0].2, "8 photos", "biggest cluster first");
-    wd.screenshot(&shots, "04-people");
+    wd.screenshot(shots, "04-people");
 
     // Name the biggest cluster inline.
     let (big, _, _) = before[0].clone();
@@ -217,14 +163,14 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     );
     let toast = wd.text("toast-message").unwrap();
     assert!(toast.contains("Angelina Jolie"), "toast: {toast}");
-    wd.screenshot(&shots, "05-named");
+    wd.screenshot(shots, "05-named");
 
     // Merge the second cluster into her: select both, Merge.
     let (other, _, _) = before[1].clone();
     wd.click(&format!("[data-testid=\"person-select-{big}\"]"));
     wd.click(&format!("[data-testid=\"person-select-{other}\"]"));
     assert_eq!(wd.text("selected-count").unwrap(), "2 selected");
-    wd.screenshot(&shots, "06-selected");
+    wd.screenshot(shots, "06-selected");
     wd.click("[data-testid=\"merge-selected\"]");
     let count_is = |n: usize| {
         format!(
@@ -238,7 +184,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     assert_eq!(merged[0].1, "Angelina Jolie");
     assert_eq!(merged[0].2, "11 photos");
     assert!(merged.iter().all(|c| c.0 != other));
-    wd.screenshot(&shots, "07-merged");
+    wd.screenshot(shots, "07-merged");
 
     // Undo from the toast: both people are back as they were.
     wd.click("[data-testid=\"toast-action\"]");
@@ -247,7 +193,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     assert_eq!(undone[0], (big, "Angelina Jolie".into(), "8 photos".into()));
     assert!(undone.iter().any(|c| c.0 == other && c.1.is_empty()));
     assert!(wd.text("toast-message").unwrap().starts_with("Undone:"));
-    wd.screenshot(&shots, "08-undone");
+    wd.screenshot(shots, "08-undone");
 
     // Keyboard: Ctrl+Shift+Z redoes the merge, Ctrl+Z undoes it again.
     wd.js(
@@ -300,7 +246,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
          return c.length === 1 && c[0].dataset.person === String(arguments[0]);",
         json!([big]),
     );
-    wd.screenshot(&shots, "08b-filtered");
+    wd.screenshot(shots, "08b-filtered");
     set_filter("");
     wd.wait_for(
         "the filter cleared",
@@ -321,7 +267,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         "return document.querySelector(`[data-testid=\"person-card\"][data-person=\"${arguments[0]}\"]`) !== null;",
         json!([other]),
     );
-    wd.screenshot(&shots, "08c-hidden-shown");
+    wd.screenshot(shots, "08c-hidden-shown");
     wd.click("[data-testid=\"show-hidden\"]");
     wd.wait_for(
         "the hidden person gone again",
@@ -347,7 +293,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
          document.querySelectorAll('[data-testid=\"face-tile\"]').length === 8;",
         json!([]),
     );
-    wd.screenshot(&shots, "09-person");
+    wd.screenshot(shots, "09-person");
 
     // "Not this person" on one face, then Undo from the toast.
     let face = wd.js(
@@ -360,7 +306,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     };
     wd.wait_for("the rejection", short, &tiles_are(7), json!([]));
     assert!(wd.text("toast-message").unwrap().contains("Angelina Jolie"));
-    wd.screenshot(&shots, "10-rejected");
+    wd.screenshot(shots, "10-rejected");
     wd.click("[data-testid=\"toast-action\"]");
     wd.wait_for("the rejection undone", short, &tiles_are(8), json!([]));
 
@@ -408,7 +354,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
          return imgs.length === 8 && imgs.every(i => i.complete && i.naturalWidth > 0);",
         json!([]),
     );
-    wd.screenshot(&shots, "11-search");
+    wd.screenshot(shots, "11-search");
     // A date range: nothing of hers before 1990; cleared, her 8 photos again.
     let set_date = |key: &str, value: &str| {
         wd.js(
@@ -442,7 +388,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
            document.querySelectorAll('[data-testid=\"viewer-face\"]').length > 0;",
         json!([]),
     );
-    wd.screenshot(&shots, "11b-search-viewer");
+    wd.screenshot(shots, "11b-search-viewer");
     wd.key("\u{E00C}");
     wd.wait_for(
         "the viewer closed",
@@ -486,9 +432,9 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         sub == json!("9 photos") || sub == json!("8 photos · 1 to confirm"),
         "{sub}"
     );
-    wd.screenshot(&shots, "12-live");
+    wd.screenshot(shots, "12-live");
 
     wd.quit();
-    let _ = std::fs::remove_dir_all(&work);
+    let _ = std::fs::remove_dir_all(work);
     println!("gui test took {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -16,45 +16,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use likeness_engine::catalog::{Catalog, PhotoQuery};
-use likeness_webdriver::{copy_photos, os, Desktop, Prerequisites, WebDriver};
+use likeness_webdriver::{cards, os, Desktop, Prerequisites, TestLibrary, WebDriver};
 use serde_json::json;
-
-/// The same 12 photos as `gui.rs`: 8 of one woman, 3 of Obama, Biden, a couple.
-const PHOTOS: &[&str] = &[
-    "face_recognition_test_images/obama.jpg",
-    "face_recognition_test_images/obama2.jpg",
-    "face_recognition_test_images/obama3.jpg",
-    "face_recognition_test_images/biden.jpg",
-    "deepface_testset/img1.jpg",
-    "deepface_testset/img2.jpg",
-    "deepface_testset/img4.jpg",
-    "deepface_testset/img5.jpg",
-    "deepface_testset/img6.jpg",
-    "deepface_testset/img7.jpg",
-    "deepface_testset/img10.jpg",
-    "deepface_testset/couple.jpg",
-];
-
-const CARDS: &str =
-    "return [...document.querySelectorAll('[data-testid=\"person-card\"]')].map(c => ({\
-    id: Number(c.dataset.person), \
-    name: c.querySelector('.name-input').value, \
-    sub: c.querySelector('[data-testid=\"person-sub\"]').textContent}));";
-
-fn cards(wd: &WebDriver) -> Vec<(i64, String, String)> {
-    wd.js(CARDS, json!([]))
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["id"].as_i64().unwrap(),
-                c["name"].as_str().unwrap().to_string(),
-                c["sub"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 fn blur(wd: &WebDriver) {
     wd.js(
@@ -86,29 +49,17 @@ fn launch(pre: &Prerequisites, env: &[(&str, OsString)], logs: &Path) -> Desktop
 
 #[test]
 fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
-    let Some(reference) = likeness_testdata::reference_dir() else {
+    let Some(lib) = TestLibrary::new("gui-people") else {
         return;
     };
     let Some(pre) = Prerequisites::find() else {
         return;
     };
     let started = Instant::now();
-    let root = likeness_testdata::repo_root();
-    let shots = root.join("target/gui-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let work = root.join(format!("target/test-tmp/gui-people-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    let photos = work.join("photos");
-    copy_photos(&reference, PHOTOS, &photos);
-    let catalog = work.join("library/catalog.sqlite");
-    let env = [
-        ("LIKENESS_CATALOG", os(&catalog)),
-        ("LIKENESS_PICK_FOLDER", os(&photos)),
-        ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),
-        ("LIKENESS_ORT_LIBRARY", os(likeness_testdata::ort_library())),
-        // The per-user location file goes here, never into the real user's config.
-        ("XDG_CONFIG_HOME", os(work.join("config"))),
-    ];
+    let (shots, work, photos, catalog) = (&lib.shots, &lib.work, &lib.photos, &lib.catalog);
+    let mut env = lib.env();
+    // The per-user location file goes here, never into the real user's config.
+    env.push(("XDG_CONFIG_HOME", os(work.join("config"))));
     let short = Duration::from_secs(20);
 
     // ---- first session: index, then change settings ---------------------------------------
@@ -149,7 +100,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         .as_str()
         .unwrap()
         .contains("LIKENESS_CATALOG"));
-    wd.screenshot(&shots, "s01-settings");
+    wd.screenshot(shots, "s01-settings");
 
     // Detection sensitivity → High; XMP auto-export on. Each change is saved at once.
     wd.js(
@@ -203,7 +154,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     wd.quit();
     drop(desktop);
     // The app is gone once its library lock is free.
-    let paths = likeness_engine::LibraryPaths::for_catalog(&catalog);
+    let paths = likeness_engine::LibraryPaths::for_catalog(catalog);
     let deadline = Instant::now() + short;
     while likeness_engine::LibraryLock::acquire(&paths).is_err() {
         assert!(Instant::now() < deadline, "the first app never quit");
@@ -221,7 +172,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         json!([]),
     );
     assert_eq!(shown, json!(["high", true]), "settings after a restart");
-    wd.screenshot(&shots, "s02-settings-after-restart");
+    wd.screenshot(shots, "s02-settings-after-restart");
 
     // ---- People: name a cluster → its sidecars get the name --------------------------------
     wd.click("[data-testid=\"nav-people\"]");
@@ -243,7 +194,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     let written = loop {
-        let found = sidecars_with(&photos, "Angelina Jolie");
+        let found = sidecars_with(photos, "Angelina Jolie");
         if found.len() == 8 {
             break found;
         }
@@ -259,7 +210,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         named_at.elapsed().as_secs_f64(),
         written[0].display()
     );
-    wd.screenshot(&shots, "s03-named-with-xmp");
+    wd.screenshot(shots, "s03-named-with-xmp");
 
     // ---- drag a cluster onto another: merged; Ctrl+Z undoes ---------------------------------
     // WebKitWebDriver does not turn WebDriver pointer actions into HTML5 drag and drop (GTK
@@ -287,7 +238,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         json!(true),
         "the card under the drag is shown as the drop target"
     );
-    wd.screenshot(&shots, "s04-drag-over");
+    wd.screenshot(shots, "s04-drag-over");
     wd.js(
         "const {src, dst, dt} = window.__drag; \
          dst.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt})); \
@@ -306,7 +257,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         (big, "Angelina Jolie".into(), "11 photos".into())
     );
     assert!(merged.iter().all(|c| c.0 != other));
-    wd.screenshot(&shots, "s05-dropped");
+    wd.screenshot(shots, "s05-dropped");
     blur(wd);
     wd.ctrl_key("z", false);
     wd.wait_for("the drop undone", short, &count_is(before.len()), json!([]));
@@ -380,7 +331,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     assert_eq!(wd.text("faces-selected-count").unwrap(), "3 faces selected");
     wd.click(&pick(faces[1]));
     assert_eq!(wd.text("faces-selected-count").unwrap(), "2 faces selected");
-    wd.screenshot(&shots, "s06-faces-selected");
+    wd.screenshot(shots, "s06-faces-selected");
     wd.type_into("[data-testid=\"faces-move-name\"]", "Jane Doe");
     wd.click("[data-testid=\"faces-move\"]");
     wd.wait_for("two faces moved away", short, &tiles_are(6), json!([]));
@@ -394,7 +345,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         ),
         json!(0)
     );
-    wd.screenshot(&shots, "s07-moved");
+    wd.screenshot(shots, "s07-moved");
     blur(wd);
     wd.ctrl_key("z", false);
     wd.wait_for("the move undone", short, &tiles_are(8), json!([]));
@@ -407,7 +358,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
          return imgs.length === 8 && imgs.every(i => i.complete && i.naturalWidth > 0);",
         json!([]),
     );
-    wd.screenshot(&shots, "s07b-person-photos");
+    wd.screenshot(shots, "s07b-person-photos");
     wd.click("[data-testid=\"person-view-faces\"]");
     wd.wait_for("her faces again", short, &tiles_are(8), json!([]));
 
@@ -416,7 +367,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     // other faces are no cluster of their own (0.40 apart or more) but each is nearer than
     // 0.55 to him: two "Is this Barack Obama?" suggestions.
     let obama_photo = {
-        let c = Catalog::open_read_only(&catalog).unwrap();
+        let c = Catalog::open_read_only(catalog).unwrap();
         let hits = c
             .photos(&PhotoQuery {
                 people: vec![other],
@@ -480,7 +431,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
         json!("1"),
         "K moves the focus to the next suggestion"
     );
-    wd.screenshot(&shots, "s08-review");
+    wd.screenshot(shots, "s08-review");
     wd.key("y"); // yes to the second one
     wd.wait_for("one suggestion left", short, &suggestions_are(1), json!([]));
     let focused = wd.js(
@@ -496,11 +447,11 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
          document.querySelectorAll('[data-testid=\"face-tile\"]').length === 2;",
         json!([]),
     );
-    wd.screenshot(&shots, "s09-reviewed");
+    wd.screenshot(shots, "s09-reviewed");
 
     wd.quit();
     drop(desktop);
-    let _ = std::fs::remove_dir_all(&work);
+    let _ = std::fs::remove_dir_all(work);
     println!(
         "gui_people test took {:.1} s",
         started.elapsed().as_secs_f64()

@@ -14,23 +14,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use likeness_webdriver::{copy_photos, os, Desktop, Prerequisites, WebDriver};
+use likeness_webdriver::{Desktop, Prerequisites, TestLibrary, WebDriver};
 use serde_json::{json, Value};
-
-const PHOTOS: &[&str] = &[
-    "face_recognition_test_images/obama.jpg",
-    "face_recognition_test_images/obama2.jpg",
-    "face_recognition_test_images/obama3.jpg",
-    "face_recognition_test_images/biden.jpg",
-    "deepface_testset/img1.jpg",
-    "deepface_testset/img2.jpg",
-    "deepface_testset/img4.jpg",
-    "deepface_testset/img5.jpg",
-    "deepface_testset/img6.jpg",
-    "deepface_testset/img7.jpg",
-    "deepface_testset/img10.jpg",
-    "deepface_testset/couple.jpg",
-];
 
 const ARROW_LEFT: &str = "\u{E012}";
 const ARROW_RIGHT: &str = "\u{E014}";
@@ -103,31 +88,15 @@ fn toast(wd: &WebDriver) -> String {
 
 #[test]
 fn photos_timeline_and_viewer_in_the_real_window() {
-    let Some(reference) = likeness_testdata::reference_dir() else {
+    let Some(lib) = TestLibrary::new("gui-photos") else {
         return;
     };
     let Some(pre) = Prerequisites::find() else {
         return;
     };
-    let root = likeness_testdata::repo_root();
-    let shots = root.join("target/gui-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let work = root.join(format!("target/test-tmp/gui-photos-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    let photos = work.join("photos");
-    copy_photos(&reference, PHOTOS, &photos);
+    let (shots, work) = (&lib.shots, &lib.work);
     let app = PathBuf::from(env!("CARGO_BIN_EXE_likeness-desktop"));
-    let desktop = Desktop::launch(
-        &pre,
-        &app,
-        &[
-            ("LIKENESS_CATALOG", os(work.join("library/catalog.sqlite"))),
-            ("LIKENESS_PICK_FOLDER", os(&photos)),
-            ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),
-            ("LIKENESS_ORT_LIBRARY", os(likeness_testdata::ort_library())),
-        ],
-        &work,
-    );
+    let desktop = Desktop::launch(&pre, &app, &lib.env(), work);
     let wd = &desktop.wd;
     let short = Duration::from_secs(20);
 
@@ -220,7 +189,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         in_headers, 12,
         "the day headers count every photo: {days:?}"
     );
-    wd.screenshot(&shots, "p01-photos");
+    wd.screenshot(shots, "p01-photos");
 
     // The webview reaches nothing but ids: unknown ids and paths are refused.
     let refused = wd.js_async(
@@ -259,7 +228,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         json!([]),
     );
     assert_eq!(dialog, json!(["dialog", "true", true]));
-    wd.screenshot(&shots, "p02-viewer");
+    wd.screenshot(shots, "p02-viewer");
 
     // ← / → walk the timeline (the prev button too).
     wd.key(ARROW_LEFT);
@@ -302,7 +271,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
     open_menu(wd, face);
     let focus_in_menu = wd.js("return document.activeElement.dataset.testid;", json!([]));
     assert_eq!(focus_in_menu, json!("face-menu-name"));
-    wd.screenshot(&shots, "p03-face-menu");
+    wd.screenshot(shots, "p03-face-menu");
     wd.type_into(
         "[data-testid=\"face-menu-name\"]",
         &format!("Viewer Person{ENTER}"),
@@ -316,7 +285,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         )
         .as_bool()
         .unwrap());
-    wd.screenshot(&shots, "p04-named");
+    wd.screenshot(shots, "p04-named");
 
     // "Not this person" → the face loses the name; Undo (toast) gives it back.
     open_menu(wd, face);
@@ -329,11 +298,11 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         json!([face]),
     );
     assert_eq!(face_label(wd, face).as_deref(), Some("Add a name"));
-    wd.screenshot(&shots, "p05-not-this-person");
+    wd.screenshot(shots, "p05-not-this-person");
     wd.click("[data-testid=\"toast-action\"]");
     wait_label(wd, "the undo of the rejection", face, "Viewer Person");
     assert!(toast(wd).starts_with("Undone:"), "toast: {}", toast(wd));
-    wd.screenshot(&shots, "p06-undone");
+    wd.screenshot(shots, "p06-undone");
 
     // "Not a face" on another photo's face → its box goes; Undo brings it back.
     wd.js(
@@ -364,7 +333,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         boxes - 1,
         "one box less"
     );
-    wd.screenshot(&shots, "p07-not-a-face");
+    wd.screenshot(shots, "p07-not-a-face");
     wd.click("[data-testid=\"toast-action\"]");
     wd.wait_css(
         &format!("[data-testid=\"viewer-face\"][data-face=\"{other}\"]"),
@@ -388,7 +357,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         &format!("Viewer Person{ENTER}"),
     );
     wait_label(wd, "the moved face", other, "Viewer Person");
-    wd.screenshot(&shots, "p08-moved");
+    wd.screenshot(shots, "p08-moved");
 
     // Esc closes the face menu first, then the viewer; the focus goes back to the grid.
     open_menu(wd, other);
@@ -416,6 +385,6 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         json!([]),
     );
     assert_eq!(tabbable, json!(["2"]));
-    wd.screenshot(&shots, "p09-closed");
+    wd.screenshot(shots, "p09-closed");
     wd.quit();
 }

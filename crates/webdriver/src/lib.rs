@@ -541,3 +541,84 @@ pub fn copy_photos(reference: &Path, names: &[&str], dir: &Path) {
 pub fn os(v: impl AsRef<std::ffi::OsStr>) -> OsString {
     v.as_ref().to_os_string()
 }
+
+/// The 12 reference photos the GUI tests index: 8 of one woman, 3 of Obama, Biden, a couple.
+pub const TEST_PHOTOS: &[&str] = &[
+    "face_recognition_test_images/obama.jpg",
+    "face_recognition_test_images/obama2.jpg",
+    "face_recognition_test_images/obama3.jpg",
+    "face_recognition_test_images/biden.jpg",
+    "deepface_testset/img1.jpg",
+    "deepface_testset/img2.jpg",
+    "deepface_testset/img4.jpg",
+    "deepface_testset/img5.jpg",
+    "deepface_testset/img6.jpg",
+    "deepface_testset/img7.jpg",
+    "deepface_testset/img10.jpg",
+    "deepface_testset/couple.jpg",
+];
+
+/// A GUI test's scratch library: `target/test-tmp/<name>-<pid>/` (emptied first) whose
+/// `photos/` holds [`TEST_PHOTOS`]; screenshots go to `target/gui-screenshots/`.
+#[derive(Debug, Clone)]
+pub struct TestLibrary {
+    /// The shared reference pack.
+    pub reference: PathBuf,
+    pub work: PathBuf,
+    pub photos: PathBuf,
+    pub catalog: PathBuf,
+    pub shots: PathBuf,
+}
+
+impl TestLibrary {
+    /// `None` when the reference pack is missing outside CI (a skip; in CI it panics).
+    pub fn new(name: &str) -> Option<Self> {
+        let reference = likeness_testdata::reference_dir()?;
+        let root = likeness_testdata::repo_root();
+        let shots = root.join("target/gui-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        let work = root.join(format!("target/test-tmp/{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&work);
+        let photos = work.join("photos");
+        copy_photos(&reference, TEST_PHOTOS, &photos);
+        Some(Self {
+            reference,
+            catalog: work.join("library/catalog.sqlite"),
+            work,
+            photos,
+            shots,
+        })
+    }
+
+    /// The app's environment: this library's catalog, `photos/` as what "Add folder…" picks,
+    /// the project's models and ONNX Runtime.
+    pub fn env(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            ("LIKENESS_CATALOG", os(&self.catalog)),
+            ("LIKENESS_PICK_FOLDER", os(&self.photos)),
+            ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),
+            ("LIKENESS_ORT_LIBRARY", os(likeness_testdata::ort_library())),
+        ]
+    }
+}
+
+/// The People page's cards in page order: `(person id, name field, subtitle)`.
+pub fn cards(wd: &WebDriver) -> Vec<(i64, String, String)> {
+    const CARDS: &str =
+        "return [...document.querySelectorAll('[data-testid=\"person-card\"]')].map(c => ({\
+        id: Number(c.dataset.person), \
+        name: c.querySelector('.name-input').value, \
+        sub: c.querySelector('[data-testid=\"person-sub\"]').textContent}));";
+    wd.js(CARDS, json!([]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap(),
+                c["name"].as_str().unwrap().to_string(),
+                c["sub"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
