@@ -40,6 +40,17 @@ fn viewer(wd: &WebDriver) -> Value {
 }
 
 /// Waits until the viewer shows a loaded photo with at least one face box; returns its state.
+/// Waits until the viewer says it shows photo `n` of the 12.
+fn wait_position(wd: &WebDriver, what: &str, n: u32) {
+    wd.wait_for(
+        what,
+        Duration::from_secs(20),
+        "const v = document.querySelector('[data-testid=\"viewer\"] .viewer-position'); \
+         return v && v.textContent === `${arguments[0]} of 12`;",
+        json!([n]),
+    );
+}
+
 fn wait_viewer_loaded(wd: &WebDriver, what: &str) -> Value {
     wd.wait_for(
         what,
@@ -232,13 +243,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
 
     // ← / → walk the timeline (the prev button too).
     wd.key(ARROW_LEFT);
-    wd.wait_for(
-        "photo 1",
-        short,
-        "const v = document.querySelector('[data-testid=\"viewer\"] .viewer-position'); \
-         return v && v.textContent === '1 of 12';",
-        json!([]),
-    );
+    wait_position(wd, "photo 1", 1);
     assert_eq!(
         wd.js(
             "return document.querySelector('[data-testid=\"viewer-prev\"]').disabled;",
@@ -248,21 +253,9 @@ fn photos_timeline_and_viewer_in_the_real_window() {
     );
     wd.key(ARROW_RIGHT);
     wd.key(ARROW_RIGHT);
-    wd.wait_for(
-        "photo 3",
-        short,
-        "const v = document.querySelector('[data-testid=\"viewer\"] .viewer-position'); \
-         return v && v.textContent === '3 of 12';",
-        json!([]),
-    );
+    wait_position(wd, "photo 3", 3);
     wd.click("[data-testid=\"viewer-prev\"]");
-    wd.wait_for(
-        "photo 2 again",
-        short,
-        "const v = document.querySelector('[data-testid=\"viewer\"] .viewer-position'); \
-         return v && v.textContent === '2 of 12';",
-        json!([]),
-    );
+    wait_position(wd, "photo 2 again", 2);
     let state = wait_viewer_loaded(wd, "photo 2 loaded again");
     assert_eq!(state["photo"], first["photo"]);
 
@@ -310,13 +303,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
         json!([]),
     );
     wd.key(ARROW_RIGHT);
-    wd.wait_for(
-        "photo 3",
-        short,
-        "const v = document.querySelector('[data-testid=\"viewer\"] .viewer-position'); \
-         return v && v.textContent === '3 of 12';",
-        json!([]),
-    );
+    wait_position(wd, "photo 3", 3);
     let third = wait_viewer_loaded(wd, "photo 3 loaded");
     let boxes = third["faces"].as_array().unwrap().len();
     let other = third["faces"][0]["id"].as_i64().unwrap();
