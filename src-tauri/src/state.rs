@@ -63,9 +63,7 @@ pub struct Library {
     pub source: LocationSource,
     /// Files that could not be used at start (a corrupt settings or location file).
     pub warnings: Vec<String>,
-    /// The configuration at start, settings applied (limits and paths never change; what the
-    /// settings change is in [`Library::engine_config`]).
-    pub config: EngineConfig,
+    /// The engine configuration, settings applied ([`Library::engine_config`]).
     current: Mutex<EngineConfig>,
     settings: Mutex<Settings>,
     xmp: Mutex<Option<XmpAutoExport>>,
@@ -94,8 +92,7 @@ impl Library {
             paths,
             source,
             warnings,
-            current: Mutex::new(config.clone()),
-            config,
+            current: Mutex::new(config),
             settings: Mutex::new(loaded.settings),
             xmp: Mutex::new(None),
             _lock: lock,

@@ -53,7 +53,9 @@ fn cache_file(lib: &Library, request: ThumbRequest) -> Option<PathBuf> {
             let face = catalog.face(id).ok()??;
             (face.photo, Some(face.idx))
         }
-        ThumbRequest::Photo(id) | ThumbRequest::Full(id) => (id, None),
+        ThumbRequest::Photo(id) => (id, None),
+        // Not a cache file: rendered from the photo itself (`full_photo`).
+        ThumbRequest::Full(_) => return None,
     };
     let hash = catalog.photo(photo).ok()??.hash.to_hex();
     if !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -83,11 +85,8 @@ fn full_photo(lib: &Library, id: i64) -> Option<Vec<u8>> {
             return None;
         }
     };
-    match likeness_engine::render_display(
-        &file,
-        &lib.config.limits,
-        likeness_engine::DISPLAY_MAX_SIDE,
-    ) {
+    let limits = lib.engine_config().ok()?.limits;
+    match likeness_engine::render_display(&file, &limits, likeness_engine::DISPLAY_MAX_SIDE) {
         Ok(bytes) => Some(bytes),
         Err(e) => {
             tracing::warn!(photo = id, error = %e, "photo could not be rendered");

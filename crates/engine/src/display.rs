@@ -9,11 +9,11 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use image::RgbImage;
 use likeness_catalog::{Catalog, PhotoId};
 use likeness_imaging::{load_photo_reduced, DecodeLimits, OrientationMode};
 
 use crate::error::EngineError;
+use crate::thumbs::{encode_jpeg, shrink_to};
 
 /// Long side of the viewer's image, in pixels (sharp full-screen on most displays).
 pub const DISPLAY_MAX_SIDE: u32 = 2560;
@@ -50,37 +50,22 @@ pub fn render_display(
     max_side: u32,
 ) -> Result<Vec<u8>, EngineError> {
     let decoded = load_photo_reduced(path, limits, OrientationMode::Apply, max_side)?;
-    let image = fit_within(decoded.image, max_side);
-    let (w, h) = (
-        u16::try_from(image.width()).unwrap_or(u16::MAX),
-        u16::try_from(image.height()).unwrap_or(u16::MAX),
+    let image = shrink_to(decoded.image, max_side);
+    let bytes = encode_jpeg(&image, DISPLAY_JPEG_QUALITY, path)?;
+    tracing::debug!(
+        path = %path.display(),
+        w = image.width(),
+        h = image.height(),
+        bytes = bytes.len(),
+        "rendered for display"
     );
-    let mut bytes = Vec::with_capacity(512 * 1024);
-    jpeg_encoder::Encoder::new(&mut bytes, DISPLAY_JPEG_QUALITY)
-        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
-        .map_err(|e| EngineError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-    tracing::debug!(path = %path.display(), w, h, bytes = bytes.len(), "rendered for display");
     Ok(bytes)
-}
-
-fn fit_within(image: RgbImage, max_side: u32) -> RgbImage {
-    let (w, h) = image.dimensions();
-    let long = w.max(h);
-    if long <= max_side || max_side == 0 {
-        return image;
-    }
-    let s = f64::from(max_side) / f64::from(long);
-    let nw = ((f64::from(w) * s).round() as u32).clamp(1, max_side);
-    let nh = ((f64::from(h) * s).round() as u32).clamp(1, max_side);
-    image::imageops::thumbnail(&image, nw, nh)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::RgbImage;
 
     #[test]
     fn only_paths_strictly_inside_a_root_count() {
@@ -99,11 +84,11 @@ mod tests {
 
     #[test]
     fn big_images_shrink_to_the_long_side_keeping_the_aspect() {
-        let img = fit_within(RgbImage::new(4000, 3000), 2560);
+        let img = shrink_to(RgbImage::new(4000, 3000), 2560);
         assert_eq!(img.dimensions(), (2560, 1920));
-        let img = fit_within(RgbImage::new(1000, 3000), 2560);
+        let img = shrink_to(RgbImage::new(1000, 3000), 2560);
         assert_eq!(img.dimensions(), (853, 2560));
-        let img = fit_within(RgbImage::new(800, 600), 2560);
+        let img = shrink_to(RgbImage::new(800, 600), 2560);
         assert_eq!(img.dimensions(), (800, 600));
     }
 

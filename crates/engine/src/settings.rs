@@ -271,22 +271,18 @@ pub fn write_location(path: &Path, library: Option<&Path>) -> Result<(), EngineE
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+/// Creates `path`'s folder, then replaces `path` atomically ([`likeness_xmp::write_atomic`]:
+/// temporary file, fsync, rename).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| EngineError::Io { path: p, source }
-    };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        std::fs::create_dir_all(dir).map_err(|source| EngineError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    let mut tmp_name = path.file_name().map(OsString::from).unwrap_or_default();
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(path)(e)
+    likeness_xmp::write_atomic(path, bytes).map_err(|e| match e {
+        likeness_xmp::XmpError::Io { path, source } => EngineError::Io { path, source },
+        other => EngineError::from(other),
     })
 }
 

@@ -62,12 +62,7 @@ impl ThumbnailCache {
     ) -> Result<(), EngineError> {
         let photo = self.photo_path(hash_hex);
         if !photo.exists() {
-            let (w, h) = fit(image.width(), image.height(), PHOTO_THUMB_SIDE);
-            let small = if (w, h) == image.dimensions() {
-                image.clone()
-            } else {
-                image::imageops::thumbnail(image, w, h)
-            };
+            let small = shrink_to(image.clone(), PHOTO_THUMB_SIDE);
             write_jpeg(&photo, &small)?;
         }
         for (i, b) in face_boxes.iter().enumerate() {
@@ -96,6 +91,37 @@ fn fit(w: u32, h: u32, side: u32) -> (u32, u32) {
         ((f64::from(w) * s).round() as u32).max(1),
         ((f64::from(h) * s).round() as u32).max(1),
     )
+}
+
+/// `image` area-averaged down so its long side is at most `side` (unchanged when it already
+/// fits, or when `side` is 0).
+pub(crate) fn shrink_to(image: RgbImage, side: u32) -> RgbImage {
+    let (w, h) = fit(image.width(), image.height(), side);
+    if side == 0 || (w, h) == image.dimensions() {
+        return image;
+    }
+    image::imageops::thumbnail(&image, w, h)
+}
+
+/// `image` as JPEG bytes at `quality`; `path` names the file in the error.
+pub(crate) fn encode_jpeg(
+    image: &RgbImage,
+    quality: u8,
+    path: &Path,
+) -> Result<Vec<u8>, EngineError> {
+    let mut bytes = Vec::with_capacity(32 * 1024);
+    let (w, h) = (
+        u16::try_from(image.width()).unwrap_or(u16::MAX),
+        u16::try_from(image.height()).unwrap_or(u16::MAX),
+    );
+    // `jpeg-encoder` (SIMD) is ~5× faster than `image`'s encoder.
+    jpeg_encoder::Encoder::new(&mut bytes, quality)
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| EngineError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    Ok(bytes)
 }
 
 /// A square crop around the face with some context (1.6× the box), clamped to the image,
@@ -132,15 +158,7 @@ fn write_jpeg(path: &Path, image: &RgbImage) -> Result<(), EngineError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io_err)?;
     }
-    let mut bytes = Vec::with_capacity(32 * 1024);
-    let (w, h) = (
-        u16::try_from(image.width()).unwrap_or(u16::MAX),
-        u16::try_from(image.height()).unwrap_or(u16::MAX),
-    );
-    // `jpeg-encoder` (SIMD) is ~5× faster than `image`'s encoder; thumbnails are ≤ 400 px.
-    jpeg_encoder::Encoder::new(&mut bytes, JPEG_QUALITY)
-        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
-        .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
+    let bytes = encode_jpeg(image, JPEG_QUALITY, path)?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut file = std::fs::File::create(&tmp).map_err(io_err)?;
     file.write_all(&bytes).map_err(io_err)?;
