@@ -18,8 +18,10 @@ fi
 # libheif-dev: HEIF/HEIC decoding (crates/imaging links the system libheif 1.15);
 # libheif-examples: heif-enc, which the imaging tests use to make HEIC files from test photos.
 # libimage-exiftool-perl: exiftool, the third-party XMP reader/writer of the XMP round-trip tests.
+# strace, iproute2: the privacy tests run the app and the CLI in a network namespace with only
+# loopback (unshare, util-linux) under strace, and fail on any attempt to reach the network.
 base_packages=(build-essential pkg-config python3 python3-venv python3-pip ca-certificates
-  libheif-dev libheif-examples libimage-exiftool-perl)
+  libheif-dev libheif-examples libimage-exiftool-perl strace iproute2)
 missing=()
 for p in "${base_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

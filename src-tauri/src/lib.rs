@@ -92,6 +92,9 @@ pub fn software_rendering_tweak(dri: &std::path::Path, user_set: bool) -> bool {
 /// Starts the desktop app with the configuration in `tauri.conf.json`. Logs go to stderr
 /// (`$LIKENESS_LOG` filters, e.g. `info`).
 pub fn run() {
+    // Before any thread starts: ONNX Runtime's telemetry uploader never starts (the promise
+    // "nothing leaves this computer"; src-tauri/tests/privacy.rs checks it).
+    likeness_engine::forbid_onnx_telemetry();
     // Before any thread starts (WebKit reads it when the first web view is created).
     let user_set = std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some();
     let tweak = software_rendering_tweak(std::path::Path::new("/dev/dri"), user_set);

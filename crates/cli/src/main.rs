@@ -88,6 +88,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: ONNX Runtime's telemetry uploader never starts
+    // (crates/cli/tests/privacy.rs checks that nothing leaves the machine).
+    likeness_engine::forbid_onnx_telemetry();
     let cli = Cli::parse();
     let level = match cli.verbose {
         0 => "warn",

@@ -35,6 +35,7 @@ pub use library::{add_root, open_catalog, remove_root, LibraryLock, LibraryPaths
 pub use likeness_catalog as catalog;
 pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
+pub use likeness_vision::runtime::forbid_telemetry as forbid_onnx_telemetry;
 pub use likeness_vision::{
     Detection, Embedding, FaceBox, Point, Provider, ProviderPreference, VisionError,
 };

@@ -21,6 +21,13 @@ fn in_ci() -> bool {
         .unwrap_or(false)
 }
 
+/// A prerequisite of a test is missing: outside CI the test skips (prints why, the caller
+/// returns); with `CI=true` it must be there, so this panics and the test fails.
+pub fn skip_or_fail(what: &str) {
+    assert!(!in_ci(), "{what}; CI=true so this is a failure, not a skip");
+    eprintln!("SKIP: {what}");
+}
+
 /// `../shared` beside the repository, or `$LIKENESS_SHARED`. `None` (with a message) when it
 /// is absent outside CI; panics when absent in CI.
 pub fn shared_dir() -> Option<PathBuf> {

@@ -22,6 +22,23 @@ pub const ORT_LIBRARY_NAME: &str = "libonnxruntime.so";
 /// Environment variable that overrides where the ONNX Runtime library is loaded from.
 pub const ORT_LIBRARY_ENV: &str = "LIKENESS_ORT_LIBRARY";
 
+/// The switch ONNX Runtime reads (when the library is loaded and when an environment is made) to
+/// keep its telemetry uploader from starting. ONNX Runtime 1.32 on Linux ships a 1DS uploader
+/// (`OneDsTelemetry`) that is on by default: it resolves and posts to Microsoft's event
+/// collector and keeps an offline event store under `$XDG_CACHE_HOME`. `DisableTelemetryEvents`
+/// on the environment alone comes too late for the events sent at initialisation.
+pub const ORT_TELEMETRY_SWITCH: &str = "ORT_DISABLE_TELEMETRY";
+
+/// Sets `ORT_DISABLE_TELEMETRY=1` in this process's environment, whatever the user had (`0`
+/// included): Likeness never sends anything. Call it at the start of `main`, before any thread
+/// starts; [`OrtRuntime::load`] calls it again before loading the library, for embedders that
+/// did not.
+pub fn forbid_telemetry() {
+    if std::env::var_os(ORT_TELEMETRY_SWITCH).is_none_or(|v| v != "1") {
+        std::env::set_var(ORT_TELEMETRY_SWITCH, "1");
+    }
+}
+
 /// An execution provider Likeness knows how to ask for, in order of preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provider {
@@ -80,9 +97,14 @@ impl OrtRuntime {
     /// loaded twice; a second call with another path reports the first one).
     pub fn load(library: &Path, preference: ProviderPreference) -> Result<Self, VisionError> {
         let loaded = LOADED.get_or_init(|| {
+            // Telemetry off before the library is loaded, and again on the environment: ONNX
+            // Runtime sends nothing, on the CPU and on every execution provider (they all run
+            // in this one environment).
+            forbid_telemetry();
             let builder = ort::init_from(library).map_err(|e| e.to_string())?;
             let environment = builder
                 .with_name("likeness")
+                .with_telemetry(false)
                 .build()
                 .map_err(|e| e.to_string())?;
             Ok((library.to_path_buf(), environment))
