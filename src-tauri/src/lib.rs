@@ -11,6 +11,7 @@ pub mod photos;
 pub mod settings;
 pub mod state;
 pub mod thumbs;
+pub mod webview_privacy;
 
 use tauri::Manager;
 
@@ -18,6 +19,13 @@ use tauri::Manager;
 /// last window closes. Tests pass a mock builder (`tauri::test::mock_builder()`).
 pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Context<R>) {
     let result = builder
+        .setup(|app| {
+            // Before the page asks for anything: no connection hints reach the network.
+            for window in app.webview_windows().values() {
+                webview_privacy::harden(window);
+            }
+            Ok(())
+        })
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::from_env())
         .register_asynchronous_uri_scheme_protocol("thumb", |ctx, request, responder| {

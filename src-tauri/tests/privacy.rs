@@ -187,6 +187,36 @@ fn session_driver() {
     wd.screenshot(shots, "privacy-03-settings");
     println!("{:>5.1?} settings", started.elapsed());
 
+    // What a page could trigger: a fetch, an image, a stylesheet, a DNS-prefetch hint and a
+    // link to outside hosts. The content security policy refuses the loads; the trace (checked
+    // by the parent) shows whether WebKit resolved any of the names anyway.
+    let page = wd.js_async(
+        "const done = arguments[arguments.length - 1]; \
+         const results = {}; \
+         const a = document.createElement('a'); a.href = 'https://link-canary.likeness.invalid/'; \
+         a.textContent = 'outside'; document.body.appendChild(a); \
+         const hint = document.createElement('link'); hint.rel = 'dns-prefetch'; \
+         hint.href = '//prefetch-canary.likeness.invalid'; document.head.appendChild(hint); \
+         const pre = document.createElement('link'); pre.rel = 'preconnect'; \
+         pre.href = 'https://preconnect-canary.likeness.invalid'; document.head.appendChild(pre); \
+         const css = document.createElement('link'); css.rel = 'stylesheet'; \
+         css.href = 'https://css-canary.likeness.invalid/x.css'; \
+         css.onerror = () => { results.css = 'refused'; }; document.head.appendChild(css); \
+         const img = new Promise(r => { const i = new Image(); \
+           i.onload = () => r('loaded'); i.onerror = () => r('refused'); \
+           i.src = 'https://img-canary.likeness.invalid/x.png'; }); \
+         const f = fetch('https://fetch-canary.likeness.invalid/').then(() => 'loaded', () => 'refused'); \
+         Promise.all([img, f]).then(([i, g]) => { results.img = i; results.fetch = g; \
+           setTimeout(() => { a.remove(); hint.remove(); pre.remove(); css.remove(); done(results); }, 3000); });",
+        json!([]),
+    );
+    println!(
+        "{:>5.1?} remote loads from the page: {page}",
+        started.elapsed()
+    );
+    assert_eq!(page["img"], json!("refused"), "{page}");
+    assert_eq!(page["fetch"], json!("refused"), "{page}");
+
     // Back to People, and stay open until the session has lasted long enough.
     wd.click("[data-testid=\"nav-people\"]");
     while started.elapsed() < SESSION {

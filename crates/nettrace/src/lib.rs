@@ -445,7 +445,7 @@ pub fn parse(trace: &str) -> Report {
         let fd = call
             .text
             .split_once('(')
-            .and_then(|(_, a)| a.split(|c| c == ',' || c == ')').next())
+            .and_then(|(_, a)| a.split([',', ')']).next())
             .unwrap_or("")
             .trim()
             .to_string();
