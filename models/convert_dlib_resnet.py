@@ -499,6 +499,8 @@ def convert(src: str, dst: str, quiet: bool = False) -> str:
 # --------------------------------------------------------------------------------------------
 
 def verify(reference_dir: str, model_path: str, batch: int = 32) -> float:
+    # ONNX Runtime's telemetry uploader reads this when it loads: never on (README "Privacy").
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     try:
         import onnxruntime as ort
         from PIL import Image
@@ -514,6 +516,7 @@ def verify(reference_dir: str, model_path: str, batch: int = 32) -> float:
                     rows.append(rec)
     if not rows:
         sys.exit(f"no faces with a chip in {reference_dir}/dlib.jsonl")
+    ort.disable_telemetry_events()
     sess = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
     chips = []
     for rec in rows:

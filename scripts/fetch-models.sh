@@ -27,6 +27,8 @@ while [ $# -gt 0 ]; do
 done
 
 python="${LIKENESS_PYTHON:-python3}"
+# The --verify check runs Python's onnxruntime: its telemetry uploader stays off.
+export ORT_DISABLE_TELEMETRY=1
 venv="${LIKENESS_TOOLS_VENV:-$root/.cache/tools-venv}"
 req="$root/models/requirements.txt"
 

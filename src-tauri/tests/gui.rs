@@ -79,14 +79,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
         }
         println!("pause while indexing: {state}");
     }
-    wd.wait_for(
-        "indexing to finish",
-        Duration::from_secs(240),
-        "const p = document.querySelector('[data-testid=\"progress-panel\"]'); \
-         return p.dataset.state === 'finished' || p.dataset.state === 'failed';",
-        json!([]),
-    );
-    let headline = wd.text("progress-headline").unwrap();
+    let headline = wd.wait_indexing_done();
     assert!(
         headline.starts_with("Done: 12 photos indexed"),
         "headline: {headline}"
@@ -150,17 +143,7 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
 
     // Name the biggest cluster inline.
     let (big, _, _) = before[0].clone();
-    wd.type_into(
-        &format!("[data-testid=\"person-name-{big}\"]"),
-        "Angelina Jolie\u{E007}",
-    );
-    wd.wait_for(
-        "the name to stick",
-        short,
-        "const e = document.querySelector(`[data-testid=\"person-name-${arguments[0]}\"]`); \
-         return e && e.value === 'Angelina Jolie' && document.activeElement !== e;",
-        json!([big]),
-    );
+    wd.name_card(big, "Angelina Jolie");
     let toast = wd.text("toast-message").unwrap();
     assert!(toast.contains("Angelina Jolie"), "toast: {toast}");
     wd.screenshot(shots, "05-named");

@@ -66,16 +66,8 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     let desktop = launch(&pre, &env, &work.join("logs-1"));
     let wd = &desktop.wd;
     wd.click("[data-testid=\"add-folder\"]");
-    wd.wait_for(
-        "indexing to finish",
-        Duration::from_secs(240),
-        "const p = document.querySelector('[data-testid=\"progress-panel\"]'); \
-         return p && (p.dataset.state === 'finished' || p.dataset.state === 'failed') && p.dataset.state;",
-        json!([]),
-    );
     assert!(wd
-        .text("progress-headline")
-        .unwrap()
+        .wait_indexing_done()
         .starts_with("Done: 12 photos indexed"));
 
     wd.click("[data-testid=\"nav-settings\"]");

@@ -113,14 +113,7 @@ fn photos_timeline_and_viewer_in_the_real_window() {
 
     // Add the folder; indexing (and clustering) runs to the end.
     wd.click("[data-testid=\"add-folder\"]");
-    wd.wait_for(
-        "indexing to finish",
-        Duration::from_secs(240),
-        "const p = document.querySelector('[data-testid=\"progress-panel\"]'); \
-         return p && (p.dataset.state === 'finished' || p.dataset.state === 'failed');",
-        json!([]),
-    );
-    let headline = wd.text("progress-headline").unwrap();
+    let headline = wd.wait_indexing_done();
     assert!(
         headline.starts_with("Done: 12 photos indexed"),
         "{headline}"

@@ -50,6 +50,8 @@ fn desktop_session_makes_no_outbound_attempt() {
     inner
         .args(["--exact", "session_driver", "--ignored", "--nocapture"])
         .args(["--test-threads", "1"])
+        // As on a user's machine: a developer's own switch must not hide a regression.
+        .env_remove("ORT_DISABLE_TELEMETRY")
         .env(ROLE, "driver");
     let trace = lib.work.join("trace.txt");
     let started = Instant::now();
@@ -125,14 +127,7 @@ fn session_driver() {
     wd.wait_css("[data-testid=\"empty-state\"]", short);
     wd.click("[data-testid=\"add-folder\"]");
     choose_folder_in_dialog(&desktop.display, &lib.photos, shots);
-    wd.wait_for(
-        "indexing to finish",
-        Duration::from_secs(240),
-        "const p = document.querySelector('[data-testid=\"progress-panel\"]'); \
-         return p && (p.dataset.state === 'finished' || p.dataset.state === 'failed');",
-        json!([]),
-    );
-    let headline = wd.text("progress-headline").unwrap();
+    let headline = wd.wait_indexing_done();
     assert!(
         headline.starts_with("Done: 12 photos indexed"),
         "{headline}"
@@ -147,18 +142,7 @@ fn session_driver() {
         "return document.querySelectorAll('[data-testid=\"person-card\"]').length >= 2;",
         json!([]),
     );
-    let big = cards(wd)[0].0;
-    wd.type_into(
-        &format!("[data-testid=\"person-name-{big}\"]"),
-        "Angelina Jolie\u{E007}",
-    );
-    wd.wait_for(
-        "the name to stick",
-        short,
-        "const e = document.querySelector(`[data-testid=\"person-name-${arguments[0]}\"]`); \
-         return e && e.value === 'Angelina Jolie' && document.activeElement !== e;",
-        json!([big]),
-    );
+    wd.name_card(cards(wd)[0].0, "Angelina Jolie");
     wd.screenshot(shots, "privacy-01-named");
     println!("{:>5.1?} named", started.elapsed());
 

@@ -31,6 +31,8 @@ impl Session {
             .env_remove("LIKENESS_MODELS_DIR")
             .env_remove("LIKENESS_ORT_LIBRARY")
             .env_remove("LIKENESS_CATALOG")
+            // As on a user's machine: a developer's own switch must not hide a regression.
+            .env_remove("ORT_DISABLE_TELEMETRY")
             // Where ONNX Runtime's telemetry would keep its offline event store.
             .env("XDG_CACHE_HOME", self.dir.join("xdg-cache"))
             .current_dir(&self.dir);

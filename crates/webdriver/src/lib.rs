@@ -416,6 +416,35 @@ impl WebDriver {
         self.call("DELETE", "/actions", None);
     }
 
+    /// Waits (up to 240 s) until the progress panel says indexing finished or failed; returns
+    /// its headline ("Done: 12 photos indexed, …").
+    pub fn wait_indexing_done(&self) -> String {
+        self.wait_for(
+            "indexing to finish",
+            Duration::from_secs(240),
+            "const p = document.querySelector('[data-testid=\"progress-panel\"]'); \
+             return p && (p.dataset.state === 'finished' || p.dataset.state === 'failed');",
+            json!([]),
+        );
+        self.text("progress-headline").unwrap_or_default()
+    }
+
+    /// Types `name` and Enter into person `person`'s card on the People page and waits until
+    /// the name sticks (the field keeps it and loses the focus).
+    pub fn name_card(&self, person: i64, name: &str) {
+        self.type_into(
+            &format!("[data-testid=\"person-name-{person}\"]"),
+            &format!("{name}\u{E007}"),
+        );
+        self.wait_for(
+            "the name to stick",
+            Duration::from_secs(20),
+            "const e = document.querySelector(`[data-testid=\"person-name-${arguments[0]}\"]`); \
+             return e && e.value === arguments[1] && document.activeElement !== e;",
+            json!([person, name]),
+        );
+    }
+
     /// Waits until an element matching `css` exists (up to `timeout`).
     pub fn wait_css(&self, css: &str, timeout: Duration) {
         self.wait_for(
