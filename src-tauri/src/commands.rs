@@ -68,11 +68,15 @@ pub fn pick_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> CmdResult<Opt
     if let Some(p) = std::env::var_os("LIKENESS_PICK_FOLDER").filter(|p| !p.is_empty()) {
         return Ok(Some(PathBuf::from(p).display().to_string()));
     }
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Add a photo folder")
-        .blocking_pick_folder();
+    let mut dialog = app.dialog().file().set_title("Add a photo folder");
+    // Where photos usually are (GTK's chooser would open on "Recent", empty for a new user).
+    if let Some(start) = dirs::picture_dir()
+        .filter(|d| d.is_dir())
+        .or_else(dirs::home_dir)
+    {
+        dialog = dialog.set_directory(start);
+    }
+    let picked = dialog.blocking_pick_folder();
     match picked {
         None => Ok(None),
         Some(p) => p

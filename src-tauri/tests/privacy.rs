@@ -253,7 +253,7 @@ fn choose_folder_in_dialog(display: &str, folder: &Path, shots: &Path) {
     };
     std::thread::sleep(Duration::from_millis(500));
     x(&["windowfocus", "--sync", &window]);
-    // Out of "Recent" (Alt+Home: the home folder), then the folder's path with a trailing
+    // The home folder (Alt+Home; the dialog opens in Pictures, else home), then the path with a trailing
     // slash in the location bar: Enter goes into it; Enter again, with the location empty,
     // chooses the folder shown (GTK's file chooser in folder mode).
     x(&["key", "--clearmodifiers", "alt+Home"]);
