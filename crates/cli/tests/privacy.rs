@@ -24,7 +24,12 @@ struct Session {
 
 impl Session {
     fn likeness(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_likeness"));
+        self.likeness_via(Command::new(env!("CARGO_BIN_EXE_likeness")), args)
+    }
+
+    /// `likeness args…` run by `cmd` (the CLI itself, or a wrapper whose last argument so far
+    /// is the CLI), with the test's catalog and environment.
+    fn likeness_via(&self, mut cmd: Command, args: &[&str]) -> Command {
         cmd.arg("--catalog")
             .arg(&self.catalog)
             .args(args)
@@ -105,20 +110,11 @@ fn cli_sessions_make_no_outbound_attempt() {
 
     // `index --watch` for 60 s, with a photo arriving after 15 s. `timeout` ends it with
     // SIGINT, as Ctrl+C would.
-    let mut inner = s.likeness(&["index", "--watch", "--json"]);
     let mut timeout = Command::new("timeout");
     timeout
         .args(["-s", "INT", "60"])
-        .arg(inner.get_program())
-        .args(inner.get_args());
-    for (k, v) in inner.get_envs() {
-        match v {
-            Some(v) => timeout.env(k, v),
-            None => timeout.env_remove(k),
-        };
-    }
-    timeout.current_dir(&dir);
-    inner = timeout;
+        .arg(env!("CARGO_BIN_EXE_likeness"));
+    let inner = s.likeness_via(timeout, &["index", "--watch", "--json"]);
     let (mut cmd, trace) = s.traced("index --watch", &inner);
     let started = Instant::now();
     let mut watcher = cmd

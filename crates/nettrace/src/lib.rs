@@ -379,6 +379,18 @@ struct Call {
     stack: Vec<String>,
 }
 
+impl Call {
+    /// The system call's name (`connect`, `clone3`, …).
+    fn name(&self) -> &str {
+        self.text.split('(').next().unwrap_or("").trim()
+    }
+
+    /// What it returned, as strace printed it (`0`, `-1 ENETUNREACH (…)`, `3485<bash>`).
+    fn result(&self) -> Option<&str> {
+        self.text.rsplit_once(") = ").map(|(_, r)| r.trim())
+    }
+}
+
 /// Parses `strace -f -Y -k -x` output into a report.
 pub fn parse(trace: &str) -> Report {
     let mut calls: Vec<Call> = Vec::new();
@@ -437,7 +449,7 @@ pub fn parse(trace: &str) -> Report {
     // is the query, whose name we read.
     let mut dns_sockets: HashMap<(u32, String), usize> = HashMap::new();
     for (index, call) in calls.into_iter().enumerate() {
-        let name = call.text.split('(').next().unwrap_or("").trim().to_string();
+        let name = call.name().to_string();
         if PROCESS_CALLS.contains(&name.as_str()) {
             continue;
         }
@@ -449,11 +461,7 @@ pub fn parse(trace: &str) -> Report {
             .unwrap_or("")
             .trim()
             .to_string();
-        let result = call
-            .text
-            .rsplit_once(") = ")
-            .map(|(_, r)| r.trim().to_string())
-            .unwrap_or_else(|| "?".to_string());
+        let result = call.result().unwrap_or("?").to_string();
         let destination = destination(&call.text);
         let library = call
             .stack
@@ -477,7 +485,7 @@ pub fn parse(trace: &str) -> Report {
                     None
                 };
                 if kind == AttemptKind::DnsQuery && name == "connect" {
-                    dns_sockets.insert((call.tid, fd.clone()), report.attempts.len());
+                    dns_sockets.insert((call.tid, fd), report.attempts.len());
                 }
                 report.attempts.push(Attempt {
                     kind,
@@ -495,7 +503,7 @@ pub fn parse(trace: &str) -> Report {
             None => {
                 // A local socket, or a send on a socket connected before: if that was a DNS
                 // server, this is the query; name the attempt after it.
-                if let Some(&index) = dns_sockets.get(&(call.tid, fd.clone())) {
+                if let Some(&index) = dns_sockets.get(&(call.tid, fd)) {
                     if let Some(q) = dns_query_name(&call.text) {
                         let attempt = &mut report.attempts[index];
                         if attempt.dns_name.is_none() {
@@ -532,13 +540,12 @@ impl Processes {
         // Threads and processes first: a child's own calls can come before its parent's
         // clone returns in the trace.
         for call in calls {
-            let name = call.text.split('(').next().unwrap_or("").trim();
-            if !matches!(name, "clone" | "clone3" | "fork" | "vfork") {
+            if !matches!(call.name(), "clone" | "clone3" | "fork" | "vfork") {
                 continue;
             }
-            let Some(child) = call.text.rsplit_once(") = ").and_then(|(_, r)| {
-                // `= 3485` or, with -Y, `= 3485<bash>`.
-                let digits: String = r.trim().chars().take_while(char::is_ascii_digit).collect();
+            let Some(child) = call.result().and_then(|r| {
+                // `3485` or, with -Y, `3485<bash>`.
+                let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
                 digits.parse::<u32>().ok()
             }) else {
                 continue;
@@ -552,12 +559,7 @@ impl Processes {
             }
         }
         for (index, call) in calls.iter().enumerate() {
-            let name = call.text.split('(').next().unwrap_or("").trim();
-            let ok = call
-                .text
-                .rsplit_once(") = ")
-                .is_some_and(|(_, r)| r.trim() == "0");
-            if name != "execve" || !ok {
+            if call.name() != "execve" || call.result() != Some("0") {
                 continue;
             }
             let Some(path) = quoted_after(&call.text, "execve(") else {
@@ -700,7 +702,7 @@ fn unescape(s: &str) -> Vec<u8> {
         }
         let c = bytes[i + 1];
         match c {
-            b'x' if i + 3 < bytes.len() + 1 => {
+            b'x' => {
                 let hex = s.get(i + 2..i + 4).unwrap_or("");
                 match u8::from_str_radix(hex, 16) {
                     Ok(v) => {

@@ -16,17 +16,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 /// Skips (outside CI) or fails (in CI) for a missing prerequisite.
 pub fn missing(what: &str) -> Option<PathBuf> {
-    assert!(
-        !in_ci(),
-        "{what} is missing (run scripts/setup-gui.sh); CI=true so this is a failure, not a skip"
-    );
-    eprintln!("SKIP gui test: {what} is missing (run scripts/setup-gui.sh)");
+    likeness_testdata::skip_or_fail(&format!(
+        "gui test: {what} is missing (run scripts/setup-gui.sh)"
+    ));
     None
 }
 
