@@ -72,6 +72,15 @@ pub enum EngineError {
     /// The operation was cancelled by the caller.
     #[error("cancelled")]
     Cancelled,
+    /// The library's one job slot is taken (indexing, watching or clustering runs).
+    #[error("the library is busy {job} already")]
+    JobRunning { job: &'static str },
+    /// Pause, resume or cancel with no job running.
+    #[error("no indexing is running")]
+    NoJob,
+    /// An earlier operation panicked while it held part of the session.
+    #[error("an earlier operation failed badly: restart Likeness")]
+    Poisoned,
 }
 
 impl From<likeness_cluster::ClusterError> for EngineError {
@@ -124,6 +133,10 @@ impl EngineError {
             EngineError::LibraryBusy { .. } => "library_busy",
             EngineError::Xmp(x) => x.code(),
             EngineError::Cancelled => "cancelled",
+            // The UI's names from before the engine had a job slot.
+            EngineError::JobRunning { .. } => "indexing_running",
+            EngineError::NoJob => "not_indexing",
+            EngineError::Poisoned => "internal",
         }
     }
 }

@@ -18,6 +18,7 @@ mod index;
 mod library;
 pub mod people;
 mod pipeline;
+mod session;
 mod settings;
 mod thumbs;
 pub mod xmp;
@@ -44,6 +45,7 @@ pub use pipeline::FULL_RES_CHIP_BOX;
 pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };
+pub use session::{CatalogRead, IndexRun, Job, JobKind, Library, Overrides};
 pub use settings::{
     load_settings, location_file, model_files, parse_clustering, parse_detection, parse_provider,
     read_location, resolve_location, save_settings, settings_path, write_location,
