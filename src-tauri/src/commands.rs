@@ -385,13 +385,7 @@ pub fn person_hide(
     person: PersonId,
     hidden: bool,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| {
-        if hidden {
-            people::hide(c, &SystemClock, person)
-        } else {
-            people::unhide(c, &SystemClock, person)
-        }
-    })
+    edit(&state, |c| people::set_hidden(c, &SystemClock, &[person], hidden))
 }
 
 /// Chooses the face shown on a person's card.

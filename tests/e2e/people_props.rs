@@ -323,11 +323,7 @@ fn step_once(
                 return ("hide", allowed, Ok(()));
             };
             let hidden = cat.person(p).unwrap().is_some_and(|r| r.hidden);
-            let r = if hidden {
-                people::unhide(cat, clock, p)
-            } else {
-                people::hide(cat, clock, p)
-            };
+            let r = people::set_hidden(cat, clock, &[p], !hidden);
             ("hide", r.map(|_| ()))
         }
         56..=60 => {

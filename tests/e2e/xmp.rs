@@ -1031,7 +1031,7 @@ fn a_people_edit_is_exported_automatically_after_the_debounce() {
     // An Automatic face of a named person is exported too, and importing our own export
     // back leaves it Automatic (nothing to import, no edit).
     let biden = faces_of_file(&cat, &lib.photos.join("biden.jpg"))[0].id;
-    cat.assign_faces(
+    cat.assign_automatic(
         &[FaceAssignment {
             face: biden,
             person: id,
@@ -1066,7 +1066,7 @@ fn a_people_edit_is_exported_automatically_after_the_debounce() {
         cat.face(biden).unwrap().unwrap().person,
         Some((id, Provenance::Automatic))
     );
-    cat.assign_faces(
+    cat.assign_automatic(
         &[FaceAssignment {
             face: biden,
             person: id,

@@ -1,11 +1,12 @@
 //! Synthetic catalogs for the benchmarks that need a big library without indexing one
 //! (`catalog_query`, `gui_bench`). Built through the catalog's own API (`apply_scan`,
-//! `commit_batch`, then `assign_faces` or `apply_clustering` — the same calls the indexer,
-//! the people edits and the clusterer make) into a file later runs reuse. Data: 0–6 faces per
-//! photo (mean 3), 512-byte random embeddings (or empty ones), ~70 % of faces assigned to
-//! `people` people or clusters with Zipf (s = 1) sizes; taken_at uniform over 2005–2024, 2 %
-//! undated; files under the root `/synthetic/library`, which does not exist (a missing root
-//! keeps its files, so the desktop app can open the catalog without losing them).
+//! `commit_batch`, then `assign_automatic` + `move_faces`, or `apply_clustering` — the same
+//! calls the indexer, the people edits and the clusterer make) into a file later runs reuse.
+//! Data: 0–6 faces per photo (mean 3), 512-byte random embeddings (or empty ones), ~70 % of
+//! faces assigned to `people` people or clusters with Zipf (s = 1) sizes; taken_at uniform
+//! over 2005–2024, 2 % undated; files under the root `/synthetic/library`, which does not
+//! exist (a missing root keeps its files, so the desktop app can open the catalog without
+//! losing them).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -131,13 +132,16 @@ pub fn build(path: &Path, spec: &Spec) -> Result<()> {
 }
 
 /// `spec.people` named people; ~70 % of faces assigned with Zipf sizes (25 % Confirmed, 65 %
-/// Automatic, 10 % Suggested) through `assign_faces`, as the people edits write them.
+/// Automatic, 10 % Suggested): Automatic and Suggested through `assign_automatic` (as the
+/// matcher writes them), Confirmed through one `move_faces` edit per person (as the user's
+/// edits write them).
 fn named_people(cat: &mut Catalog, spec: &Spec, rng: &mut Rng, t0: i64) -> Result<()> {
     let zipf = Zipf::new(spec.people as usize);
     let mut people = Vec::with_capacity(spec.people as usize);
     for i in 0..spec.people {
         people.push(cat.create_person(&format!("Person {i:05}"), t0)?);
     }
+    let mut confirmed: Vec<Vec<FaceId>> = vec![Vec::new(); people.len()];
     let mut after = 0;
     loop {
         let page = cat.faces_after(after, BATCH)?;
@@ -156,14 +160,25 @@ fn named_people(cat: &mut Catalog, spec: &Spec, rng: &mut Rng, t0: i64) -> Resul
             } else {
                 Provenance::Suggested
             };
+            let who = zipf.sample(rng.unit());
+            let confidence = Some(0.5 + rng.unit() as f32 / 2.0);
+            if provenance == Provenance::Confirmed {
+                confirmed[who].push(face.id);
+                continue;
+            }
             assignments.push(FaceAssignment {
                 face: face.id,
-                person: people[zipf.sample(rng.unit())],
+                person: people[who],
                 provenance,
-                confidence: Some(0.5 + rng.unit() as f32 / 2.0),
+                confidence,
             });
         }
-        cat.assign_faces(&assignments, t0)?;
+        cat.assign_automatic(&assignments, t0)?;
+    }
+    for (person, faces) in people.iter().zip(&confirmed) {
+        if !faces.is_empty() {
+            cat.move_faces(faces, *person, t0)?;
+        }
     }
     Ok(())
 }

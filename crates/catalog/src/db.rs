@@ -46,7 +46,7 @@ impl Catalog {
         check_version(&conn, &db)?;
         migrations::migrate(&mut conn).map_err(|e| Fault::from(e).at(&db))?;
         let mut catalog = Catalog { conn, path: db };
-        catalog.write(|tx| crate::jobs::mark_interrupted(tx))?;
+        catalog.write(|tx| mark_interrupted(tx))?;
         Ok(catalog)
     }
 
@@ -196,4 +196,20 @@ fn check_version(conn: &Connection, db: &Path) -> Result<u32, CatalogError> {
         });
     }
     Ok(found)
+}
+
+/// At open: a job still Running belongs to a process that died (crash, kill). It becomes
+/// Interrupted, finished at its last update.
+fn mark_interrupted(c: &Connection) -> Res<()> {
+    let n = c.execute(
+        "UPDATE jobs SET state = 'interrupted', finished_at = updated_at WHERE state = 'running'",
+        [],
+    )?;
+    if n > 0 {
+        tracing::info!(
+            jobs = n,
+            "marked jobs left running by a previous process as interrupted"
+        );
+    }
+    Ok(())
 }

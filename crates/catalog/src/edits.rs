@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::Catalog;
 use crate::error::{CatalogError, Fault, Res};
 use crate::faces::{f32s, le_bytes, recount_faces};
+use crate::people::drop_empty_unnamed;
 use crate::types::{EditId, EditKind, EditRow, EditState, EditSummary, FaceId, PersonId, PhotoId};
 
 /// Done edits kept for undo; older ones are dropped.
@@ -381,9 +382,35 @@ impl Image {
                 present.insert(*id);
             }
         }
-        crate::people::drop_empty_unnamed(c, &present)?;
+        drop_empty_unnamed(c, &present)?;
         Ok(skipped.len() as u64)
     }
+}
+
+/// Unnamed, non-hidden current owners of `faces` other than `except`: people an edit may
+/// leave empty (and then deletes). Added to `keys` with their rejections.
+pub(crate) fn emptiable_owners(
+    c: &Connection,
+    faces: &[FaceId],
+    except: Option<PersonId>,
+    keys: &mut Keys,
+) -> Res<BTreeSet<PersonId>> {
+    let mut st = c.prepare_cached(
+        "SELECT p.id FROM assignments a JOIN people p ON p.id = a.person_id
+         WHERE a.face_id = ?1 AND p.name IS NULL AND p.hidden = 0",
+    )?;
+    let mut out = BTreeSet::new();
+    for &f in faces {
+        if let Some(p) = st.query_row([f], |r| r.get::<_, PersonId>(0)).optional()? {
+            if Some(p) != except {
+                out.insert(p);
+            }
+        }
+    }
+    for &p in &out {
+        keys.add_deletable(c, p)?;
+    }
+    Ok(out)
 }
 
 /// An edit in progress: the before image, taken when it starts.

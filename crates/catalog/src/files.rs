@@ -1,4 +1,5 @@
-//! File rows: what scans and the watcher report, and the indexer's queue (state Pending).
+//! File rows: what scans and the watcher report, and the indexer's queue (state Pending);
+//! removing a root with its file rows (`roots` only adds and reads roots).
 //!
 //! Whenever a file row goes away or stops pointing at a photo, the photo is checked: with no
 //! file left it becomes an orphan (`photos.orphaned_at`), kept with its faces and decisions.
@@ -18,6 +19,31 @@ use crate::types::{
 };
 
 impl Catalog {
+    /// Removes the root and its file rows. Photo contents stay as orphans with their faces and
+    /// decisions, so re-adding the folder brings everything back. Ok(false) if unknown.
+    pub fn remove_root(&mut self, path: &Path) -> Result<bool, CatalogError> {
+        self.remove_root_at(path, None)
+    }
+
+    /// [`Catalog::remove_root`] with the clock passed in (`None`: SQLite's `unixepoch()`),
+    /// used as the orphaned-at time of photos left without a file.
+    pub fn remove_root_at(&mut self, path: &Path, now: Option<i64>) -> Result<bool, CatalogError> {
+        self.write(|tx| {
+            let blob = paths::to_blob(path)?;
+            let Some(id) = tx
+                .query_row("SELECT id FROM roots WHERE path = ?1", [&blob], |r| {
+                    r.get::<_, RootId>(0)
+                })
+                .optional()?
+            else {
+                return Ok(false);
+            };
+            delete_files(tx, "root_id = ?1", &[&id], now)?;
+            tx.execute("DELETE FROM roots WHERE id = ?1", [id])?;
+            Ok(true)
+        })
+    }
+
     /// Every file row under a root, keyed by path, for the in-memory diff of a rescan.
     pub fn file_stamps(&self, root: RootId) -> Result<HashMap<PathBuf, FileStamp>, CatalogError> {
         self.read(|c| {

@@ -83,22 +83,6 @@ fn set_job(
     Ok(())
 }
 
-/// At open: a job still Running belongs to a process that died (crash, kill). It becomes
-/// Interrupted, finished at its last update.
-pub(crate) fn mark_interrupted(c: &Connection) -> Res<()> {
-    let n = c.execute(
-        "UPDATE jobs SET state = 'interrupted', finished_at = updated_at WHERE state = 'running'",
-        [],
-    )?;
-    if n > 0 {
-        tracing::info!(
-            jobs = n,
-            "marked jobs left running by a previous process as interrupted"
-        );
-    }
-    Ok(())
-}
-
 fn job_from_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
         id: r.get(0)?,

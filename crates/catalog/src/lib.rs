@@ -58,21 +58,25 @@
 //!   names, hidden flags and covers ([`Catalog::decisions`]). An Automatic or Suggested
 //!   assignment is ignored on a face the user confirmed or marked "not a face", and for a
 //!   person the user rejected on that face — checked in SQL inside the writing transaction
-//!   ([`Catalog::apply_clustering`], [`Catalog::assign_faces`]). Only the user's edits replace
+//!   ([`Catalog::apply_clustering`], [`Catalog::assign_automatic`]). Only the user's edits replace
 //!   a Confirmed assignment, lift a rejection or a mark. When a file's content changes (or a
 //!   photo is re-analysed with another model), each confirmed assignment, rejection and "not
 //!   a face" mark moves to the new face whose box, normalised by the photo size, has the
 //!   highest IoU ≥ 0.5 with the old one.
 //! - **Undo/redo of the user's people edits.** Each edit (`name_person`, `merge_people`,
 //!   `move_faces`, `new_person_with_faces`, `reject_faces`, `set_not_face`, `set_hidden`,
-//!   `set_cover`, `accept_suggestions`, `create_person`, `import_faces`) is one transaction that also stores
+//!   `set_cover`, `accept_suggestions`, `reject_suggestions`, `create_person`, `import_faces`)
+//!   is one transaction that also stores
 //!   an `edits` row with before/after images of every row it touched (people rows, including
 //!   every person a touched assignment or rejection refers to; assignments by face;
 //!   rejections by (face, person); marks by face; the manual face rows an import created).
 //!   Undo writes the before image, redo the
 //!   after image; a new edit drops the undone ones; the latest [`KEEP_EDITS`] done edits are
 //!   kept. Faces that no longer exist are skipped (counted). Clustering is not an edit.
-//!   The legacy single-face calls `assign_face` and `reject_face` are not recorded.
+//!   A batch is one edit: hiding N people, rejecting or moving N faces is one undo.
+//!   The only public writes of people data that are not edits are automation's:
+//!   [`Catalog::apply_clustering`] and [`Catalog::assign_automatic`] (Automatic/Suggested
+//!   only — a Confirmed assignment is always the user's, recorded edit).
 //! - **XMP export marks.** Whatever changes a photo's exported faces (a Confirmed or
 //!   Automatic assignment to a named person; a person's name or hidden flag) marks the photo
 //!   in `xmp_dirty`, whoever writes it (edits, undo/redo, clustering, the matcher, decisions
@@ -99,6 +103,21 @@
 //!   (`Catalog::open`), any number of readers (`Catalog::open_read_only`) — a second process
 //!   that only reads should open read-only, since a read-write open marks running jobs
 //!   interrupted.
+//!
+//! # Modules, lowest first (a module only uses modules before it; a test in
+//! `likeness-testdata` fails on any cycle)
+//! ```text
+//! error, types, paths          shared types, errors, path ↔ BLOB
+//! migrations, db               the schema; Catalog, open, read/write (marks interrupted jobs)
+//! jobs, status, roots          jobs; counts; roots (add, list, find)
+//! files                        file rows, scans, renames, removing a root, orphaning
+//! faces, photos                face rows and decisions carried on content change; photos,
+//!                              index outcomes
+//! query, timeline, snapshot    the app's reads
+//! people, clustering           people rows and reads, automatic assignments; clustering
+//! edits                        the undo/redo history (Keys, Recorder, undo, redo)
+//! people_edits, xmp            the user's recorded edits; XMP export marks and import
+//! ```
 //!
 //! # Paths
 //! Stored as BLOBs of the OS bytes (`OsStrExt` on Unix), so non-UTF-8 names round-trip

@@ -1,5 +1,6 @@
-//! People and the face ↔ person decisions: the user's edits (each one transaction, recorded
-//! for undo/redo, see `edits`) and the legacy single-face calls.
+//! People rows and the reads of the People page; automatic assignments (the matcher's);
+//! the helpers the edits build on. The user's edits themselves are in `people_edits`
+//! (above `edits`, which records them); nothing here records an edit.
 //!
 //! Invariant: automation never overrides the user. An Automatic or Suggested assignment is
 //! ignored for a face the user confirmed or marked "not a face", and for a person the user
@@ -10,33 +11,14 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::db::Catalog;
-use crate::edits::{Keys, Recorder};
 use crate::error::{CatalogError, Fault, Res};
 use crate::faces::{face_from_row, put_assignment, user_decided, FACE_SELECT};
 use crate::types::{
-    DecidedPerson, Decisions, EditKind, FaceAssignment, FaceId, FaceRow, PersonCount, PersonId,
-    PersonRow, PersonSummary, Provenance, SuggestionRow,
+    DecidedPerson, Decisions, FaceAssignment, FaceId, FaceRow, PersonCount, PersonId, PersonRow,
+    PersonSummary, Provenance, SuggestionRow,
 };
 
 impl Catalog {
-    /// Creates a named person. Names are unique ignoring ASCII case (NameTaken otherwise).
-    /// Recorded as an edit (undo deletes the person again). The id comes from the
-    /// never-reused person counter.
-    pub fn create_person(&mut self, name: &str, now: i64) -> Result<PersonId, CatalogError> {
-        self.write(|tx| {
-            let name = check_name(tx, name, None)?;
-            let id = next_person_id(tx)?;
-            let keys = Keys {
-                people: [id].into(),
-                ..Keys::default()
-            };
-            let rec = Recorder::start(tx, keys)?;
-            insert_person(tx, id, Some(&name), now)?;
-            rec.finish(tx, EditKind::CreatePerson, format!("created {name:?}"), now)?;
-            Ok(id)
-        })
-    }
-
     /// The person with this name, ignoring ASCII case.
     pub fn person_by_name(&self, name: &str) -> Result<Option<PersonRow>, CatalogError> {
         self.read(|c| find_by_name(c, name))
@@ -61,28 +43,14 @@ impl Catalog {
         })
     }
 
-    /// Says `face` is `person`. Confirmed (the user) replaces any assignment and lifts a
-    /// rejection of that person; Automatic/Suggested are ignored when the user confirmed the
-    /// face or rejected this person on it.
-    pub fn assign_face(
-        &mut self,
-        face: FaceId,
-        person: PersonId,
-        provenance: Provenance,
-        confidence: Option<f32>,
-        now: i64,
-    ) -> Result<(), CatalogError> {
-        self.write(|tx| {
-            require(tx, "faces", face, "face")?;
-            assign_one(tx, face, person, provenance, confidence, now)?;
-            Ok(())
-        })
-    }
-
-    /// [`Catalog::assign_face`] for many faces in one transaction (e.g. a clustering run).
-    /// Faces that no longer exist are skipped; an unknown person fails the whole batch.
-    /// Returns how many assignments were stored (ignored ones — user decisions — excluded).
-    pub fn assign_faces(
+    /// Stores automatic assignments — Automatic or Suggested, never Confirmed (a user
+    /// decision is an edit: [`Catalog::move_faces`]) — for many faces in one transaction, as
+    /// the incremental matcher writes them. Not recorded as an edit (automation, like
+    /// clustering). Each is ignored when the user confirmed the face, marked it "not a face"
+    /// or rejected that person on it. Faces that no longer exist are skipped; an unknown
+    /// person fails the whole batch, a Confirmed provenance is Invalid. Returns how many
+    /// assignments were stored.
+    pub fn assign_automatic(
         &mut self,
         assignments: &[FaceAssignment],
         now: i64,
@@ -90,35 +58,17 @@ impl Catalog {
         self.write(|tx| {
             let mut stored = 0;
             for a in assignments {
-                if assign_one(tx, a.face, a.person, a.provenance, a.confidence, now)? {
+                if a.provenance == Provenance::Confirmed {
+                    return Err(Fault::Invalid(format!(
+                        "face {}: a confirmed assignment is the user's edit, not automatic",
+                        a.face
+                    )));
+                }
+                if assign_automatic(tx, a.face, a.person, a.provenance, a.confidence, now)? {
                     stored += 1;
                 }
             }
             Ok(stored)
-        })
-    }
-
-    /// "Not this person": drops the face's assignment if it is to `person` and records the
-    /// rejection.
-    pub fn reject_face(
-        &mut self,
-        face: FaceId,
-        person: PersonId,
-        now: i64,
-    ) -> Result<(), CatalogError> {
-        self.write(|tx| {
-            require(tx, "people", person, "person")?;
-            require(tx, "faces", face, "face")?;
-            tx.execute(
-                "DELETE FROM assignments WHERE face_id = ?1 AND person_id = ?2",
-                params![face, person],
-            )?;
-            tx.execute(
-                "INSERT INTO rejections (face_id, person_id, decided_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (face_id, person_id) DO UPDATE SET decided_at = excluded.decided_at",
-                params![face, person, now],
-            )?;
-            Ok(())
         })
     }
 
@@ -149,9 +99,9 @@ impl Catalog {
     }
 }
 
-/// Stores one assignment unless automation would override a user decision. Returns
-/// whether it was stored (false also when the face does not exist).
-fn assign_one(
+/// Stores one Automatic/Suggested assignment unless it would override a user decision.
+/// Returns whether it was stored (false also when the face does not exist).
+fn assign_automatic(
     c: &Connection,
     face: FaceId,
     person: PersonId,
@@ -160,10 +110,7 @@ fn assign_one(
     now: i64,
 ) -> Res<bool> {
     require(c, "people", person, "person")?;
-    if provenance == Provenance::Confirmed {
-        c.prepare_cached("DELETE FROM rejections WHERE face_id = ?1 AND person_id = ?2")?
-            .execute(params![face, person])?;
-    } else if user_decided(c, face, person)? {
+    if user_decided(c, face, person)? {
         return Ok(false);
     }
     put_assignment(c, face, person, provenance, confidence, now)
@@ -266,32 +213,6 @@ pub(crate) fn drop_empty_unnamed(c: &Connection, candidates: &BTreeSet<PersonId>
         n += st.execute([p])? as u64;
     }
     Ok(n)
-}
-
-/// Unnamed, non-hidden current owners of `faces` other than `except`: people an edit may
-/// leave empty (and then deletes). Added to `keys` with their rejections.
-pub(crate) fn emptiable_owners(
-    c: &Connection,
-    faces: &[FaceId],
-    except: Option<PersonId>,
-    keys: &mut Keys,
-) -> Res<BTreeSet<PersonId>> {
-    let mut st = c.prepare_cached(
-        "SELECT p.id FROM assignments a JOIN people p ON p.id = a.person_id
-         WHERE a.face_id = ?1 AND p.name IS NULL AND p.hidden = 0",
-    )?;
-    let mut out = BTreeSet::new();
-    for &f in faces {
-        if let Some(p) = st.query_row([f], |r| r.get::<_, PersonId>(0)).optional()? {
-            if Some(p) != except {
-                out.insert(p);
-            }
-        }
-    }
-    for &p in &out {
-        keys.add_deletable(c, p)?;
-    }
-    Ok(out)
 }
 
 /// The user says `face` is `person`: confirmed, lifting a rejection and a "not a face" mark.

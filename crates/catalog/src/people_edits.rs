@@ -9,16 +9,34 @@ use std::collections::BTreeSet;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::Catalog;
-use crate::edits::{Keys, Recorder};
+use crate::edits::{emptiable_owners, Keys, Recorder};
 use crate::error::{CatalogError, Fault, Res};
 use crate::faces::put_assignment;
 use crate::people::{
-    check_name, confirm, drop_empty_unnamed, emptiable_owners, get_person, insert_person, label_of,
-    next_person_id, rejected, require_faces,
+    check_name, confirm, drop_empty_unnamed, get_person, insert_person, label_of, next_person_id,
+    rejected, require_faces,
 };
 use crate::types::{EditKind, EditSummary, FaceId, PersonId, Provenance};
 
 impl Catalog {
+    /// Creates a named person. Names are unique ignoring ASCII case (NameTaken otherwise).
+    /// Recorded as an edit (undo deletes the person again). The id comes from the
+    /// never-reused person counter.
+    pub fn create_person(&mut self, name: &str, now: i64) -> Result<PersonId, CatalogError> {
+        self.write(|tx| {
+            let name = check_name(tx, name, None)?;
+            let id = next_person_id(tx)?;
+            let keys = Keys {
+                people: [id].into(),
+                ..Keys::default()
+            };
+            let rec = Recorder::start(tx, keys)?;
+            insert_person(tx, id, Some(&name), now)?;
+            rec.finish(tx, EditKind::CreatePerson, format!("created {name:?}"), now)?;
+            Ok(id)
+        })
+    }
+
     /// Sets or changes a person's name (trimmed). Naming an UNNAMED person also confirms its
     /// Automatic faces (the user accepted the group). NameTaken if another person has the
     /// name (ignoring ASCII case), Invalid if empty, NotFound for an unknown person.
@@ -285,29 +303,37 @@ impl Catalog {
         })
     }
 
-    /// Hides or shows a person on the People page.
+    /// Hides or shows people on the People page: ONE edit for all of them (one undo shows
+    /// or hides them all again). Duplicates are ignored; Invalid if none is given, NotFound
+    /// (nothing changed) for an unknown person.
     pub fn set_hidden(
         &mut self,
-        person: PersonId,
+        people: &[PersonId],
         hidden: bool,
         now: i64,
     ) -> Result<EditSummary, CatalogError> {
         self.write(|tx| {
-            let row = get_person(tx, person)?;
+            let ids: BTreeSet<PersonId> = people.iter().copied().collect();
+            let rows = ids
+                .iter()
+                .map(|&p| get_person(tx, p))
+                .collect::<Res<Vec<_>>>()?;
+            let who = match rows.as_slice() {
+                [] => return Err(Fault::Invalid("no people given".into())),
+                [one] => label_of(one),
+                many => format!("{} people", many.len()),
+            };
             let keys = Keys {
-                people: [person].into(),
+                people: ids.clone(),
                 ..Keys::default()
             };
             let rec = Recorder::start(tx, keys)?;
-            tx.prepare_cached("UPDATE people SET hidden = ?2 WHERE id = ?1")?
-                .execute(params![person, hidden])?;
+            let mut st = tx.prepare_cached("UPDATE people SET hidden = ?2 WHERE id = ?1")?;
+            for p in &ids {
+                st.execute(params![p, hidden])?;
+            }
             let verb = if hidden { "hid" } else { "showed" };
-            rec.finish(
-                tx,
-                EditKind::Hidden,
-                format!("{verb} {}", label_of(&row)),
-                now,
-            )
+            rec.finish(tx, EditKind::Hidden, format!("{verb} {who}"), now)
         })
     }
 
@@ -387,6 +413,65 @@ impl Catalog {
             }
             let label = format!("accepted {}", plural(accepted.len(), "suggestion"));
             rec.finish(tx, EditKind::AcceptSuggestions, label, now)
+        })
+    }
+
+    /// "No, that is not X" for many suggestions: each face's Suggested assignment goes and
+    /// the face is rejected for that person — ONE edit (`Reject`) for all of them, whatever
+    /// the people. Faces without a suggestion are skipped; Invalid if none of them has one.
+    pub fn reject_suggestions(
+        &mut self,
+        faces: &[FaceId],
+        now: i64,
+    ) -> Result<EditSummary, CatalogError> {
+        self.write(|tx| {
+            let faces = require_faces(tx, faces)?;
+            let mut keys = Keys::default();
+            let mut rejected = Vec::new();
+            for &f in &faces {
+                let person: Option<PersonId> = tx
+                    .prepare_cached(
+                        "SELECT person_id FROM assignments
+                         WHERE face_id = ?1 AND provenance = 'suggested'",
+                    )?
+                    .query_row([f], |r| r.get(0))
+                    .optional()?;
+                if let Some(p) = person {
+                    rejected.push((f, p));
+                }
+            }
+            if rejected.is_empty() {
+                return Err(Fault::Invalid(
+                    "none of these faces has a suggestion".into(),
+                ));
+            }
+            // A suggestion's person may be an unnamed cluster the rejection leaves empty.
+            let mut candidates = BTreeSet::new();
+            for &(f, p) in &rejected {
+                keys.assignments.insert(f);
+                keys.rejections.insert((f, p));
+                let row = get_person(tx, p)?;
+                if row.name.is_none() && !row.hidden {
+                    if candidates.insert(p) {
+                        keys.add_deletable(tx, p)?;
+                    }
+                } else {
+                    keys.people.insert(p);
+                }
+            }
+            let rec = Recorder::start(tx, keys)?;
+            for &(f, p) in &rejected {
+                tx.prepare_cached("DELETE FROM assignments WHERE face_id = ?1 AND person_id = ?2")?
+                    .execute(params![f, p])?;
+                tx.prepare_cached(
+                    "INSERT INTO rejections (face_id, person_id, decided_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (face_id, person_id) DO UPDATE SET decided_at = excluded.decided_at",
+                )?
+                .execute(params![f, p, now])?;
+            }
+            drop_empty_unnamed(tx, &candidates)?;
+            let label = format!("rejected {}", plural(rejected.len(), "suggestion"));
+            rec.finish(tx, EditKind::Reject, label, now)
         })
     }
 }

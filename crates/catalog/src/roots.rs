@@ -2,11 +2,10 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
 use crate::db::Catalog;
 use crate::error::{CatalogError, Res};
-use crate::files;
 use crate::paths;
 use crate::types::{Root, RootId};
 
@@ -26,31 +25,6 @@ impl Catalog {
                 [&blob],
                 root_from_row,
             )?)
-        })
-    }
-
-    /// Removes the root and its file rows. Photo contents stay as orphans with their faces and
-    /// decisions, so re-adding the folder brings everything back. Ok(false) if unknown.
-    pub fn remove_root(&mut self, path: &Path) -> Result<bool, CatalogError> {
-        self.remove_root_at(path, None)
-    }
-
-    /// [`Catalog::remove_root`] with the clock passed in (`None`: SQLite's `unixepoch()`),
-    /// used as the orphaned-at time of photos left without a file.
-    pub fn remove_root_at(&mut self, path: &Path, now: Option<i64>) -> Result<bool, CatalogError> {
-        self.write(|tx| {
-            let blob = paths::to_blob(path)?;
-            let Some(id) = tx
-                .query_row("SELECT id FROM roots WHERE path = ?1", [&blob], |r| {
-                    r.get::<_, RootId>(0)
-                })
-                .optional()?
-            else {
-                return Ok(false);
-            };
-            files::delete_files(tx, "root_id = ?1", &[&id], now)?;
-            tx.execute("DELETE FROM roots WHERE id = ?1", [id])?;
-            Ok(true)
         })
     }
 

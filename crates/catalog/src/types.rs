@@ -245,7 +245,7 @@ pub enum Provenance {
     Automatic,
 }
 
-/// One face → person decision for [`crate::Catalog::assign_faces`].
+/// One automatic face → person assignment for [`crate::Catalog::assign_automatic`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FaceAssignment {
     pub face: FaceId,

@@ -9,12 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db::Catalog;
-use crate::edits::{Keys, Recorder};
+use crate::edits::{emptiable_owners, Keys, Recorder};
 use crate::error::{CatalogError, Fault, Res};
 use crate::faces::insert_manual_face;
 use crate::people::{
-    confirm, drop_empty_unnamed, emptiable_owners, find_by_name, insert_person, next_person_id,
-    rejected, require,
+    confirm, drop_empty_unnamed, find_by_name, insert_person, next_person_id, rejected, require,
 };
 use crate::types::{
     EditKind, FaceId, ImportApplied, ImportConflict, ImportConflictReason, ImportItem,

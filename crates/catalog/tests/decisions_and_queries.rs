@@ -6,9 +6,7 @@ use common::*;
 use likeness_catalog::*;
 
 fn confirm(f: &mut Fixture, face: FaceId, person: PersonId) {
-    f.cat
-        .assign_face(face, person, Provenance::Confirmed, None, 700)
-        .expect("assign");
+    assign(&mut f.cat, face, person, Provenance::Confirmed, None, 700).expect("assign");
 }
 
 fn face_ids(f: &Fixture, photo: PhotoId) -> Vec<FaceId> {
@@ -98,10 +96,16 @@ fn reappearing_content_relinks_to_the_orphan_with_faces_and_names() {
     let ann = f.cat.create_person("Ann", 1).expect("person");
     let bob = f.cat.create_person("Bob", 1).expect("person");
     confirm(&mut f, faces[0], ann);
-    f.cat.reject_face(faces[1], bob, 701).expect("reject");
-    f.cat
-        .assign_face(faces[1], ann, Provenance::Automatic, Some(0.8), 702)
-        .expect("auto");
+    reject(&mut f.cat, faces[1], bob, 701).expect("reject");
+    assign(
+        &mut f.cat,
+        faces[1],
+        ann,
+        Provenance::Automatic,
+        Some(0.8),
+        702,
+    )
+    .expect("auto");
 
     assert_eq!(
         f.cat
@@ -132,9 +136,7 @@ fn reappearing_content_relinks_to_the_orphan_with_faces_and_names() {
     assert_eq!(f.cat.count_orphan_photos().expect("orphans"), 0);
     assert_eq!(f.cat.count_photos(&one).expect("count"), 1);
     // The rejection of Bob is still there: Bob cannot be auto-assigned to that face.
-    f.cat
-        .assign_face(faces[1], bob, Provenance::Automatic, None, 800)
-        .expect("auto");
+    assign(&mut f.cat, faces[1], bob, Provenance::Automatic, None, 800).expect("auto");
     assert_eq!(
         f.cat.face(faces[1]).expect("face").expect("some").person,
         Some((ann, Provenance::Automatic))
@@ -152,10 +154,16 @@ fn content_change_carries_confirmed_decisions_by_iou() {
     let bob = f.cat.create_person("Bob", 1).expect("person");
     let cy = f.cat.create_person("Cy", 1).expect("person");
     confirm(&mut f, faces[0], ann);
-    f.cat.reject_face(faces[1], bob, 701).expect("reject");
-    f.cat
-        .assign_face(faces[2], cy, Provenance::Automatic, Some(0.9), 702)
-        .expect("auto");
+    reject(&mut f.cat, faces[1], bob, 701).expect("reject");
+    assign(
+        &mut f.cat,
+        faces[2],
+        cy,
+        Provenance::Automatic,
+        Some(0.9),
+        702,
+    )
+    .expect("auto");
 
     // Edited: same faces slightly moved (IoU > 0.5), plus a new face; the far one is gone.
     let moved_a = [105.0, 102.0, 205.0, 222.0];
@@ -178,9 +186,15 @@ fn content_change_carries_confirmed_decisions_by_iou() {
     assert_eq!(rows[1].person, None);
     assert_eq!(rows[2].person, Some((ann, Provenance::Confirmed)));
     // Bob's rejection moved to the face at moved_b: Bob cannot be auto-assigned there.
-    f.cat
-        .assign_face(rows[1].id, bob, Provenance::Suggested, None, 950)
-        .expect("suggest");
+    assign(
+        &mut f.cat,
+        rows[1].id,
+        bob,
+        Provenance::Suggested,
+        None,
+        950,
+    )
+    .expect("suggest");
     assert_eq!(
         f.cat.face(rows[1].id).expect("face").expect("some").person,
         None
@@ -226,9 +240,7 @@ fn a_new_model_replaces_faces_and_keeps_confirmed_names() {
     let bob = f.cat.create_person("Bob", 1).expect("person");
     let faces = face_ids(&f, id);
     confirm(&mut f, faces[1], ann);
-    f.cat
-        .assign_face(faces[0], bob, Provenance::Automatic, None, 1)
-        .expect("auto");
+    assign(&mut f.cat, faces[0], bob, Provenance::Automatic, None, 1).expect("auto");
     let mut redo = photo(1, &[BOX_B]);
     redo.model = "model-v2".into();
     redo.faces[0].embedding = vec![0.5; 128];
@@ -299,20 +311,14 @@ fn user_decisions_are_never_overwritten_by_automation() {
     let bob = f.cat.create_person("Bob", 1).expect("person");
     let person_of = |f: &Fixture| f.cat.face(face).expect("face").expect("some").person;
 
-    f.cat
-        .assign_face(face, bob, Provenance::Suggested, Some(0.4), 1)
-        .expect("suggest");
+    assign(&mut f.cat, face, bob, Provenance::Suggested, Some(0.4), 1).expect("suggest");
     assert_eq!(person_of(&f), Some((bob, Provenance::Suggested)));
     confirm(&mut f, face, ann);
-    f.cat
-        .assign_face(face, bob, Provenance::Automatic, Some(0.99), 2)
-        .expect("auto");
+    assign(&mut f.cat, face, bob, Provenance::Automatic, Some(0.99), 2).expect("auto");
     assert_eq!(person_of(&f), Some((ann, Provenance::Confirmed)));
-    f.cat.reject_face(face, ann, 3).expect("reject");
+    reject(&mut f.cat, face, ann, 3).expect("reject");
     assert_eq!(person_of(&f), None);
-    f.cat
-        .assign_face(face, ann, Provenance::Automatic, None, 4)
-        .expect("auto");
+    assign(&mut f.cat, face, ann, Provenance::Automatic, None, 4).expect("auto");
     assert_eq!(person_of(&f), None, "rejected person stays off");
     confirm(&mut f, face, ann);
     assert_eq!(
@@ -323,11 +329,11 @@ fn user_decisions_are_never_overwritten_by_automation() {
     assert!(f.cat.snapshot().expect("s").rejections.is_empty());
 
     assert!(matches!(
-        f.cat.assign_face(face, 999, Provenance::Confirmed, None, 5),
+        assign(&mut f.cat, face, 999, Provenance::Confirmed, None, 5),
         Err(CatalogError::NotFound { .. })
     ));
     assert!(matches!(
-        f.cat.reject_face(999, ann, 5),
+        reject(&mut f.cat, 999, ann, 5),
         Err(CatalogError::NotFound { .. })
     ));
     assert!(matches!(
@@ -398,12 +404,10 @@ fn library() -> Library {
         (7, 0, ann, auto),
     ] {
         let id = face(&f, p, i);
-        f.cat
-            .assign_face(id, who, prov, Some(0.7), 5)
-            .expect("assign");
+        assign(&mut f.cat, id, who, prov, Some(0.7), 5).expect("assign");
     }
     let rejected = face(&f, 6, 0);
-    f.cat.reject_face(rejected, ann, 6).expect("reject");
+    reject(&mut f.cat, rejected, ann, 6).expect("reject");
     Library {
         f,
         ann,
@@ -589,9 +593,7 @@ fn snapshots_of_equal_catalogs_are_equal_and_diff_names_changes() {
     let before = b.f.cat.snapshot().expect("before");
     assert!(before.diff(&before).is_empty());
     let face = face_ids(&b.f, b.photos[2])[0];
-    b.f.cat
-        .assign_face(face, b.ann, Provenance::Confirmed, None, 9)
-        .expect("assign");
+    assign(&mut b.f.cat, face, b.ann, Provenance::Confirmed, None, 9).expect("assign");
     let after = b.f.cat.snapshot().expect("after");
     assert_ne!(before, after);
     let diff = before.diff(&after);
@@ -626,7 +628,7 @@ fn assign_faces_in_one_batch_respects_user_decisions_and_skips_missing_faces() {
             confidence: None,
         })
         .collect();
-    let stored = lib.f.cat.assign_faces(&batch, 10).expect("batch");
+    let stored = lib.f.cat.assign_automatic(&batch, 10).expect("batch");
     // Confirmed faces in the library: photo 1 #0, photo 2 #1, photo 5 #1 (3 faces) keep theirs.
     assert_eq!(stored, 13);
     let confirmed = lib
@@ -645,7 +647,7 @@ fn assign_faces_in_one_batch_respects_user_decisions_and_skips_missing_faces() {
         confidence: None,
     }];
     assert!(matches!(
-        lib.f.cat.assign_faces(&bad, 11),
+        lib.f.cat.assign_automatic(&bad, 11),
         Err(CatalogError::NotFound { .. })
     ));
 }

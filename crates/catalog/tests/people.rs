@@ -451,7 +451,7 @@ fn reject_not_face_hide_cover_accept_round_trip() {
 
     let bob = w.bob;
     round_trip(&mut w, "hide", |w| {
-        w.f.cat.set_hidden(bob, true, 104).expect("hide")
+        w.f.cat.set_hidden(&[bob], true, 104).expect("hide")
     });
     assert!(w
         .f
@@ -487,8 +487,8 @@ fn reject_not_face_hide_cover_accept_round_trip() {
 fn a_new_edit_drops_the_redo_stack() {
     let mut w = world();
     let (ann, bob) = (w.ann, w.bob);
-    w.f.cat.set_hidden(ann, true, 100).expect("hide");
-    w.f.cat.set_hidden(bob, true, 101).expect("hide");
+    w.f.cat.set_hidden(&[ann], true, 100).expect("hide");
+    w.f.cat.set_hidden(&[bob], true, 101).expect("hide");
     w.f.cat.undo(102).expect("undo").expect("one");
     w.f.cat.undo(103).expect("undo").expect("two");
     let states: Vec<EditState> =
@@ -722,7 +722,7 @@ fn history_keeps_the_latest_edits() {
     let ann = w.ann;
     for i in 0..(KEEP_EDITS as i64 + 30) {
         w.f.cat
-            .set_hidden(ann, i % 2 == 0, 100 + i)
+            .set_hidden(&[ann], i % 2 == 0, 100 + i)
             .expect("toggle");
     }
     let rows = w.f.cat.edits(1000).expect("edits");
@@ -852,4 +852,141 @@ fn people_overview_and_suggestions() {
     let faces = w.f.cat.person_faces(w.ann, 10, 0).expect("faces");
     assert_eq!(faces.len(), 3, "2 confirmed + 1 suggested");
     assert_eq!(w.f.cat.person_faces(w.ann, 2, 2).expect("page").len(), 1);
+}
+
+/// Edits recorded since `before` (the history's newest id then).
+fn edits_since(f: &Fixture, before: Option<EditId>) -> Vec<EditRow> {
+    let all = f.cat.edits(100).expect("edits");
+    all.into_iter().filter(|e| Some(e.id) > before).collect()
+}
+
+fn newest_edit(f: &Fixture) -> Option<EditId> {
+    f.cat.edits(1).expect("edits").first().map(|e| e.id)
+}
+
+#[test]
+fn hiding_many_people_is_one_edit_and_one_undo() {
+    let mut w = world();
+    let three = [w.ann, w.bob, w.u];
+    let hidden_of = |f: &Fixture| {
+        f.cat
+            .people()
+            .expect("people")
+            .iter()
+            .filter(|p| three.contains(&p.id))
+            .map(|p| p.hidden)
+            .collect::<Vec<_>>()
+    };
+    let start = newest_edit(&w.f);
+    round_trip(&mut w, "hide 3", |w| {
+        // A duplicate is ignored.
+        w.f.cat
+            .set_hidden(&[w.ann, w.bob, w.u, w.ann], true, 100)
+            .expect("hide")
+    });
+    let recorded = edits_since(&w.f, start);
+    assert_eq!(recorded.len(), 1, "{recorded:#?}");
+    assert_eq!(recorded[0].kind, EditKind::Hidden);
+    assert_eq!(recorded[0].label, "hid 3 people");
+    assert_eq!(hidden_of(&w.f), vec![true; 3]);
+    w.f.cat.undo(200).expect("undo").expect("one");
+    assert_eq!(hidden_of(&w.f), vec![false; 3], "one undo shows all three");
+
+    // Show them again in one edit too.
+    w.f.cat.set_hidden(&three, true, 201).expect("hide");
+    let shown = w.f.cat.set_hidden(&three, false, 202).expect("show");
+    assert_eq!(shown.label, "showed 3 people");
+    assert_eq!(hidden_of(&w.f), vec![false; 3]);
+    w.f.cat.undo(203).expect("undo").expect("one");
+    assert_eq!(hidden_of(&w.f), vec![true; 3]);
+
+    // Nothing given, or an unknown person: refused, nothing recorded.
+    let before = newest_edit(&w.f);
+    assert!(matches!(
+        w.f.cat.set_hidden(&[], true, 204),
+        Err(CatalogError::Invalid { .. })
+    ));
+    assert!(matches!(
+        w.f.cat.set_hidden(&[w.ann, 424_242], false, 205),
+        Err(CatalogError::NotFound { .. })
+    ));
+    assert_eq!(newest_edit(&w.f), before);
+    assert_eq!(hidden_of(&w.f), vec![true; 3]);
+}
+
+#[test]
+fn rejecting_and_moving_many_faces_are_one_edit_each() {
+    let mut w = world();
+    // Reject three of Ann's faces (two confirmed, one automatic) in one call.
+    let ann_faces = [w.faces[0][0], w.faces[1][0], w.faces[2][0]];
+    let start = newest_edit(&w.f);
+    let ann = w.ann;
+    round_trip(&mut w, "reject 3", |w| {
+        w.f.cat.reject_faces(&ann_faces, ann, 100).expect("reject")
+    });
+    assert_eq!(edits_since(&w.f, start).len(), 1);
+    assert!(ann_faces.iter().all(|&f| assignment(&w.f, f).is_none()));
+    w.f.cat.undo(200).expect("undo").expect("one");
+    for f in ann_faces {
+        assert_eq!(assignment(&w.f, f).map(|a| a.0), Some(ann), "face {f} back");
+    }
+
+    // Move four faces of three owners to Bob in one call.
+    let moved = [w.faces[0][0], w.faces[2][1], w.faces[3][1], w.faces[5][0]];
+    let bob = w.bob;
+    let start = newest_edit(&w.f);
+    let before: Vec<_> = moved.iter().map(|&f| assignment(&w.f, f)).collect();
+    round_trip(&mut w, "move 4", |w| {
+        w.f.cat.move_faces(&moved, bob, 300).expect("move")
+    });
+    assert_eq!(edits_since(&w.f, start).len(), 1);
+    for f in moved {
+        assert_eq!(assignment(&w.f, f), Some((bob, Provenance::Confirmed)));
+    }
+    w.f.cat.undo(400).expect("undo").expect("one");
+    let after_undo: Vec<_> = moved.iter().map(|&f| assignment(&w.f, f)).collect();
+    assert_eq!(after_undo, before, "one undo puts all four back");
+}
+
+#[test]
+fn rejecting_suggestions_of_several_people_is_one_edit() {
+    let mut w = world();
+    // f[3][0] is suggested Bob, f[4][0] suggested Ann; f[0][0] has no suggestion.
+    let (bob_face, ann_face) = (w.faces[3][0], w.faces[4][0]);
+    let start = newest_edit(&w.f);
+    round_trip(&mut w, "reject suggestions", |w| {
+        w.f.cat
+            .reject_suggestions(&[bob_face, ann_face, w.faces[0][0]], 100)
+            .expect("reject")
+    });
+    let recorded = edits_since(&w.f, start);
+    assert_eq!(recorded.len(), 1, "{recorded:#?}");
+    assert_eq!(recorded[0].label, "rejected 2 suggestions");
+    assert_eq!(assignment(&w.f, bob_face), None);
+    assert_eq!(assignment(&w.f, ann_face), None);
+    // World has one rejection (f[5][1] not Ann); two more now.
+    assert_eq!(w.f.cat.snapshot().expect("snapshot").rejections.len(), 3);
+    assert!(matches!(
+        w.f.cat.reject_suggestions(&[w.faces[0][0]], 101),
+        Err(CatalogError::Invalid { .. })
+    ));
+}
+
+#[test]
+fn automatic_assignments_cannot_confirm() {
+    let mut w = world();
+    let one = FaceAssignment {
+        face: w.faces[2][1],
+        person: w.bob,
+        provenance: Provenance::Confirmed,
+        confidence: None,
+    };
+    assert!(matches!(
+        w.f.cat.assign_automatic(&[one], 100),
+        Err(CatalogError::Invalid { .. })
+    ));
+    assert_eq!(
+        assignment(&w.f, w.faces[2][1]),
+        Some((w.v, Provenance::Automatic))
+    );
 }

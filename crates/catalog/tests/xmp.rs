@@ -65,7 +65,7 @@ fn every_change_of_an_exported_face_marks_its_photo_and_nothing_else_does() {
     f.cat.move_faces(&[faces[2][1]], u, 12).expect("move");
     assert_eq!(dirty(&mut f), vec![photos[2]]);
     f.cat
-        .assign_faces(
+        .assign_automatic(
             &[FaceAssignment {
                 face: faces[2][0],
                 person: u,
@@ -82,7 +82,7 @@ fn every_change_of_an_exported_face_marks_its_photo_and_nothing_else_does() {
     f.cat.undo(15).expect("undo").expect("edit");
     assert_eq!(dirty(&mut f), vec![photos[0], photos[1], photos[2]]);
     // Hidden / rejected / merged away.
-    f.cat.set_hidden(u, true, 16).expect("hide");
+    f.cat.set_hidden(&[u], true, 16).expect("hide");
     assert_eq!(dirty(&mut f).len(), 3);
     f.cat.reject_faces(&[faces[1][0]], u, 17).expect("reject");
     assert_eq!(dirty(&mut f), vec![photos[1]]);
@@ -111,7 +111,7 @@ fn export_reads_named_visible_faces_and_remembers_digests() {
         .move_faces(&[faces[0][0], faces[1][1]], ann, 11)
         .expect("move");
     f.cat.move_faces(&[faces[0][1]], hidden, 11).expect("move");
-    f.cat.set_hidden(hidden, true, 12).expect("hide");
+    f.cat.set_hidden(&[hidden], true, 12).expect("hide");
     assert_eq!(
         f.cat.xmp_photos(XmpScope::All).expect("all"),
         vec![photos[0], photos[1]]

@@ -336,11 +336,11 @@ pub fn people_command(
         }),
         PeopleCommand::Hide { person, json } => write_edit(location, json, |c| {
             let id = people::find_person(c, &person)?.id;
-            people::hide(c, &clock, id)
+            people::set_hidden(c, &clock, &[id], true)
         }),
         PeopleCommand::Unhide { person, json } => write_edit(location, json, |c| {
             let id = people::find_person(c, &person)?.id;
-            people::unhide(c, &clock, id)
+            people::set_hidden(c, &clock, &[id], false)
         }),
         PeopleCommand::Cover { person, face, json } => write_edit(location, json, |c| {
             let id = people::find_person(c, &person)?.id;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use likeness_engine::catalog::{Catalog, Provenance};
+use likeness_engine::catalog::Catalog;
 use likeness_testdata::{models_dir, repo_root};
 use serde_json::Value;
 
@@ -117,8 +117,7 @@ fn add_index_status_and_search_by_people() {
         ] {
             let photo = c.photo_by_path(&root.join(file)).unwrap().unwrap();
             let face = &c.faces_of_photo(photo.id).unwrap()[0];
-            c.assign_face(face.id, person, Provenance::Confirmed, None, 0)
-                .unwrap();
+            c.move_faces(&[face.id], person, 0).unwrap();
         }
     }
     let hits = json(&run(&mut likeness_cmd(

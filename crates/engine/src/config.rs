@@ -1,12 +1,12 @@
 //! Engine configuration: passed in, never read from globals inside the logic.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use likeness_imaging::{DecodeLimits, OrientationMode};
 use likeness_vision::ProviderPreference;
 
 use crate::people::PeopleConfig;
-use crate::xmp::XmpConfig;
 
 /// How a detected face is aligned into the 150×150 chip the embedder reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,6 +95,75 @@ impl Default for EngineConfig {
             reduced_decode: true,
             people: PeopleConfig::default(),
             xmp: XmpConfig::default(),
+        }
+    }
+}
+
+/// Where a photo's sidecar lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SidecarStyle {
+    /// `photo.jpg.xmp` (default: unambiguous when `photo.jpg` and `photo.cr2` sit together;
+    /// darktable, digiKam).
+    #[default]
+    PhotoJpgXmp,
+    /// `photo.xmp` (Lightroom, exiftool's `%d%f.xmp`).
+    PhotoXmp,
+}
+
+impl SidecarStyle {
+    /// The sidecar path of `photo` in this style.
+    pub fn sidecar_path(self, photo: &Path) -> PathBuf {
+        match self {
+            SidecarStyle::PhotoJpgXmp => {
+                let mut s = photo.as_os_str().to_owned();
+                s.push(".xmp");
+                PathBuf::from(s)
+            }
+            SidecarStyle::PhotoXmp => photo.with_extension("xmp"),
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SidecarStyle::PhotoJpgXmp => "jpg-xmp",
+            SidecarStyle::PhotoXmp => "xmp",
+        }
+    }
+}
+
+/// How an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct XmpOptions {
+    pub sidecar_style: SidecarStyle,
+    /// Write into JPEG files themselves instead of a sidecar (other formats still get a
+    /// sidecar). Off by default: it changes the photo's bytes, so the next scan sees new
+    /// content (decisions follow the faces by IoU).
+    pub embed_in_jpeg: bool,
+    /// Also write `dc:subject` `Name` and `lr:hierarchicalSubject` `People|Name`.
+    pub keywords: bool,
+    /// Report what would change; write nothing (no file, no catalog row).
+    pub dry_run: bool,
+}
+
+/// Automatic export after people edits (in `EngineConfig::xmp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmpConfig {
+    /// Export the marked photos after people edits and clustering. Default ON (sidecars only):
+    /// the issue asks for "automatic on every people edit"; a user who does not want sidecars
+    /// turns it off (CLI: `--no-xmp-export` / `LIKENESS_NO_XMP_EXPORT=1`).
+    pub auto_export: bool,
+    /// Quiet time after the last edit before the automatic export runs. Default 2 s.
+    pub debounce: Duration,
+    /// What the automatic export writes (never `dry_run`).
+    pub options: XmpOptions,
+}
+
+impl Default for XmpConfig {
+    fn default() -> Self {
+        Self {
+            auto_export: true,
+            debounce: Duration::from_secs(2),
+            options: XmpOptions::default(),
         }
     }
 }

@@ -348,20 +348,7 @@ impl Library {
         persons: &[PersonId],
         hidden: bool,
     ) -> Result<EditSummary, EngineError> {
-        self.change(|c, clock| {
-            // TEMP until the catalog's batch hide lands: one edit per person.
-            let mut last = None;
-            for &p in persons {
-                last = Some(if hidden {
-                    people::hide(c, clock, p)?
-                } else {
-                    people::unhide(c, clock, p)?
-                });
-            }
-            last.ok_or_else(|| EngineError::Invalid {
-                message: "no person to hide".into(),
-            })
-        })
+        self.change(|c, clock| people::set_hidden(c, clock, persons, hidden))
     }
 
     /// Chooses the face shown on a person's card.
@@ -463,8 +450,7 @@ impl Library {
         let pipeline = self.pipeline()?;
         let mut catalog = self.job_catalog()?;
         let config = self.config()?;
-        let indexer =
-            Indexer::new(&pipeline, &self.paths, &*self.clock).with_people(config.people);
+        let indexer = Indexer::new(&pipeline, &self.paths, &*self.clock).with_people(config.people);
         let result = if scan {
             indexer
                 .run(&mut catalog, job.control(), progress)
@@ -496,8 +482,7 @@ impl Library {
         let pipeline = self.pipeline()?;
         let mut catalog = self.job_catalog()?;
         let config = self.config()?;
-        let indexer =
-            Indexer::new(&pipeline, &self.paths, &*self.clock).with_people(config.people);
+        let indexer = Indexer::new(&pipeline, &self.paths, &*self.clock).with_people(config.people);
         indexer.watch(&mut catalog, job.control(), options, progress, &mut |e| {
             if matches!(e, WatchEvent::Indexed(_) | WatchEvent::Clustered(_)) {
                 self.changed();

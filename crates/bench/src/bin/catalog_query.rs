@@ -1,8 +1,8 @@
 //! Person → photos queries on a synthetic catalog of 1,000,000 photos / 3,000,000 faces.
 //!
 //! The catalog is built through the catalog's own API (`apply_scan`, `commit_batch`,
-//! `assign_faces`, the same calls the indexer and the clusterer make) into a file that is
-//! reused by later runs (`--rebuild` to start over). Data: 0–6 faces per photo (mean 3),
+//! `assign_automatic`/`move_faces`, the same calls the indexer, the people edits and the
+//! clusterer make) into a file that is reused by later runs (`--rebuild` to start over). Data: 0–6 faces per photo (mean 3),
 //! 512-byte random embeddings (`--no-embeddings` stores empty ones), ~70 % of faces assigned
 //! to 5,000 people with Zipf (s = 1) sizes, of which 25 % Confirmed, 65 % Automatic and 10 %
 //! Suggested; taken_at uniform over 2005–2024, 2 % undated.
@@ -68,7 +68,7 @@ fn main() -> Result<()> {
 
     outln(&format!(
         "Catalog `{}` ({}): {} photos, {} faces, {} people, schema v{}; file {:.0} MiB; \
-         built in {} s ({} photos/s through commit_batch + assign_faces){}.",
+         built in {} s ({} photos/s through commit_batch + assign_automatic/move_faces){}.",
         args.path.display(),
         if reused { "reused" } else { "built now" },
         status.photos,

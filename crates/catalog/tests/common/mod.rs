@@ -130,3 +130,36 @@ pub fn photo_taken(seed: u8, boxes: &[[f32; 4]], taken: Option<&str>) -> NewPhot
 
 pub const BOX_A: [f32; 4] = [100.0, 100.0, 200.0, 220.0];
 pub const BOX_B: [f32; 4] = [500.0, 300.0, 620.0, 450.0];
+
+/// Sets up one assignment the way the app makes it: Confirmed through the user's edit
+/// (`move_faces`), Automatic or Suggested through the matcher's path (`assign_automatic`).
+pub fn assign(
+    cat: &mut Catalog,
+    face: FaceId,
+    person: PersonId,
+    provenance: Provenance,
+    confidence: Option<f32>,
+    now: i64,
+) -> Result<(), CatalogError> {
+    if provenance == Provenance::Confirmed {
+        cat.move_faces(&[face], person, now).map(|_| ())
+    } else {
+        let one = FaceAssignment {
+            face,
+            person,
+            provenance,
+            confidence,
+        };
+        cat.assign_automatic(&[one], now).map(|_| ())
+    }
+}
+
+/// "Not this person" for one face (the user's edit).
+pub fn reject(
+    cat: &mut Catalog,
+    face: FaceId,
+    person: PersonId,
+    now: i64,
+) -> Result<(), CatalogError> {
+    cat.reject_faces(&[face], person, now).map(|_| ())
+}

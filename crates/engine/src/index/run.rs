@@ -463,7 +463,7 @@ impl<'a> Indexer<'a> {
             if batch.is_empty() {
                 continue;
             }
-            match catalog.assign_faces(&batch, self.clock.now()) {
+            match catalog.assign_automatic(&batch, self.clock.now()) {
                 Ok(stored) => *count += stored,
                 Err(likeness_catalog::CatalogError::NotFound { what, .. }) => {
                     // A person merged or deleted since the matcher was built (the app edits

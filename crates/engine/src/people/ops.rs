@@ -1,8 +1,6 @@
 //! The user's people operations and the reads behind the People page. Each write is one
 //! catalog transaction recorded as one undoable edit.
 
-use std::collections::BTreeMap;
-
 use likeness_catalog::{
     Catalog, CatalogError, EditRow, EditSummary, FaceId, FaceRow, PersonId, PersonRow,
     PersonSummary, Provenance, SuggestionRow,
@@ -194,26 +192,26 @@ pub fn not_a_face(
         .map_err(op_error)
 }
 
-/// Hides a person from the People page (faces and names stay).
-pub fn hide(
+/// Hides people from the People page (faces and names stay), or shows them again with
+/// `hidden` false: ONE undoable edit for all of them.
+pub fn set_hidden(
     catalog: &mut Catalog,
     clock: &dyn Clock,
-    person: PersonId,
+    people: &[PersonId],
+    hidden: bool,
 ) -> Result<EditSummary, EngineError> {
-    require_person(catalog, person)?;
+    if people.is_empty() {
+        return Err(invalid(if hidden {
+            "no person to hide"
+        } else {
+            "no person to show"
+        }));
+    }
+    for &p in people {
+        require_person(catalog, p)?;
+    }
     catalog
-        .set_hidden(person, true, clock.now())
-        .map_err(op_error)
-}
-
-pub fn unhide(
-    catalog: &mut Catalog,
-    clock: &dyn Clock,
-    person: PersonId,
-) -> Result<EditSummary, EngineError> {
-    require_person(catalog, person)?;
-    catalog
-        .set_hidden(person, false, clock.now())
+        .set_hidden(people, hidden, clock.now())
         .map_err(op_error)
 }
 
@@ -279,8 +277,10 @@ pub fn accept_suggestions(
         .map_err(op_error)
 }
 
-/// "No, that is not X": each face is rejected for its suggested person (one edit per person
-/// suggested). Faces without a suggestion are `Invalid`.
+/// "No, that is not X": each face is rejected for its suggested person — ONE undoable edit
+/// for all of them, whichever people were suggested. Faces without a suggestion are
+/// `Invalid`. The list always holds that one edit (kept a list for the front ends that read
+/// it; it will become a single `EditSummary`).
 pub fn reject_suggestions(
     catalog: &mut Catalog,
     clock: &dyn Clock,
@@ -289,27 +289,18 @@ pub fn reject_suggestions(
     if faces.is_empty() {
         return Err(invalid("no suggestion to reject"));
     }
-    let mut by_person: BTreeMap<PersonId, Vec<FaceId>> = BTreeMap::new();
     for &face in faces {
         let row = catalog
             .face(face)?
             .ok_or(EngineError::UnknownFace { id: face })?;
-        match row.person {
-            Some((person, Provenance::Suggested)) => {
-                by_person.entry(person).or_default().push(face)
-            }
-            _ => return Err(invalid(&format!("face {face} has no suggestion"))),
+        if !matches!(row.person, Some((_, Provenance::Suggested))) {
+            return Err(invalid(&format!("face {face} has no suggestion")));
         }
     }
-    let mut edits = Vec::new();
-    for (person, faces) in by_person {
-        edits.push(
-            catalog
-                .reject_faces(&faces, person, clock.now())
-                .map_err(op_error)?,
-        );
-    }
-    Ok(edits)
+    let edit = catalog
+        .reject_suggestions(faces, clock.now())
+        .map_err(op_error)?;
+    Ok(vec![edit])
 }
 
 /// The People page: every person (hidden ones too if asked), biggest first.
@@ -402,5 +393,55 @@ fn op_error(e: CatalogError) -> EngineError {
         CatalogError::NameTaken { name, .. } => EngineError::NameTaken { name },
         CatalogError::Invalid { message, .. } => EngineError::Invalid { message },
         other => EngineError::Catalog(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct At(i64);
+
+    impl Clock for At {
+        fn now(&self) -> i64 {
+            self.0
+        }
+    }
+
+    #[test]
+    fn hiding_three_people_is_one_edit_and_one_undo() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cat = Catalog::open(&dir.path().join("c.sqlite")).expect("open");
+        let people: Vec<PersonId> = ["Ann", "Bob", "Cy"]
+            .iter()
+            .map(|n| cat.create_person(n, 1).expect("person"))
+            .collect();
+        let hidden = |cat: &Catalog| -> Vec<bool> {
+            let rows = cat.people().expect("people");
+            rows.iter().map(|p| p.hidden).collect()
+        };
+        let before = history(&cat, 100).expect("history").len();
+        let edit = set_hidden(&mut cat, &At(2), &people, true).expect("hide");
+        assert_eq!(edit.label, "hid 3 people");
+        assert_eq!(history(&cat, 100).expect("history").len(), before + 1);
+        assert_eq!(hidden(&cat), vec![true; 3]);
+        let undone = undo(&mut cat, &At(3)).expect("undo");
+        assert_eq!(undone.id, edit.id);
+        assert_eq!(hidden(&cat), vec![false; 3], "one undo shows all three");
+        redo(&mut cat, &At(4)).expect("redo");
+        assert_eq!(hidden(&cat), vec![true; 3]);
+        set_hidden(&mut cat, &At(5), &people, false).expect("show");
+        assert_eq!(hidden(&cat), vec![false; 3]);
+        assert!(matches!(
+            set_hidden(&mut cat, &At(6), &[], true),
+            Err(EngineError::Invalid { .. })
+        ));
+        assert!(set_hidden(&mut cat, &At(6), &[people[0], 9_999], true).is_err());
+        assert_eq!(
+            hidden(&cat),
+            vec![false; 3],
+            "an unknown person changes nothing"
+        );
     }
 }
