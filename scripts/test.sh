@@ -5,6 +5,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+# Strict: a missing prerequisite (shared data, exiftool, heif-enc, Xvfb, strace, models) fails
+# its test (likeness_testdata::skip_or_fail). The developer opt-out LIKENESS_ALLOW_SKIP=1 is
+# never set here, and cleared in case the calling shell has it.
+unset LIKENESS_ALLOW_SKIP
 start=$(date +%s)
 bash scripts/setup.sh
 echo "test: set-up took $(( $(date +%s) - start )) s"

@@ -9,8 +9,8 @@
 //! asserting on what the window shows — and saves a screenshot of every screen to
 //! `target/gui-screenshots/`. `gui_photos.rs` and `gui_people.rs` cover the other screens.
 //!
-//! Outside CI a missing prerequisite (tauri-driver, WebKitWebDriver, Xvfb, the shared photos)
-//! skips the test with a message; with `CI=true` it fails.
+//! A missing prerequisite (tauri-driver, WebKitWebDriver, Xvfb, the shared photos) fails the
+//! test (`likeness_testdata::skip_or_fail`; `LIKENESS_ALLOW_SKIP=1` makes it a skip outside CI).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::path::PathBuf;

@@ -7,8 +7,8 @@
 //! Screenshots `s01-…` to `s09-…` go to `target/gui-screenshots/`. Her photos are shown as
 //! photos too.
 //!
-//! Outside CI a missing prerequisite (tauri-driver, WebKitWebDriver, Xvfb, the shared photos)
-//! skips the test; with `CI=true` it fails.
+//! A missing prerequisite (tauri-driver, WebKitWebDriver, Xvfb, the shared photos) fails the
+//! test (`likeness_testdata::skip_or_fail`; `LIKENESS_ALLOW_SKIP=1` makes it a skip outside CI).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::ffi::OsString;

@@ -7,8 +7,8 @@
 //! closes with Esc — asserting on what the window shows — and saves `p*.png` screenshots to
 //! `target/gui-screenshots/`.
 //!
-//! Outside CI a missing prerequisite (tauri-driver, WebKitWebDriver, Xvfb, the shared photos)
-//! skips the test with a message; with `CI=true` it fails.
+//! A missing prerequisite (tauri-driver, WebKitWebDriver, Xvfb, the shared photos) fails the
+//! test (`likeness_testdata::skip_or_fail`; `LIKENESS_ALLOW_SKIP=1` makes it a skip outside CI).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::path::PathBuf;

@@ -11,8 +11,9 @@
 //! thread, from which library. Loopback traffic (WebDriver) is allowed, and counted: it shows
 //! that the trace saw the session.
 //!
-//! Outside CI a missing prerequisite (root for the namespace, strace, the GUI tools, the shared
-//! photos) skips the test with a message; with `CI=true` it fails.
+//! A missing prerequisite (root for the namespace, strace, the GUI tools, the shared photos)
+//! fails the test (`likeness_testdata::skip_or_fail`; `LIKENESS_ALLOW_SKIP=1` makes it a skip
+//! outside CI).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};

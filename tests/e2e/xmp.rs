@@ -2,8 +2,8 @@
 //! tests), real models, a real SQLite catalog, and exiftool (Debian `libimage-exiftool-perl`)
 //! as the independent third-party reader and writer.
 //!
-//! With `CI=true` a missing exiftool or missing shared data fails the test instead of
-//! skipping it.
+//! A missing exiftool or missing shared data fails the test (`likeness_testdata::skip_or_fail`;
+//! `LIKENESS_ALLOW_SKIP=1` makes it a skip outside CI).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -26,22 +26,13 @@ use likeness_engine::xmp::{
 use likeness_engine::{Clock, SystemClock, XmpAutoExport, XmpOptions};
 use serde_json::Value;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// exiftool's version, or `None` (skip) outside CI; panics in CI.
+/// True when exiftool runs; missing: `skip_or_fail` (a failure unless skips are allowed).
 fn exiftool_present() -> bool {
-    match Command::new("exiftool").arg("-ver").output() {
-        Ok(out) if out.status.success() => true,
-        _ if in_ci() => {
-            panic!("exiftool not found (Debian libimage-exiftool-perl); CI=true so this fails")
-        }
-        _ => {
-            eprintln!("SKIP: exiftool not found (apt-get install libimage-exiftool-perl)");
-            false
-        }
-    }
+    likeness_testdata::have_program(
+        "exiftool",
+        "-ver",
+        "apt-get install libimage-exiftool-perl; scripts/setup.sh installs it",
+    )
 }
 
 fn exiftool(args: &[&str]) {

@@ -160,14 +160,8 @@ pub fn cmyk_jpeg(path: &Path, img: &RgbImage) {
     .unwrap();
 }
 
-/// Box IoU of two faces given as `[x1, y1, x2, y2]`.
-pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let inter = ix * iy;
-    let area = |r: [f64; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
-    inter / (area(a) + area(b) - inter)
-}
+/// Box IoU of two faces given as `[x1, y1, x2, y2]`: the project's one (`likeness-geometry`).
+pub use likeness_engine::geometry::iou;
 
 /// The reference pack's photos (82 files in three folders).
 pub fn reference_images() -> PathBuf {

@@ -257,24 +257,10 @@ fn normalised_boxes(c: &Connection, photo: PhotoId) -> Res<Vec<(FaceId, [f32; 4]
 fn best_match(targets: &[(FaceId, [f32; 4])], bbox: &[f32; 4]) -> Option<FaceId> {
     targets
         .iter()
-        .map(|(id, b)| (*id, iou(b, bbox)))
+        .map(|(id, b)| (*id, likeness_geometry::iou_f32(*b, *bbox)))
         .filter(|(_, v)| *v >= 0.5)
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(id, _)| id)
-}
-
-/// Intersection over union of two x1,y1,x2,y2 boxes.
-pub(crate) fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let inter = w * h;
-    let area = |r: &[f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
-    let union = area(a) + area(b) - inter;
-    if union > 0.0 {
-        inter / union
-    } else {
-        0.0
-    }
 }
 
 fn carry_confirmed(
@@ -334,18 +320,4 @@ fn carry_rejection(c: &Connection, face: FaceId, person: PersonId, at: i64) -> R
     )?
     .execute(params![face, person, at])?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iou_of_boxes() {
-        let a = [0.0, 0.0, 2.0, 2.0];
-        assert_eq!(iou(&a, &a), 1.0);
-        assert_eq!(iou(&a, &[2.0, 2.0, 3.0, 3.0]), 0.0);
-        assert!((iou(&a, &[1.0, 0.0, 3.0, 2.0]) - 1.0 / 3.0).abs() < 1e-6);
-        assert_eq!(iou(&[1.0, 1.0, 1.0, 1.0], &[1.0, 1.0, 1.0, 1.0]), 0.0);
-    }
 }

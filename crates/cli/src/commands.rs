@@ -14,12 +14,6 @@ use likeness_engine::{
 
 use crate::json::{CompareDto, DoctorDto, ModelDto, PhotoDto, ProviderDto};
 
-/// Extensions picked up when a folder is given (files named on the command line are always
-/// tried: their format is sniffed from the bytes).
-const PHOTO_EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "bmp", "gif",
-];
-
 pub fn engine_config(
     models_dir: Option<PathBuf>,
     ort_library: Option<PathBuf>,
@@ -56,30 +50,15 @@ pub struct FacesArgs {
     jsonl: bool,
 }
 
+/// Files named on the command line are always tried (their format is sniffed from the
+/// bytes); a folder gives the photos the library would find in it
+/// (`likeness_engine::photos_in_folder`: the decoder's extensions, hidden and system folders
+/// skipped), sorted.
 fn expand_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(input)
-                .follow_links(false)
-                .into_iter()
-                .filter_map(|e| match e {
-                    Ok(e) => Some(e),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "skipped while walking");
-                        None
-                    }
-                })
-                .filter(|e| e.file_type().is_file())
-                .map(walkdir::DirEntry::into_path)
-                .filter(|p| {
-                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                        PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                    })
-                })
-                .collect();
-            found.sort();
-            out.extend(found);
+            out.extend(likeness_engine::photos_in_folder(input));
         } else {
             out.push(input.clone());
         }

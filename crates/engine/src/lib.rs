@@ -29,11 +29,12 @@ pub use display::{display_file, render_display, DISPLAY_MAX_SIDE};
 pub use doctor::{doctor, DoctorReport, ModelCheck};
 pub use error::EngineError;
 pub use index::{
-    scan_library, IndexControl, IndexPhase, IndexProgress, IndexSummary, Indexer, ScanSummary,
-    WatchEvent, WatchOptions,
+    photos_in_folder, scan_library, IndexControl, IndexPhase, IndexProgress, IndexSummary, Indexer,
+    ScanSummary, WatchEvent, WatchOptions,
 };
 pub use library::{add_root, open_catalog, remove_root, LibraryLock, LibraryPaths};
 pub use likeness_catalog as catalog;
+pub use likeness_geometry as geometry;
 pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
 pub use likeness_vision::runtime::forbid_telemetry as forbid_onnx_telemetry;

@@ -148,12 +148,58 @@ impl std::fmt::Display for PhotoFormat {
     }
 }
 
-/// Every file extension (lower case, no dot) whose photos this build decodes. The content is
-/// still sniffed from the bytes; the list is for scanners choosing which files to try.
-pub const PHOTO_EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "jfif", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif",
-    "hif", "cr2", "cr3", "nef", "nrw", "arw", "srf", "sr2", "dng", "orf", "raf", "rw2",
+/// Every file extension (lower case, no dot) whose photos this build decodes, with the
+/// container it names: the project's one photo-extension table. The content is still sniffed
+/// from the bytes; the extension only tells a TIFF-based RAW from a plain TIFF (`raw.rs`).
+pub const EXTENSION_FORMATS: &[(&str, PhotoFormat)] = &[
+    ("jpg", PhotoFormat::Jpeg),
+    ("jpeg", PhotoFormat::Jpeg),
+    ("jpe", PhotoFormat::Jpeg),
+    ("jfif", PhotoFormat::Jpeg),
+    ("png", PhotoFormat::Png),
+    ("webp", PhotoFormat::WebP),
+    ("tif", PhotoFormat::Tiff),
+    ("tiff", PhotoFormat::Tiff),
+    ("bmp", PhotoFormat::Bmp),
+    ("gif", PhotoFormat::Gif),
+    ("heic", PhotoFormat::Heif),
+    ("heif", PhotoFormat::Heif),
+    ("hif", PhotoFormat::Heif),
+    ("cr2", PhotoFormat::Raw(RawFormat::Cr2)),
+    ("cr3", PhotoFormat::Raw(RawFormat::Cr3)),
+    ("nef", PhotoFormat::Raw(RawFormat::Nef)),
+    ("nrw", PhotoFormat::Raw(RawFormat::Nef)),
+    ("arw", PhotoFormat::Raw(RawFormat::Arw)),
+    ("srf", PhotoFormat::Raw(RawFormat::Arw)),
+    ("sr2", PhotoFormat::Raw(RawFormat::Arw)),
+    ("dng", PhotoFormat::Raw(RawFormat::Dng)),
+    ("orf", PhotoFormat::Raw(RawFormat::Orf)),
+    ("raf", PhotoFormat::Raw(RawFormat::Raf)),
+    ("rw2", PhotoFormat::Raw(RawFormat::Rw2)),
 ];
+
+/// The extensions of [`EXTENSION_FORMATS`]: what the scanner, the watcher, the CLI and XMP
+/// import pick up (through `likeness_scan::ScanOptions`).
+pub const PHOTO_EXTENSIONS: &[&str] = &extension_names();
+
+const fn extension_names() -> [&'static str; EXTENSION_FORMATS.len()] {
+    let mut names = [""; EXTENSION_FORMATS.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = EXTENSION_FORMATS[i].0;
+        i += 1;
+    }
+    names
+}
+
+/// The container a file extension names (case-insensitive; `None` when this build does not
+/// decode it).
+pub fn format_for_extension(ext: &str) -> Option<PhotoFormat> {
+    EXTENSION_FORMATS
+        .iter()
+        .find(|(e, _)| e.eq_ignore_ascii_case(ext))
+        .map(|(_, f)| *f)
+}
 
 /// A decoded photo in its upright (EXIF-oriented) frame.
 #[derive(Debug, Clone)]

@@ -61,22 +61,6 @@ impl RawFormat {
     }
 }
 
-/// Lower-case RAW extensions and the container each names (used only to tell TIFF-based RAWs
-/// with the plain `II*\0` / `MM\0*` magic apart from ordinary TIFFs).
-pub(crate) const RAW_EXTENSIONS: &[(&str, RawFormat)] = &[
-    ("cr2", RawFormat::Cr2),
-    ("cr3", RawFormat::Cr3),
-    ("nef", RawFormat::Nef),
-    ("nrw", RawFormat::Nef),
-    ("arw", RawFormat::Arw),
-    ("srf", RawFormat::Arw),
-    ("sr2", RawFormat::Arw),
-    ("dng", RawFormat::Dng),
-    ("orf", RawFormat::Orf),
-    ("raf", RawFormat::Raf),
-    ("rw2", RawFormat::Rw2),
-];
-
 const RAF_MAGIC: &[u8] = b"FUJIFILMCCD-RAW";
 const CANON_UUID: [u8; 16] = [
     0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0, 0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48,
@@ -116,11 +100,12 @@ pub(crate) fn sniff(bytes: &[u8], path: &Path) -> Option<RawFormat> {
     {
         return Some(RawFormat::Dng);
     }
-    let ext = extension(path)?;
-    RAW_EXTENSIONS
-        .iter()
-        .find(|(e, k)| *e == ext && *k != RawFormat::Cr3 && *k != RawFormat::Raf)
-        .map(|(_, k)| *k)
+    // Plain TIFF magic: the extension (the one table, `crate::EXTENSION_FORMATS`) tells a
+    // TIFF-based RAW from an ordinary TIFF.
+    match crate::format_for_extension(&extension(path)?)? {
+        crate::PhotoFormat::Raw(k) if k != RawFormat::Cr3 && k != RawFormat::Raf => Some(k),
+        _ => None,
+    }
 }
 
 /// The embedded JPEG chosen for decoding and the RAW's EXIF facts.

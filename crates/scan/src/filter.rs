@@ -3,13 +3,6 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-/// Lower-case extensions of the photo formats Likeness indexes (the imaging crate decodes
-/// them; RAW files through their embedded JPEG preview).
-pub const PHOTO_EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif", "hif", "cr2",
-    "cr3", "nef", "arw", "dng", "orf", "raf", "rw2",
-];
-
 /// Folder names (compared case-insensitively) that hold NAS or OS metadata, trash or
 /// thumbnails rather than the user's photos. Hidden names (leading `.`) are skipped too.
 const SKIPPED_DIR_NAMES: &[&str] = &[
@@ -30,11 +23,13 @@ const SKIPPED_DIR_NAMES: &[&str] = &[
 
 /// Whether `path`'s extension is one of `extensions` (which must be lower case), ignoring
 /// case: `IMG_1.JPG` matches `"jpg"`. A file with no extension is never a photo here.
-pub fn is_photo_path(path: &Path, extensions: &[&str]) -> bool {
+pub fn is_photo_path(path: &Path, extensions: &[impl AsRef<str>]) -> bool {
     let Some(ext) = path.extension().and_then(OsStr::to_str) else {
         return false;
     };
-    extensions.iter().any(|e| e.eq_ignore_ascii_case(ext))
+    extensions
+        .iter()
+        .any(|e| e.as_ref().eq_ignore_ascii_case(ext))
 }
 
 /// Whether a folder with this name is never descended into: hidden folders (name starting
@@ -65,12 +60,13 @@ mod tests {
 
     #[test]
     fn extensions_match_case_insensitively() {
-        assert!(is_photo_path(Path::new("/a/b/IMG_1.JPG"), PHOTO_EXTENSIONS));
-        assert!(is_photo_path(Path::new("x.Heic"), PHOTO_EXTENSIONS));
-        assert!(is_photo_path(Path::new("x.rw2"), PHOTO_EXTENSIONS));
-        assert!(!is_photo_path(Path::new("x.txt"), PHOTO_EXTENSIONS));
-        assert!(!is_photo_path(Path::new("jpg"), PHOTO_EXTENSIONS));
-        assert!(!is_photo_path(Path::new("x.jpg.part"), PHOTO_EXTENSIONS));
+        let photos = &["jpg", "heic", "rw2"];
+        assert!(is_photo_path(Path::new("/a/b/IMG_1.JPG"), photos));
+        assert!(is_photo_path(Path::new("x.Heic"), photos));
+        assert!(is_photo_path(Path::new("x.rw2"), photos));
+        assert!(!is_photo_path(Path::new("x.txt"), photos));
+        assert!(!is_photo_path(Path::new("jpg"), photos));
+        assert!(!is_photo_path(Path::new("x.jpg.part"), photos));
         assert!(!is_photo_path(Path::new("x.jpg"), &["png"]));
     }
 

@@ -9,8 +9,9 @@
 //!
 //! # Walking ([`walk_root`])
 //! - A file is a photo when its extension (case-insensitively) is in
-//!   [`ScanOptions::extensions`] (default [`PHOTO_EXTENSIONS`]); the content is never sniffed
-//!   here.
+//!   [`ScanOptions::extensions`]; the content is never sniffed here. The list is the caller's:
+//!   the engine passes `likeness_imaging::PHOTO_EXTENSIONS` (what the decoder decodes), the
+//!   only photo-extension list of the project.
 //! - Hidden entries (name starting with `.`) and system, trash and thumbnail folders
 //!   ([`is_skipped_dir`]: `@eaDir`, `#recycle`, `$RECYCLE.BIN`, `lost+found`, …) are never
 //!   entered; the root itself is exempt (a root may be a hidden folder).
@@ -30,7 +31,8 @@
 //! # let root = dir.path();
 //! let cancel = AtomicBool::new(false);
 //! let mut found = Vec::new();
-//! let issues = walk_root(root, &ScanOptions::default(), &cancel, &mut |c| found.push(c))?;
+//! let options = ScanOptions::new(&["jpg", "png"]);
+//! let issues = walk_root(root, &options, &cancel, &mut |c| found.push(c))?;
 //! assert_eq!(found.len(), 1); // IMG_0001.JPG, with its size and mtime
 //! assert!(issues.is_empty());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -68,7 +70,7 @@ mod walk;
 mod watch;
 
 pub use error::ScanError;
-pub use filter::{is_photo_path, is_skipped_dir, PHOTO_EXTENSIONS};
+pub use filter::{is_photo_path, is_skipped_dir};
 pub use hash::{hash_bytes, hash_file};
 pub use walk::{file_candidate, walk_root, FileCandidate, ScanIssue, ScanIssueKind, ScanOptions};
 pub use watch::{FsChange, LibraryWatcher, DEFAULT_DEBOUNCE};

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use walkdir::WalkDir;
 
-use crate::filter::{is_hidden, is_photo_path, is_skipped_dir, PHOTO_EXTENSIONS};
+use crate::filter::{is_hidden, is_photo_path, is_skipped_dir};
 use crate::ScanError;
 
 /// A photo file found on disk: what the catalog compares to decide whether to re-index.
@@ -77,22 +77,23 @@ impl std::fmt::Display for ScanIssue {
 /// How to walk (and watch) a root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanOptions {
-    /// Lower-case extensions of the files to report (default [`PHOTO_EXTENSIONS`]).
+    /// Lower-case extensions of the files to report. This crate has no list of its own: the
+    /// caller passes the decoder's (`likeness_imaging::PHOTO_EXTENSIONS`).
     pub extensions: Vec<String>,
-    /// Follow symbolic links to folders and files (default `true`; loops are detected).
+    /// Follow symbolic links to folders and files (`true` from [`ScanOptions::new`]; loops
+    /// are detected).
     pub follow_symlinks: bool,
 }
 
-impl Default for ScanOptions {
-    fn default() -> Self {
+impl ScanOptions {
+    /// Report files with these (lower-case) extensions, following symbolic links.
+    pub fn new(extensions: &[&str]) -> Self {
         ScanOptions {
-            extensions: PHOTO_EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
+            extensions: extensions.iter().map(|e| (*e).to_owned()).collect(),
             follow_symlinks: true,
         }
     }
-}
 
-impl ScanOptions {
     /// The extensions as the `&[&str]` that [`is_photo_path`] takes.
     pub fn extension_refs(&self) -> Vec<&str> {
         self.extensions.iter().map(String::as_str).collect()

@@ -20,7 +20,7 @@ use notify_debouncer_full::{
     new_debouncer_opt, DebounceEventResult, DebouncedEvent, Debouncer, RecommendedCache,
 };
 
-use crate::filter::is_skipped_dir;
+use crate::filter::{is_photo_path, is_skipped_dir};
 use crate::walk::{system_time_ns, ScanIssue, ScanIssueKind, ScanOptions};
 use crate::ScanError;
 
@@ -363,11 +363,7 @@ impl Scope {
     }
 
     fn is_photo(&self, path: &Path) -> bool {
-        let has_extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|ext| self.extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)));
-        has_extension && self.in_scope(path)
+        is_photo_path(path, &self.extensions) && self.in_scope(path)
     }
 }
 

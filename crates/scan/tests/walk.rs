@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
-use common::{child_role, lock_dir, put, run_without_dac_override, unlock_dir};
+use common::{child_role, lock_dir, photo_options, put, run_without_dac_override, unlock_dir};
 use likeness_scan::{
     file_candidate, hash_bytes, hash_file, walk_root, FileCandidate, ScanError, ScanIssue,
     ScanIssueKind, ScanOptions,
@@ -72,7 +72,7 @@ fn finds_photos_in_nested_folders_skipping_hidden_and_system_ones() {
     }
     fs::create_dir_all(root.join("empty/dir")).expect("mkdir");
 
-    let (files, issues) = walk(&root, &ScanOptions::default());
+    let (files, issues) = walk(&root, &photo_options());
 
     assert!(issues.is_empty(), "{issues:?}");
     let expected: BTreeSet<String> = [
@@ -96,7 +96,7 @@ fn finds_photos_in_nested_folders_skipping_hidden_and_system_ones() {
     // The extension list is the caller's.
     let only_png = ScanOptions {
         extensions: vec!["png".into()],
-        ..ScanOptions::default()
+        ..photo_options()
     };
     let (files, _) = walk(&root, &only_png);
     assert_eq!(rel_set(&root, &files), BTreeSet::from(["sub/d.png".into()]));
@@ -110,7 +110,7 @@ fn symlink_loop_is_one_issue_and_the_walk_finishes() {
     put(root, "z/q.jpg", b"q");
     symlink(root.join("x"), root.join("x/y/back-to-x")).expect("symlink");
 
-    let (files, issues) = walk(root, &ScanOptions::default());
+    let (files, issues) = walk(root, &photo_options());
 
     assert_eq!(
         rel_set(root, &files),
@@ -135,7 +135,7 @@ fn symlink_to_a_folder_outside_the_root_is_followed() {
     symlink(outside.join("single.jpg"), root.join("links/single.jpg")).expect("symlink");
     symlink(outside.join("nowhere"), root.join("links/dangling.jpg")).expect("symlink");
 
-    let (files, issues) = walk(&root, &ScanOptions::default());
+    let (files, issues) = walk(&root, &photo_options());
     assert_eq!(
         rel_set(&root, &files),
         BTreeSet::from([
@@ -154,7 +154,7 @@ fn symlink_to_a_folder_outside_the_root_is_followed() {
 
     let no_links = ScanOptions {
         follow_symlinks: false,
-        ..ScanOptions::default()
+        ..photo_options()
     };
     let (files, issues) = walk(&root, &no_links);
     assert_eq!(rel_set(&root, &files), BTreeSet::from(["own.jpg".into()]));
@@ -163,7 +163,7 @@ fn symlink_to_a_folder_outside_the_root_is_followed() {
 
 /// What the unreadable-folder walk found, as lines the child process can hand back.
 fn unreadable_findings(root: &Path) -> String {
-    let (files, issues) = walk(root, &ScanOptions::default());
+    let (files, issues) = walk(root, &photo_options());
     let mut lines: Vec<String> = rel_set(root, &files)
         .into_iter()
         .map(|f| format!("file {f}"))
@@ -174,7 +174,7 @@ fn unreadable_findings(root: &Path) -> String {
     }
     match walk_root(
         &root.join("locked"),
-        &ScanOptions::default(),
+        &photo_options(),
         &AtomicBool::new(false),
         &mut |_| {},
     ) {
@@ -226,12 +226,11 @@ fn root_errors_carry_the_path() {
     let missing = tmp.path().join("missing");
     let file = put(tmp.path(), "file.jpg", b"f");
     let cancel = AtomicBool::new(false);
-    let err = walk_root(&missing, &ScanOptions::default(), &cancel, &mut |_| {})
-        .expect_err("missing root");
+    let err =
+        walk_root(&missing, &photo_options(), &cancel, &mut |_| {}).expect_err("missing root");
     assert!(matches!(err, ScanError::RootMissing { .. }), "{err:?}");
     assert_eq!(err.path(), missing);
-    let err =
-        walk_root(&file, &ScanOptions::default(), &cancel, &mut |_| {}).expect_err("file root");
+    let err = walk_root(&file, &photo_options(), &cancel, &mut |_| {}).expect_err("file root");
     assert!(matches!(err, ScanError::NotADirectory { .. }), "{err:?}");
     assert_eq!(err.path(), file);
     assert!(err.to_string().contains("file.jpg"), "{err}");
@@ -248,22 +247,17 @@ fn file_deleted_between_listing_and_stat_is_vanished() {
     // other one, so each is listed but gone when it is stat'ed.
     let mut files = Vec::new();
     let mut deleted = HashSet::new();
-    let issues = walk_root(
-        root,
-        &ScanOptions::default(),
-        &AtomicBool::new(false),
-        &mut |c| {
-            if files.is_empty() {
-                for p in &all {
-                    if *p != c.path {
-                        fs::remove_file(p).expect("delete");
-                        deleted.insert(p.clone());
-                    }
+    let issues = walk_root(root, &photo_options(), &AtomicBool::new(false), &mut |c| {
+        if files.is_empty() {
+            for p in &all {
+                if *p != c.path {
+                    fs::remove_file(p).expect("delete");
+                    deleted.insert(p.clone());
                 }
             }
-            files.push(c);
-        },
-    )
+        }
+        files.push(c);
+    })
     .expect("a vanished file is not an error");
     assert_eq!(files.len(), 1);
     assert_eq!(issues.len(), 49, "{issues:?}");
@@ -302,12 +296,9 @@ fn deleting_files_from_another_thread_while_walking_is_not_an_error() {
     };
     let mut files = Vec::new();
     start.wait();
-    let issues = walk_root(
-        &root,
-        &ScanOptions::default(),
-        &AtomicBool::new(false),
-        &mut |c| files.push(c),
-    )
+    let issues = walk_root(&root, &photo_options(), &AtomicBool::new(false), &mut |c| {
+        files.push(c)
+    })
     .expect("walk while deleting");
     deleter.join().expect("deleter");
 
@@ -342,7 +333,7 @@ fn cancel_stops_the_walk_with_what_it_had() {
     }
     let cancel = AtomicBool::new(false);
     let mut files = Vec::new();
-    let issues = walk_root(tmp.path(), &ScanOptions::default(), &cancel, &mut |c| {
+    let issues = walk_root(tmp.path(), &photo_options(), &cancel, &mut |c| {
         files.push(c);
         if files.len() == 10 {
             cancel.store(true, Ordering::Relaxed);

@@ -11,10 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use common::{child_role, lock_dir, put, run_without_dac_override, unlock_dir};
-use likeness_scan::{
-    FsChange, LibraryWatcher, ScanError, ScanIssueKind, ScanOptions, DEFAULT_DEBOUNCE,
-};
+use common::{child_role, lock_dir, photo_options, put, run_without_dac_override, unlock_dir};
+use likeness_scan::{FsChange, LibraryWatcher, ScanError, ScanIssueKind, DEFAULT_DEBOUNCE};
 
 /// How long to wait for an expected change before failing.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -22,7 +20,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const QUIET: Duration = Duration::from_millis(1200);
 
 fn start(roots: &[PathBuf]) -> (LibraryWatcher, Receiver<Vec<FsChange>>) {
-    LibraryWatcher::start(roots, &ScanOptions::default(), DEFAULT_DEBOUNCE).expect("start")
+    LibraryWatcher::start(roots, &photo_options(), DEFAULT_DEBOUNCE).expect("start")
 }
 
 /// Collects changes until `done` holds for what was collected (panics after TIMEOUT).

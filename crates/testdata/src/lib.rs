@@ -1,8 +1,15 @@
 //! Test-only helpers for Likeness: where the shared reference pack, the benchmark data sets,
-//! the fetched models and the ONNX Runtime library live.
+//! the fetched models and the ONNX Runtime library live, and the one rule for a missing
+//! prerequisite.
 //!
-//! Outside CI a test may skip when shared data are absent (it prints why); with `CI=true` the
-//! data are always there, so a missing folder panics instead of skipping.
+//! **Tests are strict by default.** A missing prerequisite — the shared reference pack or a data
+//! set, a tool such as exiftool, heif-enc, strace or Xvfb — fails the test ([`skip_or_fail`]).
+//! A developer without them may opt out with `LIKENESS_ALLOW_SKIP=1`: the test then prints
+//! `SKIP: …` and returns early (passes). `CI=true` (or `CI=1`) is always strict, opt-out or not.
+//! Models and the ONNX Runtime library are part of set-up: a missing one always fails.
+//!
+//! Every test that may return early on a missing prerequisite decides it here, never with its
+//! own `CI` check or a quiet `return`.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
@@ -15,21 +22,79 @@ pub fn repo_root() -> PathBuf {
         .expect("repo root")
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI")
-        .map(|v| v == "true" || v == "1")
-        .unwrap_or(false)
+/// True under continuous integration (`CI=true` or `CI=1`).
+pub fn in_ci() -> bool {
+    is_on(std::env::var("CI").ok().as_deref())
 }
 
-/// A prerequisite of a test is missing: outside CI the test skips (prints why, the caller
-/// returns); with `CI=true` it must be there, so this panics and the test fails.
+/// True when a missing prerequisite may be a skip: `LIKENESS_ALLOW_SKIP=1` (or `true`) and not
+/// in CI.
+pub fn skips_allowed() -> bool {
+    decide(
+        std::env::var("CI").ok().as_deref(),
+        std::env::var("LIKENESS_ALLOW_SKIP").ok().as_deref(),
+    ) == Missing::Skip
+}
+
+fn is_on(v: Option<&str>) -> bool {
+    matches!(v, Some("1" | "true"))
+}
+
+/// What a missing prerequisite is.
+#[derive(Debug, PartialEq, Eq)]
+enum Missing {
+    /// CI: always a failure.
+    FailInCi,
+    /// The default: a failure.
+    Fail,
+    /// The developer opted out (`LIKENESS_ALLOW_SKIP=1`, not in CI).
+    Skip,
+}
+
+/// The rule, from the values of `CI` and `LIKENESS_ALLOW_SKIP`.
+fn decide(ci: Option<&str>, allow_skip: Option<&str>) -> Missing {
+    if is_on(ci) {
+        Missing::FailInCi
+    } else if is_on(allow_skip) {
+        Missing::Skip
+    } else {
+        Missing::Fail
+    }
+}
+
+/// A prerequisite of a test is missing. Strict (the default, and always with `CI=true`): this
+/// panics, so the test fails with `what`. With `LIKENESS_ALLOW_SKIP=1` outside CI it prints
+/// `SKIP: what` and returns; the caller then returns early.
 pub fn skip_or_fail(what: &str) {
-    assert!(!in_ci(), "{what}; CI=true so this is a failure, not a skip");
-    eprintln!("SKIP: {what}");
+    match decide(
+        std::env::var("CI").ok().as_deref(),
+        std::env::var("LIKENESS_ALLOW_SKIP").ok().as_deref(),
+    ) {
+        Missing::FailInCi => panic!("{what}; CI=true, so this is a failure, not a skip"),
+        Missing::Fail => {
+            panic!("{what} (set LIKENESS_ALLOW_SKIP=1 to skip this test instead of failing)")
+        }
+        Missing::Skip => eprintln!("SKIP: {what}"),
+    }
 }
 
-/// `../shared` beside the repository, or `$LIKENESS_SHARED`. `None` (with a message) when it
-/// is absent outside CI; panics when absent in CI.
+/// True when `program` runs (`program version_arg` exits 0). Missing: [`skip_or_fail`] with
+/// `install` as the hint, then false.
+pub fn have_program(program: &str, version_arg: &str, install: &str) -> bool {
+    let ok = std::process::Command::new(program)
+        .arg(version_arg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        skip_or_fail(&format!("{program} not found ({install})"));
+    }
+    ok
+}
+
+/// `../shared` beside the repository, or `$LIKENESS_SHARED`. Absent: [`skip_or_fail`] (a
+/// failure unless skips are allowed), then `None`.
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("LIKENESS_SHARED")
         .map(PathBuf::from)
@@ -37,16 +102,10 @@ pub fn shared_dir() -> Option<PathBuf> {
     if dir.join("reference/README.md").is_file() {
         return Some(dir);
     }
-    if in_ci() {
-        panic!(
-            "shared data not found at {} (set LIKENESS_SHARED); CI=true so this is a failure, not a skip",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "SKIP: shared data not found at {} (set LIKENESS_SHARED to run this test)",
+    skip_or_fail(&format!(
+        "shared data not found at {} (set LIKENESS_SHARED)",
         dir.display()
-    );
+    ));
     None
 }
 
@@ -55,7 +114,8 @@ pub fn reference_dir() -> Option<PathBuf> {
     shared_dir().map(|d| d.join("reference"))
 }
 
-/// A benchmark data set folder (`shared/data/<name>`), or `$LIKENESS_DATA/<name>`.
+/// A benchmark data set folder (`shared/data/<name>`), or `$LIKENESS_DATA/<name>`. Absent:
+/// [`skip_or_fail`], then `None`.
 pub fn data_dir(name: &str) -> Option<PathBuf> {
     if let Some(root) = std::env::var_os("LIKENESS_DATA") {
         let p = PathBuf::from(root).join(name);
@@ -63,7 +123,15 @@ pub fn data_dir(name: &str) -> Option<PathBuf> {
             return Some(p);
         }
     }
-    shared_dir().map(|d| d.join("data").join(name))
+    let dir = shared_dir()?.join("data").join(name);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    skip_or_fail(&format!(
+        "data set {name} not found at {} (set LIKENESS_DATA)",
+        dir.display()
+    ));
+    None
 }
 
 /// Folder the set-up script fetched models into (`models/data`), or `$LIKENESS_MODELS_DIR`.
@@ -100,4 +168,19 @@ pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decide, Missing};
+
+    #[test]
+    fn strict_by_default_skip_only_when_asked_and_never_in_ci() {
+        assert_eq!(decide(None, None), Missing::Fail);
+        assert_eq!(decide(Some("false"), Some("0")), Missing::Fail);
+        assert_eq!(decide(None, Some("1")), Missing::Skip);
+        assert_eq!(decide(Some("0"), Some("true")), Missing::Skip);
+        assert_eq!(decide(Some("true"), Some("1")), Missing::FailInCi);
+        assert_eq!(decide(Some("1"), None), Missing::FailInCi);
+    }
 }

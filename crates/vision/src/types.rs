@@ -33,17 +33,13 @@ impl FaceBox {
     pub fn area(&self) -> f64 {
         self.width().max(0.0) * self.height().max(0.0)
     }
-    /// Intersection over union with areas `(x2-x1)*(y2-y1)`.
+    /// `[x1, y1, x2, y2]`.
+    pub fn corners(&self) -> [f64; 4] {
+        [self.x1, self.y1, self.x2, self.y2]
+    }
+    /// Intersection over union with areas `(x2-x1)*(y2-y1)` (`likeness_geometry::iou`).
     pub fn iou(&self, other: &FaceBox) -> f64 {
-        let ix = (self.x2.min(other.x2) - self.x1.max(other.x1)).max(0.0);
-        let iy = (self.y2.min(other.y2) - self.y1.max(other.y1)).max(0.0);
-        let inter = ix * iy;
-        let union = self.area() + other.area() - inter;
-        if union <= 0.0 {
-            0.0
-        } else {
-            inter / union
-        }
+        likeness_geometry::iou(self.corners(), other.corners())
     }
 }
 

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// Skips (outside CI) or fails (in CI) for a missing prerequisite.
+/// A missing prerequisite: fails, or skips with `LIKENESS_ALLOW_SKIP=1` outside CI
+/// (`likeness_testdata::skip_or_fail`).
 pub fn missing(what: &str) -> Option<PathBuf> {
     likeness_testdata::skip_or_fail(&format!(
         "gui test: {what} is missing (run scripts/setup-gui.sh)"
@@ -460,7 +461,7 @@ pub struct Prerequisites {
 }
 
 impl Prerequisites {
-    /// Finds them; `None` (a skip outside CI, a panic with `CI=true`) if one is missing.
+    /// Finds them; a missing one panics, or is `None` (a skip) with `LIKENESS_ALLOW_SKIP=1`.
     pub fn find() -> Option<Self> {
         let driver = find_program("tauri-driver")?;
         let native = find_program("WebKitWebDriver")?;
@@ -594,7 +595,7 @@ pub struct TestLibrary {
 }
 
 impl TestLibrary {
-    /// `None` when the reference pack is missing outside CI (a skip; in CI it panics).
+    /// A missing reference pack panics, or is `None` (a skip) with `LIKENESS_ALLOW_SKIP=1`.
     pub fn new(name: &str) -> Option<Self> {
         let reference = likeness_testdata::reference_dir()?;
         let root = likeness_testdata::repo_root();

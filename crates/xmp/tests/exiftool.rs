@@ -1,6 +1,7 @@
 //! Round trips through the real exiftool (Debian libimage-exiftool-perl): it reads what we
 //! write, we read what it writes, and a sidecar it wrote keeps every foreign property.
-//! Without exiftool these tests skip with a message — or fail under CI=true.
+//! Without exiftool these tests fail (`likeness_testdata::skip_or_fail`; with
+//! `LIKENESS_ALLOW_SKIP=1` outside CI they print a skip).
 #![allow(clippy::unwrap_used)]
 
 mod common;

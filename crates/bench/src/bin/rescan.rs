@@ -54,7 +54,7 @@ fn main() -> Result<()> {
     let dirs = args.dirs.max(1);
     let synth_time = synthesise(&dir, args.files, dirs)?;
 
-    let options = ScanOptions::default();
+    let options = ScanOptions::new(likeness_engine::PHOTO_EXTENSIONS);
     let cancel = AtomicBool::new(false);
     let walk = || -> Result<(usize, usize, f64)> {
         let mut found = 0usize;

@@ -89,9 +89,12 @@ fn run(
     root: &std::path::Path,
     debounce: Duration,
 ) -> Result<Vec<(&'static str, Vec<Duration>)>> {
-    let (watcher, rx) =
-        LibraryWatcher::start(&[root.to_path_buf()], &ScanOptions::default(), debounce)
-            .context("starting the watcher")?;
+    let (watcher, rx) = LibraryWatcher::start(
+        &[root.to_path_buf()],
+        &ScanOptions::new(likeness_engine::PHOTO_EXTENSIONS),
+        debounce,
+    )
+    .context("starting the watcher")?;
     let bytes = vec![0xFFu8; 4096];
 
     // Each creation would otherwise follow the previous report, i.e. a debouncer tick, by

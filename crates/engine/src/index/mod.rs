@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use likeness_vision::Provider;
 
 pub use run::{IndexSummary, Indexer};
-pub use scan::{scan_library, ScanSummary};
+pub use scan::{photos_in_folder, scan_library, ScanSummary};
 pub use watch::{WatchEvent, WatchOptions};
 
 /// Pause, resume and cancel for long library work, shared between the caller and the job.
@@ -188,12 +188,10 @@ impl ProgressGate {
     }
 }
 
-/// Photo file extensions the scanner picks up (lower case).
-pub(crate) fn photo_extensions() -> Vec<String> {
-    likeness_imaging::PHOTO_EXTENSIONS
-        .iter()
-        .map(|e| (*e).to_string())
-        .collect()
+/// How every walk and watch of the engine finds photos: the decoder's extension list
+/// (`likeness_imaging::PHOTO_EXTENSIONS`, the only one), symbolic links followed.
+pub(crate) fn photo_scan_options() -> likeness_scan::ScanOptions {
+    likeness_scan::ScanOptions::new(likeness_imaging::PHOTO_EXTENSIONS)
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use likeness_catalog::{Catalog, FileCandidate, FileStamp, Root, ScanChanges, ScanIssueRecord};
-use likeness_scan::{walk_root, ScanIssueKind, ScanOptions};
+use likeness_scan::{walk_root, ScanIssueKind};
 
-use super::{photo_extensions, IndexControl, IndexPhase, IndexProgress, ProgressGate};
+use super::{photo_scan_options, IndexControl, IndexPhase, IndexProgress, ProgressGate};
 use crate::clock::Clock;
 use crate::error::EngineError;
 
@@ -60,6 +60,28 @@ pub fn scan_library(
     Ok(summary)
 }
 
+/// The photo files below `folder`, sorted, found by the library's own walk
+/// (`likeness_scan::walk_root` with [`photo_scan_options`]: the decoder's extensions, hidden
+/// and system folders skipped, symbolic links followed with loop detection). Problems are
+/// logged and skipped; an unusable folder gives nothing. For front ends and XMP import that
+/// take a folder outside the library.
+pub fn photos_in_folder(folder: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    match walk_root(folder, &photo_scan_options(), &cancel, &mut |c| {
+        found.push(c.path)
+    }) {
+        Ok(issues) => {
+            for issue in issues {
+                tracing::warn!(%issue, "skipped while walking");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "folder skipped"),
+    }
+    found.sort();
+    found
+}
+
 /// Scans one root (also used by the watcher when it lost track of a folder).
 pub(crate) fn scan_root(
     catalog: &mut Catalog,
@@ -69,10 +91,7 @@ pub(crate) fn scan_root(
     summary: &mut ScanSummary,
     on_found: &mut dyn FnMut(u64),
 ) -> Result<(), EngineError> {
-    let options = ScanOptions {
-        extensions: photo_extensions(),
-        follow_symlinks: true,
-    };
+    let options = photo_scan_options();
     let mut known: HashMap<PathBuf, FileStamp> = catalog.file_stamps(root.id)?;
     let mut changes = ScanChanges::default();
     let mut found = summary.files_found;

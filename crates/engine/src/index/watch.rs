@@ -11,11 +11,11 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use likeness_catalog::Catalog;
-use likeness_scan::{FsChange, LibraryWatcher, ScanOptions};
+use likeness_scan::{FsChange, LibraryWatcher};
 
 use super::run::{IndexSummary, Indexer};
 use super::scan::{candidate, scan_library, scan_root, ScanSummary};
-use super::{photo_extensions, IndexControl, IndexPhase, IndexProgress};
+use super::{photo_scan_options, IndexControl, IndexPhase, IndexProgress};
 use crate::error::EngineError;
 use crate::people::ReclusterSummary;
 
@@ -65,10 +65,7 @@ impl Indexer<'_> {
         events: &mut dyn FnMut(&WatchEvent),
     ) -> Result<(), EngineError> {
         let roots: Vec<PathBuf> = catalog.roots()?.into_iter().map(|r| r.path).collect();
-        let scan_options = ScanOptions {
-            extensions: photo_extensions(),
-            follow_symlinks: true,
-        };
+        let scan_options = photo_scan_options();
         let (_watcher, changes) = LibraryWatcher::start(&roots, &scan_options, options.debounce)?;
 
         let scan = scan_library(catalog, control, self.clock(), progress)?;

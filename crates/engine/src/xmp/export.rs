@@ -315,7 +315,7 @@ pub(crate) fn area_iou(a: &NormArea, b: &NormArea) -> f64 {
             r.y + r.h / 2.0,
         ]
     };
-    super::import::iou(c(a), c(b))
+    likeness_geometry::iou(c(a), c(b))
 }
 
 fn export_sidecar(

@@ -14,6 +14,8 @@ use likeness_xmp::{
     MAX_XMP_BYTES,
 };
 
+use likeness_geometry::iou;
+
 use super::manual::{manual_face, ManualEmbedding};
 use super::SidecarStyle;
 use crate::clock::Clock;
@@ -346,16 +348,14 @@ struct UprightRegion {
 }
 
 /// The photos `paths` name: a photo file; a sidecar (`X.jpg.xmp` → `X.jpg`, `X.xmp` → the
-/// photo `X.<ext>` beside it); a folder, walked recursively (hidden entries skipped).
+/// photo `X.<ext>` beside it); a folder, walked as the library walks a root
+/// ([`crate::index::photos_in_folder`]).
 fn photo_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for p in paths {
         if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found);
-            found.sort();
-            for f in found {
+            for f in crate::index::photos_in_folder(p) {
                 if seen.insert(f.clone()) {
                     out.push(f);
                 }
@@ -380,29 +380,7 @@ fn is_xmp(p: &Path) -> bool {
 }
 
 fn is_photo(p: &Path) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        likeness_imaging::PHOTO_EXTENSIONS
-            .iter()
-            .any(|x| x.eq_ignore_ascii_case(e))
-    })
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        tracing::warn!(folder = %dir.display(), "unreadable folder skipped");
-        return;
-    };
-    for e in entries.flatten() {
-        let path = e.path();
-        if e.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        match e.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, out),
-            Ok(_) if is_photo(&path) => out.push(path),
-            _ => {}
-        }
-    }
+    likeness_scan::is_photo_path(p, likeness_imaging::PHOTO_EXTENSIONS)
 }
 
 fn photos_of_sidecar(sidecar: &Path) -> Vec<PathBuf> {
@@ -576,17 +554,6 @@ fn upright_regions(
         });
     }
     out
-}
-
-/// IoU of two `[x1, y1, x2, y2]` boxes: the detector's own [`FaceBox::iou`].
-pub(crate) fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let face_box = |r: [f64; 4]| likeness_vision::FaceBox {
-        x1: r[0],
-        y1: r[1],
-        x2: r[2],
-        y2: r[3],
-    };
-    face_box(a).iou(&face_box(b))
 }
 
 fn contains_centre(outer: [f64; 4], inner: [f64; 4]) -> bool {

@@ -15,9 +15,9 @@ use image::RgbImage;
 use likeness_catalog::NewFace;
 use likeness_vision::{Detection, FaceBox, Point};
 
-use super::import::iou;
 use crate::error::EngineError;
 use crate::pipeline::FacePipeline;
+use likeness_geometry::iou;
 
 /// How a manual face's embedding was computed.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -14,6 +14,11 @@ pub const CHILD_ENV: &str = "LIKENESS_SCAN_TEST_CHILD_DIR";
 /// Environment variable naming the file the child writes its findings to.
 pub const CHILD_OUT_ENV: &str = "LIKENESS_SCAN_TEST_CHILD_OUT";
 
+/// The options the engine walks with: the decoder's extension list, symbolic links followed.
+pub fn photo_options() -> likeness_scan::ScanOptions {
+    likeness_scan::ScanOptions::new(likeness_imaging::PHOTO_EXTENSIONS)
+}
+
 /// Writes `bytes` at `root/rel`, creating parent folders.
 pub fn put(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
     let path = root.join(rel);

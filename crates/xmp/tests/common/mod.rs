@@ -6,25 +6,14 @@ use likeness_xmp::{NormArea, OwnRegion};
 use std::path::Path;
 use std::process::Command;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// True when `exiftool` (Debian: libimage-exiftool-perl) runs. Missing: a skip with a message,
-/// or a panic under CI=true.
+/// True when `exiftool` (Debian: libimage-exiftool-perl) runs. Missing: a failure, or with
+/// `LIKENESS_ALLOW_SKIP=1` a printed skip (the caller returns) — `likeness_testdata::skip_or_fail`.
 pub fn have_exiftool() -> bool {
-    let ok = Command::new("exiftool")
-        .arg("-ver")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return true;
-    }
-    if in_ci() {
-        panic!("exiftool not found; CI=true so this is a failure (scripts/setup.sh installs libimage-exiftool-perl)");
-    }
-    eprintln!("SKIP: exiftool not found (apt-get install libimage-exiftool-perl)");
-    false
+    likeness_testdata::have_program(
+        "exiftool",
+        "-ver",
+        "apt-get install libimage-exiftool-perl; scripts/setup.sh installs it",
+    )
 }
 
 /// Runs exiftool with `args`; panics with its stderr when it fails.
