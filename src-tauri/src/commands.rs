@@ -1,12 +1,12 @@
 //! Tauri commands: the whole API the UI sees. Each command is a thin call into the engine and
-//! a conversion to a DTO (`dto.rs`); failures are `{code, message}` ([`ErrorDto`]). Commands
-//! are `async` so none runs on the UI thread; long work (indexing) runs on its own thread and
-//! reports over a [`Channel`]. The TypeScript mirror lives in `ui/src/api.ts`.
+//! a conversion to a DTO of `likeness-api`; failures are `{code, message}` ([`ApiError`]).
+//! Commands are `async` so none runs on the UI thread; long work (indexing) runs on its own
+//! thread and reports over a [`Channel`]. The TypeScript types are generated from
+//! `likeness-api` (`ui/src/generated/api.ts`); `ui/src/api.ts` wraps the commands.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -17,24 +17,13 @@ use likeness_engine::{
     add_root, remove_root, IndexPhase, Indexer, SystemClock, WatchEvent, WatchOptions,
 };
 
-use crate::dto::{
-    EditDto, ErrorDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto, PersonDetailDto,
-    PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, ReclusterDto, RootDto, SuggestionDto,
-    WatchEventDto,
-};
 use crate::state::{AppState, Library};
+use likeness_api::{
+    ApiError, AppInfo, ClusterDto, EditDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto,
+    PersonDetailDto, PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, RootDto, WatchEventDto,
+};
 
-type CmdResult<T> = Result<T, ErrorDto>;
-
-/// What the UI shows about the app itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AppInfo {
-    /// Product name, as in `tauri.conf.json`.
-    pub name: String,
-    /// Version of this build, as in `tauri.conf.json` (which follows the crate version).
-    pub version: String,
-}
+type CmdResult<T> = Result<T, ApiError>;
 
 /// Name and version of the running app.
 #[tauri::command]
@@ -82,7 +71,7 @@ pub fn pick_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> CmdResult<Opt
         Some(p) => p
             .into_path()
             .map(|p| Some(p.display().to_string()))
-            .map_err(|e| ErrorDto::new("not_found", e.to_string())),
+            .map_err(|e| ApiError::new("not_found", e.to_string())),
     }
 }
 
@@ -92,7 +81,7 @@ pub fn library_add(state: State<'_, AppState>, path: String) -> CmdResult<RootDt
     let lib = state.library()?;
     let mut catalog = lib.catalog()?;
     let root = add_root(&mut catalog, &PathBuf::from(path), &SystemClock)?;
-    Ok(RootDto::new(&root))
+    Ok(RootDto::from(&root))
 }
 
 /// Removes a folder (its faces and names are kept for when it comes back).
@@ -112,7 +101,7 @@ pub fn library_failures(state: State<'_, AppState>, limit: usize) -> CmdResult<V
     Ok(catalog
         .failures(limit)?
         .iter()
-        .map(FailureDto::new)
+        .map(FailureDto::from)
         .collect())
 }
 
@@ -139,7 +128,7 @@ pub fn index_start(state: State<'_, AppState>, on_event: Channel<IndexEvent>) ->
         });
     spawned
         .map(|_| ())
-        .map_err(|e| ErrorDto::new("internal", format!("cannot start indexing: {e}")))
+        .map_err(|e| ApiError::new("internal", format!("cannot start indexing: {e}")))
 }
 
 fn run_indexing(
@@ -155,15 +144,17 @@ fn run_indexing(
         Indexer::new(&pipeline, &lib.paths, &clock).with_people(lib.engine_config()?.people);
     let result = indexer.run(&mut catalog, control, &mut |p| {
         // The engine sends at most ~5 samples a second: each goes straight to the window.
-        let _ = channel.send(IndexEvent::Progress(ProgressDto::new(p)));
+        let _ = channel.send(IndexEvent::Progress(ProgressDto::from(p)));
     });
     // Clustering and matching may have named faces: export what they marked.
     lib.poke_xmp();
     let (scan, summary) = result?;
     Ok(IndexDoneDto::new(
-        &scan,
+        Some(&scan),
         &summary,
+        None,
         pipeline.provider().label(),
+        summary.elapsed.as_secs_f64(),
     ))
 }
 
@@ -183,7 +174,7 @@ pub fn watch_start(state: State<'_, AppState>, on_event: Channel<WatchEventDto>)
         });
     spawned
         .map(|_| ())
-        .map_err(|e| ErrorDto::new("internal", format!("cannot start watching: {e}")))
+        .map_err(|e| ApiError::new("internal", format!("cannot start watching: {e}")))
 }
 
 fn run_watch(
@@ -214,14 +205,8 @@ fn run_watch(
                 lib.poke_xmp();
             }
             let dto = match e {
-                WatchEvent::Indexed(s) if s.photos > 0 => WatchEventDto::Indexed {
-                    photos: s.photos,
-                    faces: s.faces,
-                    errors: s.errors,
-                },
-                WatchEvent::Clustered(s) => WatchEventDto::Clustered {
-                    clusters: s.clusters,
-                },
+                WatchEvent::Indexed(s) if s.photos > 0 => WatchEventDto::from(e),
+                WatchEvent::Clustered(_) => WatchEventDto::from(e),
                 _ => return,
             };
             let _ = channel.send(dto);
@@ -232,7 +217,7 @@ fn run_watch(
 
 fn running(lib: &Library) -> CmdResult<Arc<likeness_engine::IndexControl>> {
     lib.indexing()
-        .ok_or_else(|| ErrorDto::new("not_indexing", "no indexing is running"))
+        .ok_or_else(|| ApiError::new("not_indexing", "no indexing is running"))
 }
 
 /// Holds indexing at the next photo (work done so far is committed).
@@ -267,7 +252,7 @@ pub fn people_overview(
     let catalog = lib.catalog()?;
     Ok(people::overview(&catalog, include_hidden)?
         .iter()
-        .map(PersonDto::new)
+        .map(PersonDto::from)
         .collect())
 }
 
@@ -281,20 +266,8 @@ pub fn person_detail(
     let lib = state.library()?;
     let catalog = lib.catalog()?;
     let d = people::person_detail(&catalog, person, limit, 0)?;
-    let summary = d.summary.as_ref().map(PersonDto::new).unwrap_or(PersonDto {
-        id: person,
-        name: d.person.name.clone(),
-        hidden: d.person.hidden,
-        faces: 0,
-        photos: 0,
-        suggested: 0,
-        cover_face: d.person.cover_face,
-    });
-    Ok(PersonDetailDto {
-        person: summary,
-        faces: d.faces.iter().map(crate::dto::FaceDto::new).collect(),
-        suggestions: d.suggestions.iter().map(SuggestionDto::new).collect(),
-    })
+    // The webview never gets paths.
+    Ok(PersonDetailDto::new(person, &d, Some(limit), |_| None))
 }
 
 /// Names a person; a name someone else has merges the two (the engine's `name`).
@@ -308,7 +281,7 @@ pub fn person_name(
     let mut catalog = lib.catalog()?;
     let done = people::name(&mut catalog, &SystemClock, person, &name)?;
     lib.poke_xmp();
-    Ok(PersonEditDto::new(&done))
+    Ok(PersonEditDto::from(&done))
 }
 
 /// Changes a name; `name_taken` if another person has it.
@@ -345,7 +318,7 @@ pub fn faces_move(
         (Some(id), _) => MoveTarget::Person(id),
         (None, Some(name)) => MoveTarget::Named(name),
         (None, None) => {
-            return Err(ErrorDto::new(
+            return Err(ApiError::new(
                 "invalid",
                 "say where the faces go: a person or a new name",
             ))
@@ -353,7 +326,7 @@ pub fn faces_move(
     };
     let done = people::move_faces(&mut catalog, &SystemClock, &faces, target)?;
     lib.poke_xmp();
-    Ok(PersonEditDto::new(&done))
+    Ok(PersonEditDto::from(&done))
 }
 
 /// "Not this person".
@@ -385,7 +358,9 @@ pub fn person_hide(
     person: PersonId,
     hidden: bool,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| people::set_hidden(c, &SystemClock, &[person], hidden))
+    edit(&state, |c| {
+        people::set_hidden(c, &SystemClock, &[person], hidden)
+    })
 }
 
 /// Chooses the face shown on a person's card.
@@ -416,7 +391,7 @@ pub fn suggestions_reject(
     let mut catalog = lib.catalog()?;
     let edits = people::reject_suggestions(&mut catalog, &SystemClock, &faces)?;
     lib.poke_xmp();
-    Ok(edits.iter().map(EditDto::new).collect())
+    Ok(edits.iter().map(EditDto::from).collect())
 }
 
 /// Photos with ALL of `people` together, taken between `from` and `to` (inclusive; a bare
@@ -441,7 +416,7 @@ pub fn photos_search(
     Ok(catalog
         .photos(&query)?
         .iter()
-        .map(PhotoHitDto::new)
+        .map(PhotoHitDto::from)
         .collect())
 }
 
@@ -460,18 +435,14 @@ pub fn edit_redo(state: State<'_, AppState>) -> CmdResult<EditDto> {
 /// Re-clusters every undecided face now with the current clustering strictness, on its own
 /// catalog handle (people commands keep working meanwhile). Names and confirmations are kept.
 #[tauri::command(async)]
-pub fn people_recluster(state: State<'_, AppState>) -> CmdResult<ReclusterDto> {
+pub fn people_recluster(state: State<'_, AppState>) -> CmdResult<ClusterDto> {
     let lib = state.library()?;
     let config = lib.engine_config()?;
     let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
     let never = std::sync::atomic::AtomicBool::new(false);
     let summary = likeness_engine::recluster(&mut catalog, &config.people, &SystemClock, &never)?;
     lib.poke_xmp();
-    Ok(ReclusterDto {
-        clusters: summary.clusters,
-        clustered: summary.clustered,
-        noise: summary.noise,
-    })
+    Ok(ClusterDto::from(&summary))
 }
 
 /// Every people edit goes through here: one engine call, then the XMP auto-export is poked.
@@ -486,23 +457,5 @@ fn edit(
     let done = op(&mut catalog)?;
     drop(catalog);
     lib.poke_xmp();
-    Ok(EditDto::new(&done))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::AppInfo;
-
-    #[test]
-    fn app_info_serialises_as_name_and_version() {
-        let info = AppInfo {
-            name: "Likeness".to_owned(),
-            version: "0.1.0".to_owned(),
-        };
-        let json = serde_json::to_value(&info).expect("AppInfo serialises");
-        assert_eq!(
-            json,
-            serde_json::json!({ "name": "Likeness", "version": "0.1.0" })
-        );
-    }
+    Ok(EditDto::from(&done))
 }

@@ -3,10 +3,10 @@
 //! This crate is registration and translation only: it builds the Tauri app, manages the
 //! library state ([`state`]), registers the commands ([`commands`]) and the `thumb:` protocol
 //! ([`thumbs`]), and loads the frontend from `ui/`. It holds no business logic; commands convert
-//! engine results into DTOs ([`dto`]) at this edge, and only this crate imports `tauri`.
+//! engine results into the DTOs of `likeness-api` (the one wire format, shared with the CLI),
+//! and only this crate imports `tauri`.
 
 pub mod commands;
-pub mod dto;
 pub mod photos;
 pub mod settings;
 pub mod state;

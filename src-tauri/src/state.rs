@@ -17,13 +17,13 @@ use likeness_engine::{
     LocationSource, Settings, SystemClock, XmpAutoExport,
 };
 
-use crate::dto::ErrorDto;
+use likeness_api::ApiError;
 
 /// Managed by Tauri: the library, or why it could not be opened (every command then returns
 /// that error, and the UI shows it).
 #[derive(Debug)]
 pub struct AppState {
-    pub library: Result<Arc<Library>, ErrorDto>,
+    pub library: Result<Arc<Library>, ApiError>,
 }
 
 impl AppState {
@@ -43,14 +43,14 @@ impl AppState {
                 Library::open(l.paths, l.source, warnings, EngineConfig::default())
             })
             .map(Arc::new)
-            .map_err(ErrorDto::from);
+            .map_err(ApiError::from);
         if let Err(e) = &library {
             tracing::error!(code = %e.code, message = %e.message, "library not opened");
         }
         Self { library }
     }
 
-    pub fn library(&self) -> Result<Arc<Library>, ErrorDto> {
+    pub fn library(&self) -> Result<Arc<Library>, ApiError> {
         self.library.clone()
     }
 }
@@ -108,18 +108,18 @@ impl Library {
     }
 
     /// The engine configuration with the settings applied.
-    pub fn engine_config(&self) -> Result<EngineConfig, ErrorDto> {
+    pub fn engine_config(&self) -> Result<EngineConfig, ApiError> {
         Ok(self.current.lock().map_err(|_| poisoned())?.clone())
     }
 
-    pub fn settings(&self) -> Result<Settings, ErrorDto> {
+    pub fn settings(&self) -> Result<Settings, ApiError> {
         Ok(*self.settings.lock().map_err(|_| poisoned())?)
     }
 
     /// Saves `new` (atomically), applies it to the configuration, and starts or stops the XMP
     /// auto-export. A new detection level or provider drops the loaded pipeline so the next
     /// run loads it with them (a running job keeps the one it has).
-    pub fn set_settings(&self, new: Settings) -> Result<(), ErrorDto> {
+    pub fn set_settings(&self, new: Settings) -> Result<(), ApiError> {
         let mut current = self.settings.lock().map_err(|_| poisoned())?;
         save_settings(&settings_path(&self.paths), &new)?;
         let reload = new.detection != current.detection || new.provider != current.provider;
@@ -174,12 +174,12 @@ impl Library {
     }
 
     /// The commands' catalog handle (people edits and reads).
-    pub fn catalog(&self) -> Result<MutexGuard<'_, Catalog>, ErrorDto> {
+    pub fn catalog(&self) -> Result<MutexGuard<'_, Catalog>, ApiError> {
         self.catalog.lock().map_err(|_| poisoned())
     }
 
     /// The read-only handle of the thumbnail protocol.
-    pub fn reader(&self) -> Result<MutexGuard<'_, Catalog>, ErrorDto> {
+    pub fn reader(&self) -> Result<MutexGuard<'_, Catalog>, ApiError> {
         self.reader.lock().map_err(|_| poisoned())
     }
 
@@ -189,10 +189,10 @@ impl Library {
     }
 
     /// Registers a new indexing job; `indexing_running` if one runs already.
-    pub fn begin_indexing(&self) -> Result<Arc<IndexControl>, ErrorDto> {
+    pub fn begin_indexing(&self) -> Result<Arc<IndexControl>, ApiError> {
         let mut slot = self.indexing.lock().map_err(|_| poisoned())?;
         if slot.is_some() {
-            return Err(ErrorDto::new(
+            return Err(ApiError::new(
                 "indexing_running",
                 "the library is being indexed already",
             ));
@@ -209,7 +209,7 @@ impl Library {
     }
 
     /// The face pipeline, loaded on first use and kept for the next runs.
-    pub fn pipeline(&self) -> Result<Arc<FacePipeline>, ErrorDto> {
+    pub fn pipeline(&self) -> Result<Arc<FacePipeline>, ApiError> {
         let mut slot = self.pipeline.lock().map_err(|_| poisoned())?;
         if let Some(p) = slot.as_ref() {
             return Ok(Arc::clone(p));
@@ -220,8 +220,8 @@ impl Library {
     }
 }
 
-fn poisoned() -> ErrorDto {
-    ErrorDto::new(
+fn poisoned() -> ApiError {
+    ApiError::new(
         "internal",
         "an earlier command failed badly: restart Likeness",
     )

@@ -1,193 +1,29 @@
-// The one place the UI talks to the Rust shell. Each function mirrors one Tauri command in
-// src-tauri/src/commands.rs and its DTO in src-tauri/src/dto.rs.
+// The one place the UI talks to the Rust shell. Each function wraps one Tauri command in
+// src-tauri/src/commands.rs. The types are generated from the `likeness-api` crate (the one
+// wire format the CLI and the desktop share) into ./generated/api.ts: never write them here.
 import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
+import type {
+  ApiError,
+  AppInfo,
+  ClusterDto,
+  EditDto,
+  FailureDto,
+  IndexEvent,
+  LibraryDto,
+  PersonDetailDto,
+  PersonDto,
+  PersonEditDto,
+  PhotoDetailDto,
+  PhotoHitDto,
+  RootDto,
+  SettingsDto,
+  SettingsInput,
+  TimelineDayDto,
+  TimelineFrom,
+  WatchEvent,
+} from "./generated/api";
 
-/** Mirrors `likeness_desktop::commands::AppInfo`. */
-export interface AppInfo {
-  name: string;
-  version: string;
-}
-
-/** Every command failure (`ErrorDto`): branch on `code`, show `message`. */
-export interface ApiError {
-  code: string;
-  message: string;
-}
-
-export interface RootDto {
-  path: string;
-  addedAt: number;
-  lastScanAt: number | null;
-}
-
-export interface LibraryDto {
-  roots: RootDto[];
-  photos: number;
-  faces: number;
-  people: number;
-  pending: number;
-  failed: number;
-  indexing: boolean;
-}
-
-export interface FailureDto {
-  path: string;
-  code: string;
-  message: string;
-}
-
-export interface ProgressDto {
-  phase: "scanning" | "indexing" | "watching" | "done";
-  filesFound: number;
-  done: number;
-  total: number;
-  faces: number;
-  reused: number;
-  errors: number;
-  rate: number;
-  etaSeconds: number | null;
-  paused: boolean;
-  provider: string | null;
-}
-
-export interface IndexDoneDto {
-  filesFound: number;
-  photos: number;
-  faces: number;
-  errors: number;
-  cancelled: boolean;
-  seconds: number;
-  clusters: number;
-  provider: string;
-}
-
-export type IndexEvent =
-  | { event: "loading" }
-  | { event: "progress"; data: ProgressDto }
-  | { event: "finished"; data: IndexDoneDto }
-  | { event: "failed"; data: ApiError };
-
-export type WatchEvent =
-  | { event: "watching" }
-  | { event: "indexed"; data: { photos: number; faces: number; errors: number } }
-  | { event: "clustered"; data: { clusters: number } }
-  | { event: "stopped"; data: ApiError | null };
-
-export interface PersonDto {
-  id: number;
-  name: string | null;
-  hidden: boolean;
-  faces: number;
-  photos: number;
-  suggested: number;
-  coverFace: number | null;
-}
-
-export interface FaceDto {
-  id: number;
-  photo: number;
-  provenance: "confirmed" | "automatic" | "suggested" | null;
-  score: number;
-}
-
-export interface SuggestionDto {
-  face: number;
-  photo: number;
-  person: number;
-  name: string;
-  confidence: number | null;
-}
-
-export interface PersonDetailDto {
-  person: PersonDto;
-  faces: FaceDto[];
-  suggestions: SuggestionDto[];
-}
-
-export interface EditDto {
-  id: number;
-  kind: string;
-  label: string;
-  skippedFaces: number;
-}
-
-export interface PersonEditDto {
-  edit: EditDto;
-  person: number;
-  merged: boolean;
-  created: boolean;
-}
-
-export interface PhotoHitDto {
-  id: number;
-  path: string;
-  takenAt: string | null;
-  width: number;
-  height: number;
-}
-
-/** Mirrors `likeness_desktop::photos::TimelineDayDto`: photos taken that day (null = no date). */
-export interface TimelineDayDto {
-  day: string | null;
-  count: number;
-}
-
-/** Where a timeline page starts (`photos::TimelineFromDto`). */
-export type TimelineFrom =
-  | { kind: "start" }
-  | { kind: "after"; takenAt: string | null; photo: number }
-  | { kind: "day"; day: string | null };
-
-/** A face box in the viewer (`photos::ViewFaceDto`); bbox in upright pixels of the photo. */
-export interface ViewFaceDto {
-  id: number;
-  bbox: [number, number, number, number];
-  person: number | null;
-  name: string | null;
-  provenance: "confirmed" | "automatic" | "suggested" | null;
-  notFace: boolean;
-}
-
-/** Mirrors `photos::PhotoDetailDto`. */
-export interface PhotoDetailDto {
-  id: number;
-  takenAt: string | null;
-  width: number;
-  height: number;
-  format: string;
-  camera: string | null;
-  fileName: string | null;
-  faces: ViewFaceDto[];
-}
-
-/** Mirrors `dto::SettingsDto` (the Settings screen). */
-export interface SettingsDto {
-  detection: "low" | "normal" | "high";
-  clustering: "loose" | "balanced" | "strict";
-  provider: "auto" | "cpu";
-  xmpAutoExport: boolean;
-  settingsFile: string;
-  catalog: string;
-  cache: string;
-  locationSource: "environment" | "chosen" | "default";
-  locationFile: string | null;
-  nextLibrary: string | null;
-  modelsDir: string | null;
-  modelsError: string | null;
-  models: { name: string; kind: string; file: string }[];
-  activeProvider: string | null;
-  warnings: string[];
-}
-
-/** What `settings_set` takes (`dto::SettingsInput`). */
-export type SettingsInput = Pick<SettingsDto, "detection" | "clustering" | "provider" | "xmpAutoExport">;
-
-/** Mirrors `dto::ReclusterDto`. */
-export interface ReclusterDto {
-  clusters: number;
-  clustered: number;
-  noise: number;
-}
+export type * from "./generated/api";
 
 /** True when the page runs inside the Tauri window (false in a plain browser tab). */
 export function inDesktopShell(): boolean {
@@ -261,7 +97,7 @@ export const api = {
   settingsGet: () => call<SettingsDto>("settings_get"),
   settingsSet: (settings: SettingsInput) => call<SettingsDto>("settings_set", { settings }),
   libraryLocationSet: (folder: string | null) => call<SettingsDto>("library_location_set", { folder }),
-  peopleRecluster: () => call<ReclusterDto>("people_recluster"),
+  peopleRecluster: () => call<ClusterDto>("people_recluster"),
   undo: () => call<EditDto>("edit_undo"),
   redo: () => call<EditDto>("edit_redo"),
 };

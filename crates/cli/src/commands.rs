@@ -12,7 +12,7 @@ use likeness_engine::{
     doctor as run_doctor, EngineConfig, FacePipeline, PhotoFaces, ProviderPreference,
 };
 
-use crate::json::{CompareDto, DoctorDto, ModelDto, PhotoDto, ProviderDto};
+use likeness_api::{CompareDto, DoctorDto, PhotoDto};
 
 pub fn engine_config(
     models_dir: Option<PathBuf>,
@@ -202,40 +202,7 @@ pub struct DoctorArgs {
 
 pub fn doctor(config: &EngineConfig, args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let report = run_doctor(config);
-    let dto = DoctorDto {
-        ok: report.ok(),
-        runtime_library: report
-            .runtime_library
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .map_err(Clone::clone),
-        runtime_version: report.runtime_version.clone(),
-        models_dir: report
-            .models_dir
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .map_err(Clone::clone),
-        models: report
-            .models
-            .iter()
-            .map(|m| ModelDto {
-                name: m.name.clone(),
-                path: m.path.display().to_string(),
-                ok: m.status.is_ok(),
-                error: m.status.as_ref().err().cloned(),
-            })
-            .collect(),
-        providers_tried: report
-            .provider_attempts
-            .iter()
-            .map(|a| ProviderDto {
-                provider: a.provider.label(),
-                used: a.outcome.is_ok(),
-                reason: a.outcome.as_ref().err().cloned(),
-            })
-            .collect(),
-        active_provider: report.active_provider.map(|p| p.label()),
-    };
+    let dto = DoctorDto::from(&report);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&dto)?);
     } else {

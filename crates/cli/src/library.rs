@@ -15,8 +15,8 @@ use likeness_engine::{
     WatchOptions, XmpAutoExport,
 };
 
-use crate::json::{
-    ClusterDto, IndexDto, PhotoHitDto, ProgressDto, RootDto, ScanDto, StatusDto, WatchEventDto,
+use likeness_api::{
+    ClusterDto, IndexDoneDto, PhotoHitDto, ProgressDto, RootDto, StatusDto, WatchEventDto,
 };
 
 /// Where the catalog and cache are, from the global options.
@@ -87,7 +87,7 @@ pub fn library(location: &LibraryLocation, command: LibraryCommand) -> anyhow::R
             for folder in &folders {
                 let root = add_root(&mut catalog, folder, &clock)
                     .with_context(|| format!("adding {}", folder.display()))?;
-                added.push(RootDto::new(&root));
+                added.push(RootDto::from(&root));
             }
             print_or(json, &added, || {
                 for r in &added {
@@ -102,7 +102,7 @@ pub fn library(location: &LibraryLocation, command: LibraryCommand) -> anyhow::R
             })?;
         }
         LibraryCommand::List { json } => {
-            let roots: Vec<RootDto> = catalog.roots()?.iter().map(RootDto::new).collect();
+            let roots: Vec<RootDto> = catalog.roots()?.iter().map(RootDto::from).collect();
             print_or(json, &roots, || {
                 for r in &roots {
                     println!("{}", r.path);
@@ -174,7 +174,7 @@ pub fn index(
                     x.poke();
                 }
                 if json {
-                    if let Ok(line) = serde_json::to_string(&WatchEventDto::new(e)) {
+                    if let Ok(line) = serde_json::to_string(&WatchEventDto::from(e)) {
                         println!("{line}");
                     }
                 } else if let WatchEvent::Indexed(s) = e {
@@ -183,7 +183,7 @@ pub fn index(
                         s.photos, s.faces, s.reused, s.errors
                     );
                 } else if let WatchEvent::Clustered(s) = e {
-                    eprintln!("{}", crate::people::cluster_line(&ClusterDto::new(s)));
+                    eprintln!("{}", crate::people::cluster_line(&ClusterDto::from(s)));
                 }
             },
         )?;
@@ -201,21 +201,13 @@ pub fn index(
     };
     reporter.finish();
     let status = catalog.status()?;
-    let dto = IndexDto {
-        scan: scan.as_ref().map(ScanDto::new),
-        photos: summary.photos,
-        analyzed: summary.analyzed,
-        reused: summary.reused,
-        faces: summary.faces,
-        errors: summary.errors,
-        cancelled: summary.cancelled,
-        seconds: started.elapsed().as_secs_f64(),
-        pending: status.pending,
-        provider: pipeline.provider().label().to_string(),
-        matched: summary.matched,
-        suggested: summary.suggested,
-        clustering: summary.clustering.as_ref().map(ClusterDto::new),
-    };
+    let dto = IndexDoneDto::new(
+        scan.as_ref(),
+        &summary,
+        Some(status.pending),
+        pipeline.provider().label(),
+        started.elapsed().as_secs_f64(),
+    );
     print_or(args.json, &dto, || {
         if let Some(s) = &dto.scan {
             println!(
@@ -272,7 +264,7 @@ pub fn status(location: &LibraryLocation, args: StatusArgs) -> anyhow::Result<Ex
         &catalog.failures(limit)?,
         &catalog.scan_issues(limit)?,
     );
-    print_or(args.json, &dto, || dto.print())?;
+    print_or(args.json, &dto, || print_status(&dto))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -313,7 +305,7 @@ pub fn photos(location: &LibraryLocation, args: PhotosArgs) -> anyhow::Result<Ex
     let hits: Vec<PhotoHitDto> = catalog
         .photos(&query)?
         .iter()
-        .map(PhotoHitDto::new)
+        .map(PhotoHitDto::from)
         .collect();
     print_or(args.json, &hits, || {
         for h in &hits {
@@ -392,7 +384,7 @@ impl ProgressReporter {
 
     fn show(&mut self, p: &IndexProgress) {
         if self.json {
-            let event = WatchEventDto::Progress(ProgressDto::new(p));
+            let event = WatchEventDto::Progress(ProgressDto::from(p));
             if let Ok(line) = serde_json::to_string(&event) {
                 println!("{line}");
             }
@@ -469,5 +461,42 @@ fn human_duration(d: Duration) -> String {
         format!("{}m{:02}s", s / 60, s % 60)
     } else {
         format!("{s}s")
+    }
+}
+
+/// `likeness status` for people.
+fn print_status(status: &StatusDto) {
+    println!("catalog  {}", status.catalog);
+    println!("cache    {}", status.cache);
+    for r in &status.roots {
+        println!("folder   {r}");
+    }
+    println!(
+        "files    {} ({} indexed, {} pending, {} failed)",
+        status.files, status.indexed, status.pending, status.failed
+    );
+    println!("photos   {} with {} faces", status.photos, status.faces);
+    println!("people   {}", status.people);
+    if let Some(j) = &status.last_index_job {
+        println!(
+            "last run {}: {}/{} photos, {} faces, {} errors",
+            j.state.as_str(),
+            j.photos_done,
+            j.photos_total,
+            j.faces,
+            j.errors
+        );
+    }
+    if status.scan_issues > 0 {
+        println!(
+            "problems {} (folders that could not be read…)",
+            status.scan_issues
+        );
+    }
+    for f in &status.failures {
+        println!("failed   {} [{}] {}", f.path, f.code, f.message);
+    }
+    for f in &status.problems {
+        println!("problem  {} [{}] {}", f.path, f.code, f.message);
     }
 }

@@ -1,9 +1,9 @@
 //! `likeness`: the command-line face of the engine. It parses arguments, drives
-//! `likeness-engine`, and prints DTOs (see `json.rs`); it holds no pipeline logic.
+//! `likeness-engine`, and prints the DTOs of `likeness-api` (the one wire format, shared with
+//! the desktop shell); it holds no pipeline logic.
 #![allow(clippy::print_stdout)]
 
 mod commands;
-mod json;
 mod library;
 mod people;
 mod xmp;

@@ -13,13 +13,12 @@ use likeness_engine::people::{self, MoveTarget};
 use likeness_engine::{
     open_catalog, EngineConfig, EngineError, IndexControl, LibraryLock, SystemClock,
 };
-use serde::Serialize;
 
-use crate::json::{
-    ClusterDto, EditDto, ErrorDto, HistoryDto, PersonDetailDto, PersonDto, PersonEditDto,
-    PersonFaceDto, SuggestionDto,
-};
 use crate::library::{install_ctrlc, print_or, LibraryLocation};
+use likeness_api::{
+    ApiError, ClusterDto, EditDto, ErrorEnvelope, HistoryDto, PersonDetailDto, PersonDto,
+    PersonEditDto, ProvenanceDto, SuggestionDto,
+};
 
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
@@ -184,7 +183,7 @@ pub fn cluster(
             &SystemClock,
             control.cancel_flag(),
         )?;
-        let dto = ClusterDto::new(&summary);
+        let dto = ClusterDto::from(&summary);
         print_or(args.json, &dto, || println!("{}", cluster_line(&dto)))?;
         Ok(ExitCode::SUCCESS)
     })
@@ -218,7 +217,7 @@ pub fn people_command(
             let (_, catalog) = location.open_reader()?;
             let list: Vec<PersonDto> = people::overview(&catalog, all)?
                 .iter()
-                .map(PersonDto::new)
+                .map(PersonDto::from)
                 .collect();
             print_or(json, &list, || print_people(&list))?;
             Ok(ExitCode::SUCCESS)
@@ -232,32 +231,7 @@ pub fn people_command(
             let id = people::find_person(&catalog, &person)?.id;
             let detail = people::person_detail(&catalog, id, limit, 0)?;
             let mut paths = PhotoPaths::new(&catalog);
-            let summary = detail
-                .summary
-                .as_ref()
-                .map(PersonDto::new)
-                .unwrap_or(PersonDto {
-                    id,
-                    name: detail.person.name.clone(),
-                    hidden: detail.person.hidden,
-                    faces: 0,
-                    photos: 0,
-                    suggested: 0,
-                    cover_face: detail.person.cover_face,
-                });
-            let dto = PersonDetailDto {
-                person: summary,
-                faces: detail
-                    .faces
-                    .iter()
-                    .map(|f| PersonFaceDto::new(f, paths.get(f.photo)))
-                    .collect(),
-                suggestions: detail
-                    .suggestions
-                    .iter()
-                    .map(|s| SuggestionDto::new(s, paths.get(s.photo)))
-                    .collect(),
-            };
+            let dto = PersonDetailDto::new(id, &detail, Some(limit), |photo| paths.get(photo));
             print_or(json, &dto, || print_detail(&dto))?;
             Ok(ExitCode::SUCCESS)
         }),
@@ -265,7 +239,7 @@ pub fn people_command(
             let (_lock, mut catalog) = open_writer(location)?;
             let id = people::find_person(&catalog, &person)?.id;
             let done = people::name(&mut catalog, &clock, id, &name)?;
-            let dto = PersonEditDto::new(&done);
+            let dto = PersonEditDto::from(&done);
             print_or(json, &dto, || {
                 if done.merged {
                     println!(
@@ -312,7 +286,7 @@ pub fn people_command(
                 }
                 (None, None) => anyhow::bail!("say where: --to PERSON or --new NAME"),
             };
-            let dto = PersonEditDto::new(&done);
+            let dto = PersonEditDto::from(&done);
             print_or(json, &dto, || {
                 println!("{}", done.edit.label);
                 undo_hint();
@@ -349,7 +323,7 @@ pub fn people_command(
         PeopleCommand::Undo { json } => report(json, || {
             let (_lock, mut catalog) = open_writer(location)?;
             let e = people::undo(&mut catalog, &clock)?;
-            print_or(json, &EditDto::new(&e), || {
+            print_or(json, &EditDto::from(&e), || {
                 println!("undone: {}", e.label);
                 skipped_note(&e);
             })?;
@@ -358,7 +332,7 @@ pub fn people_command(
         PeopleCommand::Redo { json } => report(json, || {
             let (_lock, mut catalog) = open_writer(location)?;
             let e = people::redo(&mut catalog, &clock)?;
-            print_or(json, &EditDto::new(&e), || {
+            print_or(json, &EditDto::from(&e), || {
                 println!("redone: {}", e.label);
                 skipped_note(&e);
             })?;
@@ -368,7 +342,7 @@ pub fn people_command(
             let (_, catalog) = location.open_reader()?;
             let rows: Vec<HistoryDto> = people::history(&catalog, limit)?
                 .iter()
-                .map(HistoryDto::new)
+                .map(HistoryDto::from)
                 .collect();
             print_or(json, &rows, || {
                 if rows.is_empty() {
@@ -438,7 +412,7 @@ pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow:
         } else {
             people::reject_suggestions(&mut catalog, &clock, &faces)?
         };
-        let dto: Vec<EditDto> = edits.iter().map(EditDto::new).collect();
+        let dto: Vec<EditDto> = edits.iter().map(EditDto::from).collect();
         print_or(json, &dto, || {
             for e in &edits {
                 println!("{}", e.label);
@@ -466,17 +440,12 @@ fn write_edit(
     report(json, || {
         let (_lock, mut catalog) = open_writer(location)?;
         let e = op(&mut catalog)?;
-        print_or(json, &EditDto::new(&e), || {
+        print_or(json, &EditDto::from(&e), || {
             println!("{}", e.label);
             undo_hint();
         })?;
         Ok(ExitCode::SUCCESS)
     })
-}
-
-#[derive(Debug, Serialize)]
-struct ErrorEnvelope {
-    error: ErrorDto,
 }
 
 /// Runs a command; with `--json`, an engine error is printed as `{"error": {code, message}}`
@@ -486,7 +455,7 @@ fn report(json: bool, f: impl FnOnce() -> anyhow::Result<ExitCode>) -> anyhow::R
         Err(e) if json => match e.downcast_ref::<EngineError>() {
             Some(engine) => {
                 let envelope = ErrorEnvelope {
-                    error: ErrorDto::new(engine),
+                    error: ApiError::from(engine),
                 };
                 println!("{}", serde_json::to_string_pretty(&envelope)?);
                 eprintln!("likeness: {e:#}");
@@ -556,7 +525,7 @@ fn print_detail(d: &PersonDetailDto) {
         println!(
             "  face {:<7} {:<10} {}",
             f.id,
-            f.provenance.unwrap_or("-"),
+            f.provenance.map_or("-", ProvenanceDto::as_str),
             f.path.as_deref().unwrap_or("(no file)")
         );
     }

@@ -15,8 +15,8 @@ use likeness_engine::{
     open_catalog, EngineConfig, FacePipeline, IndexControl, LibraryLock, SystemClock, XmpOptions,
 };
 
-use crate::json::{XmpExportDto, XmpImportDto};
 use crate::library::{install_ctrlc, print_or, LibraryLocation};
+use likeness_api::{XmpExportDto, XmpImportDto};
 
 #[derive(Debug, Subcommand)]
 pub enum XmpCommand {

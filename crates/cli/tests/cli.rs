@@ -49,9 +49,9 @@ fn doctor_finds_runtime_models_and_a_provider() {
         .unwrap()
         .iter()
         .all(|m| m["ok"] == true));
-    assert!(v["active_provider"].is_string());
+    assert!(v["activeProvider"].is_string());
     // This machine has no GPU: CUDA (compiled in) must have been tried and fallen back.
-    let tried = v["providers_tried"].as_array().unwrap();
+    let tried = v["providersTried"].as_array().unwrap();
     assert_eq!(tried.last().unwrap()["used"], true);
     let text = likeness(&["doctor"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("execution provider"));
@@ -82,7 +82,7 @@ fn compare_says_same_and_different() {
         &photo("obama3.jpg"),
     ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["same_person"], true, "{v}");
+    assert_eq!(v["samePerson"], true, "{v}");
     let out = likeness(&["compare", &photo("obama.jpg"), &photo("biden.jpg")]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("different people"), "{text}");

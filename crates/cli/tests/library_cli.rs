@@ -81,7 +81,7 @@ fn add_index_status_and_search_by_people() {
 
     let summary = json(&run(&mut likeness_cmd(&catalog, &["index", "--json"])));
     println!("{summary:#}");
-    assert_eq!(summary["scan"]["files_found"], 4);
+    assert_eq!(summary["scan"]["filesFound"], 4);
     assert_eq!(summary["photos"], 4);
     assert_eq!(summary["errors"], 1);
     assert!(summary["faces"].as_u64().unwrap() >= 3);
@@ -98,7 +98,7 @@ fn add_index_status_and_search_by_people() {
     assert_eq!(status["files"], 4);
     assert_eq!(status["indexed"], 3);
     assert_eq!(status["failed"], 1);
-    assert_eq!(status["last_index_job"]["state"], "completed");
+    assert_eq!(status["lastIndexJob"]["state"], "completed");
     assert!(status["failures"][0]["path"]
         .as_str()
         .unwrap()
@@ -173,7 +173,7 @@ fn add_index_status_and_search_by_people() {
     .arg(&photos)));
     let status = json(&run(&mut likeness_cmd(&catalog, &["status", "--json"])));
     assert_eq!(
-        (status["files"].as_u64(), status["orphan_photos"].as_u64()),
+        (status["files"].as_u64(), status["orphanPhotos"].as_u64()),
         (Some(0), Some(3))
     );
     json(&run(

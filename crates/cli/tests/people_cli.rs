@@ -203,7 +203,7 @@ fn cluster_name_merge_correct_undo_and_suggestions_from_the_command_line() {
         &["people", "cover", "Annie", &cover.to_string(), "--json"],
     );
     assert_eq!(
-        ok(cat, &["people", "show", "Annie", "--json"])["person"]["cover_face"].as_i64(),
+        ok(cat, &["people", "show", "Annie", "--json"])["person"]["coverFace"].as_i64(),
         Some(cover)
     );
 

@@ -144,7 +144,7 @@ fn names_reach_sidecars_automatically_and_by_command() {
     // Import of our own sidecars: nothing to do. A broken one is a warning (exit 2).
     let back = ok(cat, &["xmp", "import", photos.to_str().unwrap(), "--json"]);
     assert_eq!(
-        (back["confirmed"].as_u64(), back["manual_faces"].as_u64()),
+        (back["confirmed"].as_u64(), back["manualFaces"].as_u64()),
         (Some(0), Some(0))
     );
     assert!(back["edit"].is_null(), "{back}");

@@ -1,0 +1,180 @@
+//! Faces of single photos (`likeness detect`, `compare`) and the setup check (`doctor`).
+
+use std::path::Path;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use likeness_engine::{Detection, DoctorReport, EngineError, PhotoFaces};
+
+use crate::error::ApiError;
+
+/// A face the detector found.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DetectedFaceDto {
+    /// `[x1, y1, x2, y2]` in the upright image's pixels.
+    #[serde(rename = "box")]
+    pub bbox: [f64; 4],
+    pub score: f32,
+    /// Eye (image left), eye (image right), nose tip, mouth corner (image left), mouth corner
+    /// (image right).
+    pub landmarks: [[f64; 2]; 5],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub embedding: Option<Vec<f32>>,
+}
+
+impl DetectedFaceDto {
+    pub fn new(d: &Detection, embedding: Option<&[f32]>) -> Self {
+        Self {
+            bbox: [d.bbox.x1, d.bbox.y1, d.bbox.x2, d.bbox.y2],
+            score: d.score,
+            landmarks: d.landmarks.map(|p| [p.x, p.y]),
+            embedding: embedding.map(<[f32]>::to_vec),
+        }
+    }
+}
+
+/// One photo of `likeness detect`: its faces, or why it failed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoDto {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub height: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub orientation: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub faces: Option<Vec<DetectedFaceDto>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub error: Option<ApiError>,
+}
+
+impl PhotoDto {
+    pub fn ok(p: &PhotoFaces) -> Self {
+        Self {
+            path: p.path.display().to_string(),
+            width: Some(p.width),
+            height: Some(p.height),
+            orientation: Some(p.exif.orientation.0),
+            faces: Some(
+                p.faces
+                    .iter()
+                    .map(|f| {
+                        DetectedFaceDto::new(
+                            &f.detection,
+                            f.embedding.as_ref().map(|e| e.0.as_slice()),
+                        )
+                    })
+                    .collect(),
+            ),
+            error: None,
+        }
+    }
+
+    pub fn failed(path: &Path, e: &EngineError) -> Self {
+        Self {
+            path: path.display().to_string(),
+            width: None,
+            height: None,
+            orientation: None,
+            faces: None,
+            error: Some(e.into()),
+        }
+    }
+}
+
+/// `likeness compare`: the distance between the main faces of two photos.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CompareDto {
+    pub a: String,
+    pub b: String,
+    pub distance: f32,
+    pub threshold: f32,
+    pub same_person: bool,
+}
+
+/// A model file `doctor` checked.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelCheckDto {
+    pub name: String,
+    pub path: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub error: Option<String>,
+}
+
+/// An execution provider `doctor` tried, and why it was not used.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderAttemptDto {
+    pub provider: String,
+    pub used: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+/// `likeness doctor`: can the face pipeline run here, and on what.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorDto {
+    pub ok: bool,
+    /// `{"Ok": path}` or `{"Err": why}`.
+    pub runtime_library: Result<String, String>,
+    pub runtime_version: Option<String>,
+    pub models_dir: Result<String, String>,
+    pub models: Vec<ModelCheckDto>,
+    pub providers_tried: Vec<ProviderAttemptDto>,
+    pub active_provider: Option<String>,
+}
+
+impl From<&DoctorReport> for DoctorDto {
+    fn from(report: &DoctorReport) -> Self {
+        Self {
+            ok: report.ok(),
+            runtime_library: report
+                .runtime_library
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .map_err(Clone::clone),
+            runtime_version: report.runtime_version.clone(),
+            models_dir: report
+                .models_dir
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .map_err(Clone::clone),
+            models: report
+                .models
+                .iter()
+                .map(|m| ModelCheckDto {
+                    name: m.name.clone(),
+                    path: m.path.display().to_string(),
+                    ok: m.status.is_ok(),
+                    error: m.status.as_ref().err().cloned(),
+                })
+                .collect(),
+            providers_tried: report
+                .provider_attempts
+                .iter()
+                .map(|a| ProviderAttemptDto {
+                    provider: a.provider.label().to_string(),
+                    used: a.outcome.is_ok(),
+                    reason: a.outcome.as_ref().err().cloned(),
+                })
+                .collect(),
+            active_provider: report.active_provider.map(|p| p.label().to_string()),
+        }
+    }
+}
