@@ -139,7 +139,9 @@ pub fn faces(config: &EngineConfig, args: FacesArgs) -> anyhow::Result<ExitCode>
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// The first photo (its biggest face is compared).
     a: PathBuf,
+    /// The second photo (its biggest face is compared).
     b: PathBuf,
     /// Print JSON.
     #[arg(long)]

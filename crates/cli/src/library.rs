@@ -60,19 +60,24 @@ impl LibraryLocation {
 pub enum LibraryCommand {
     /// Add photo folders to the library (indexed by `likeness index`).
     Add {
+        /// The folders (their subfolders are included).
         #[arg(required = true)]
         folders: Vec<PathBuf>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Remove a folder from the library (faces and names are kept for when it comes back).
     Remove {
+        /// The folder, as added (see `likeness library list`).
         folder: PathBuf,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List the library's folders.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -146,7 +151,7 @@ pub fn index(
     let indexer = Indexer::new(&pipeline, &paths, &clock);
     let control = Arc::new(IndexControl::new());
     install_ctrlc(&control);
-    let mut reporter = ProgressReporter::new(args.json && args.watch);
+    let mut reporter = ProgressReporter::new(args.json && args.watch, &control);
 
     if args.watch {
         let options = WatchOptions {
@@ -175,7 +180,7 @@ pub fn index(
                 }
                 if json {
                     if let Ok(line) = serde_json::to_string(&WatchEventDto::from(e)) {
-                        println!("{line}");
+                        stream_line(&line, &control);
                     }
                 } else if let WatchEvent::Indexed(s) = e {
                     eprintln!(
@@ -249,6 +254,7 @@ pub struct StatusArgs {
     /// Also list up to N failed files and scan problems.
     #[arg(long, num_args = 0..=1, default_missing_value = "50")]
     errors: Option<usize>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -282,6 +288,7 @@ pub struct PhotosArgs {
     /// At most this many photos.
     #[arg(long)]
     limit: Option<u32>,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -341,6 +348,19 @@ pub(crate) fn print_or<T: serde::Serialize>(
     Ok(())
 }
 
+/// One line of the `index --watch --json` stream. When its reader goes away (`| head -1`)
+/// the run stops as if cancelled, and the command ends quietly with exit code 0.
+fn stream_line(line: &str, control: &IndexControl) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            tracing::warn!(error = %e, "writing to stdout");
+        }
+        control.cancel();
+    }
+}
+
 /// First Ctrl+C cancels gracefully (work done so far is committed); a second one exits.
 pub(crate) fn install_ctrlc(control: &Arc<IndexControl>) {
     let control = Arc::clone(control);
@@ -356,29 +376,37 @@ pub(crate) fn install_ctrlc(control: &Arc<IndexControl>) {
     }
 }
 
-/// A progress bar on a terminal; plain lines (at most one every 2 s) otherwise; JSON lines in
-/// `--watch --json` mode.
+/// A progress bar on a terminal; plain lines (at most one every 2 s, plus the last line of
+/// each phase) otherwise; JSON lines in `--watch --json` mode. Lines say only what is known:
+/// no count before the scan has found anything, no rate before one was measured, no ETA
+/// without a rate, no `0/0`.
 struct ProgressReporter {
     bar: Option<indicatif::ProgressBar>,
     json: bool,
+    /// Cancelled when the reader of the JSON lines goes away.
+    control: Arc<IndexControl>,
     last_line: Option<Instant>,
+    /// The phase of the last event shown (or held back).
+    phase: Option<IndexPhase>,
+    /// A plain line held back by the 2 s limit: printed when the phase changes or at the end,
+    /// so the last word of a phase (the scan's final count) is never lost.
+    held: Option<String>,
 }
 
 impl ProgressReporter {
-    fn new(json: bool) -> Self {
+    fn new(json: bool, control: &Arc<IndexControl>) -> Self {
         let bar = (!json && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(0);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} {prefix:9} [{bar:30}] {pos}/{len} {msg}",
-            ) {
-                bar.set_style(style.progress_chars("=> "));
-            }
+            bar.set_style(spinner_style());
             bar
         });
         Self {
             bar,
             json,
+            control: Arc::clone(control),
             last_line: None,
+            phase: None,
+            held: None,
         }
     }
 
@@ -386,39 +414,74 @@ impl ProgressReporter {
         if self.json {
             let event = WatchEventDto::Progress(ProgressDto::from(p));
             if let Ok(line) = serde_json::to_string(&event) {
-                println!("{line}");
+                stream_line(&line, &self.control);
             }
             return;
         }
-        let message = progress_message(p);
+        let new_phase = self.phase != Some(p.phase);
+        self.phase = Some(p.phase);
+        let message = progress_message(p, new_phase);
         if let Some(bar) = &self.bar {
+            if new_phase {
+                // A bar only where there is a known total to fill: indexing.
+                bar.set_style(match p.phase {
+                    IndexPhase::Indexing | IndexPhase::Done => bar_style(),
+                    IndexPhase::Scanning | IndexPhase::Watching => spinner_style(),
+                });
+            }
             bar.set_prefix(phase_name(p.phase));
             match p.phase {
-                IndexPhase::Scanning => {
-                    bar.set_length(p.files_found);
-                    bar.set_position(p.files_found);
-                }
-                _ => {
+                IndexPhase::Indexing | IndexPhase::Done => {
                     bar.set_length(p.photos_total);
                     bar.set_position(p.photos_done);
                 }
+                IndexPhase::Scanning | IndexPhase::Watching => bar.tick(),
             }
             bar.set_message(message);
             return;
         }
+        let line = format!("{}: {}", phase_name(p.phase), message);
+        if new_phase {
+            self.flush_held();
+        }
         let due = self
             .last_line
             .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));
-        if due || p.phase == IndexPhase::Done {
-            eprintln!("{}: {}", phase_name(p.phase), message);
+        if due || new_phase || p.phase == IndexPhase::Done {
+            eprintln!("{line}");
+            self.last_line = Some(Instant::now());
+            self.held = None;
+        } else {
+            self.held = Some(line);
+        }
+    }
+
+    fn flush_held(&mut self) {
+        if let Some(line) = self.held.take() {
+            eprintln!("{line}");
             self.last_line = Some(Instant::now());
         }
     }
 
     fn finish(&mut self) {
+        self.flush_held();
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+fn spinner_style() -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template("{spinner} {prefix:9} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+}
+
+fn bar_style() -> indicatif::ProgressStyle {
+    match indicatif::ProgressStyle::with_template(
+        "{spinner} {prefix:9} [{bar:30}] {pos}/{len} {msg}",
+    ) {
+        Ok(style) => style.progress_chars("=> "),
+        Err(_) => indicatif::ProgressStyle::default_bar(),
     }
 }
 
@@ -431,24 +494,50 @@ fn phase_name(phase: IndexPhase) -> &'static str {
     }
 }
 
-fn progress_message(p: &IndexProgress) -> String {
+/// What a progress event honestly says. `phase_start`: the first event of its phase (the
+/// scan's first event is sent before it has looked at anything).
+fn progress_message(p: &IndexProgress, phase_start: bool) -> String {
+    let paused = if p.paused { " (paused)" } else { "" };
     match p.phase {
-        IndexPhase::Scanning => format!("{} photo files found", p.files_found),
-        IndexPhase::Watching => "waiting for changes".to_string(),
-        _ => {
-            let eta = p
-                .eta
-                .map(|d| format!(", ETA {}", human_duration(d)))
-                .unwrap_or_default();
-            format!(
-                "{}/{} photos, {} faces, {:.1} photos/s{eta}, {} errors{}",
-                p.photos_done,
-                p.photos_total,
-                p.faces_found,
-                p.rate,
-                p.errors,
-                if p.paused { " (paused)" } else { "" }
-            )
+        IndexPhase::Scanning if phase_start && p.files_found == 0 => {
+            format!("looking for photo files in the library's folders…{paused}")
+        }
+        IndexPhase::Scanning => format!("{} photo files found{paused}", p.files_found),
+        IndexPhase::Watching => format!("waiting for changes{paused}"),
+        IndexPhase::Indexing | IndexPhase::Done if p.photos_total == 0 => {
+            format!("no photos to index{paused}")
+        }
+        IndexPhase::Indexing => {
+            let mut parts = vec![
+                format!("{}/{} photos", p.photos_done, p.photos_total),
+                format!("{} faces", p.faces_found),
+            ];
+            if p.reused > 0 {
+                parts.push(format!("{} reused", p.reused));
+            }
+            parts.push(format!("{} errors", p.errors));
+            // The engine measures a rate only after a moment of work: until then there is
+            // neither a rate nor a time left to show.
+            if p.rate > 0.0 {
+                parts.push(format!("{:.1} photos/s", p.rate));
+                if let Some(eta) = p.eta.filter(|_| p.photos_done < p.photos_total) {
+                    parts.push(format!("about {} left", human_duration(eta)));
+                }
+            } else if p.photos_done == 0 {
+                parts.push("starting".to_string());
+            }
+            format!("{}{paused}", parts.join(", "))
+        }
+        IndexPhase::Done => {
+            let mut parts = vec![
+                format!("{}/{} photos", p.photos_done, p.photos_total),
+                format!("{} faces", p.faces_found),
+            ];
+            if p.reused > 0 {
+                parts.push(format!("{} reused", p.reused));
+            }
+            parts.push(format!("{} errors", p.errors));
+            parts.join(", ")
         }
     }
 }
@@ -459,8 +548,10 @@ fn human_duration(d: Duration) -> String {
         format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
     } else if s >= 60 {
         format!("{}m{:02}s", s / 60, s % 60)
-    } else {
+    } else if s >= 1 {
         format!("{s}s")
+    } else {
+        "under 1s".to_string()
     }
 }
 
@@ -498,5 +589,82 @@ fn print_status(status: &StatusDto) {
     }
     for f in &status.problems {
         println!("problem  {} [{}] {}", f.path, f.code, f.message);
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progress(phase: IndexPhase) -> IndexProgress {
+        IndexProgress {
+            phase,
+            files_found: 0,
+            photos_done: 0,
+            photos_total: 0,
+            faces_found: 0,
+            reused: 0,
+            errors: 0,
+            rate: 0.0,
+            eta: None,
+            paused: false,
+            provider: None,
+        }
+    }
+
+    #[test]
+    fn the_scan_says_nothing_about_counts_before_it_found_anything() {
+        let p = progress(IndexPhase::Scanning);
+        let first = progress_message(&p, true);
+        assert!(first.starts_with("looking for photo files"), "{first}");
+        assert!(!first.contains('0'), "{first}");
+        // Its final word, even when it found nothing, is a count.
+        assert_eq!(progress_message(&p, false), "0 photo files found");
+        let p = IndexProgress {
+            files_found: 2048,
+            ..progress(IndexPhase::Scanning)
+        };
+        assert_eq!(progress_message(&p, false), "2048 photo files found");
+    }
+
+    #[test]
+    fn indexing_shows_no_rate_or_eta_before_one_was_measured() {
+        let p = IndexProgress {
+            photos_total: 40,
+            ..progress(IndexPhase::Indexing)
+        };
+        let m = progress_message(&p, true);
+        assert_eq!(m, "0/40 photos, 0 faces, 0 errors, starting");
+        let p = IndexProgress {
+            photos_done: 10,
+            faces_found: 12,
+            reused: 2,
+            errors: 1,
+            rate: 2.5,
+            eta: Some(Duration::from_secs(12)),
+            ..p
+        };
+        let m = progress_message(&p, false);
+        assert_eq!(
+            m,
+            "10/40 photos, 12 faces, 2 reused, 1 errors, 2.5 photos/s, about 12s left"
+        );
+        let p = IndexProgress {
+            photos_done: 40,
+            eta: Some(Duration::ZERO),
+            phase: IndexPhase::Done,
+            ..p
+        };
+        let m = progress_message(&p, true);
+        assert_eq!(m, "40/40 photos, 12 faces, 2 reused, 1 errors");
+    }
+
+    #[test]
+    fn nothing_to_do_is_not_zero_of_zero() {
+        for phase in [IndexPhase::Indexing, IndexPhase::Done] {
+            let m = progress_message(&progress(phase), true);
+            assert_eq!(m, "no photos to index");
+        }
+        assert_eq!(human_duration(Duration::from_millis(300)), "under 1s");
+        assert_eq!(human_duration(Duration::from_secs(75)), "1m15s");
     }
 }

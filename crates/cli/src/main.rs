@@ -91,6 +91,7 @@ fn main() -> ExitCode {
     // Before any thread starts: ONNX Runtime's telemetry uploader never starts
     // (crates/cli/tests/privacy.rs checks that nothing leaves the machine).
     likeness_engine::forbid_onnx_telemetry();
+    quiet_on_closed_output();
     let cli = Cli::parse();
     let level = match cli.verbose {
         0 => "warn",
@@ -114,40 +115,135 @@ fn main() -> ExitCode {
         catalog: cli.catalog,
         cache_dir: cli.cache_dir,
     };
-    let result = match cli.command {
+    let result = until_output_closed(|| match cli.command {
         Command::Faces(args) => commands::faces(&config, args),
         Command::Compare(args) => commands::compare(&config, args),
         Command::Doctor(args) => commands::doctor(&config, args),
         Command::Library(command) => library::library(&location, command),
         Command::Index(args) => {
-            let r = library::index(&config, &location, args);
+            let r = until_output_closed(|| library::index(&config, &location, args));
             xmp::auto_export_after(&config, &location);
             r
         }
         Command::Status(args) => library::status(&location, args),
         Command::Photos(args) => library::photos(&location, args),
         Command::Cluster(args) => {
-            let r = people::cluster(&config, &location, args);
+            let r = until_output_closed(|| people::cluster(&config, &location, args));
             xmp::auto_export_after(&config, &location);
             r
         }
         Command::People(command) => {
-            let r = people::people_command(&location, command);
+            let r = until_output_closed(|| people::people_command(&location, command));
             xmp::auto_export_after(&config, &location);
             r
         }
         Command::Suggestions(args) => {
-            let r = people::suggestions(&location, args);
+            let r = until_output_closed(|| people::suggestions(&location, args));
             xmp::auto_export_after(&config, &location);
             r
         }
         Command::Xmp(command) => xmp::xmp_command(&config, &location, command),
-    };
+    });
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("likeness: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Whether a panic is std's "failed printing to stdout/stderr" on a reader that went away
+/// (`likeness people list | head -1`: EPIPE, as Rust ignores SIGPIPE).
+fn is_closed_output(payload: &(dyn std::any::Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied());
+    message.is_some_and(|m| {
+        m.starts_with("failed printing to std")
+            && (m.contains("Broken pipe") || m.contains("os error 32"))
+    })
+}
+
+/// Output to a closed stdout ends a command quietly with exit code 0, as ripgrep and git do:
+/// no panic message, no backtrace. On the main thread the panic unwinds to
+/// [`until_output_closed`] (locks and the catalog close as usual); elsewhere the process
+/// exits at once.
+fn quiet_on_closed_output() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_closed_output(info.payload()) {
+            default(info);
+        } else if std::thread::current().name() != Some("main") {
+            std::process::exit(0);
+        }
+    }));
+}
+
+/// Runs a command; if its output's reader went away (see [`quiet_on_closed_output`]), that
+/// is a success. Any other panic goes on as before.
+fn until_output_closed(
+    command: impl FnOnce() -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(command)) {
+        Ok(result) => result,
+        Err(payload) if is_closed_output(payload.as_ref()) => Ok(ExitCode::SUCCESS),
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// `likeness … ARG` for every argument (positional or flag) without help text, and every
+    /// subcommand without a description.
+    fn undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                out.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            let path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                out.push(format!("{path} (the subcommand)"));
+            }
+            undocumented(sub, &path, out);
+        }
+    }
+
+    #[test]
+    fn every_argument_and_subcommand_has_help_text() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        undocumented(&cmd, "likeness", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:#?}");
+    }
+
+    #[test]
+    fn the_walk_sees_every_subcommand() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+        for expected in ["faces", "library", "index", "people", "suggestions", "xmp"] {
+            assert!(names.contains(&expected), "{names:?}");
+        }
+        let people = cmd
+            .find_subcommand("people")
+            .map(|p| p.get_subcommands().count());
+        assert!(people.is_some_and(|n| n >= 10), "{people:?}");
     }
 }

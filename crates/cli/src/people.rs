@@ -22,6 +22,7 @@ use likeness_api::{
 
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -33,104 +34,138 @@ pub enum PeopleCommand {
         /// Include hidden people.
         #[arg(long)]
         all: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// One person: counts, faces and open suggestions.
     Show {
+        /// The person: a name or an id (`12` or `#12`).
         person: String,
-        /// At most this many faces.
+        /// List at most this many faces (and suggestions); 0 lists them all. When there are
+        /// more, the output says how many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Name a person or an unnamed cluster (its faces become confirmed). If someone already
     /// has the name, they are the same person: the two are merged.
     Name {
+        /// The person: a name or an id (`12` or `#12`).
         person: String,
+        /// The name to give.
         name: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Change a person's name (refused if another person has it: use `name` or `merge`).
     Rename {
+        /// The person: a name or an id (`12` or `#12`).
         person: String,
+        /// The new name.
         name: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Merge people into one: `people merge Anna "#12" --into Ann`.
     Merge {
+        /// The people merged away: names or ids (`12` or `#12`).
         #[arg(required = true)]
         people: Vec<String>,
+        /// The person they become (name or id); keeps its name.
         #[arg(long)]
         into: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Say these faces are someone: `--to PERSON`, or `--new NAME` (created when nobody
     /// has the name yet).
     Move {
+        /// Face ids (from `likeness people show`).
         #[arg(required = true)]
         faces: Vec<FaceId>,
+        /// The person they are: a name or an id (`12` or `#12`).
         #[arg(long, conflicts_with = "new", required_unless_present = "new")]
         to: Option<String>,
+        /// The name of the person they are (created if nobody has it yet).
         #[arg(long)]
         new: Option<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// "Not this person": the faces leave the person and never come back by clustering.
     Reject {
+        /// The person: a name or an id (`12` or `#12`).
         person: String,
+        /// Face ids (from `likeness people show`) that are not this person.
         #[arg(required = true)]
         faces: Vec<FaceId>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Mark detections that are not faces (or `--unmark` them).
     NotAFace {
+        /// Face ids (from `likeness people show`).
         #[arg(required = true)]
         faces: Vec<FaceId>,
+        /// Undo the mark: the detections are faces again.
         #[arg(long)]
         unmark: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Hide a person from the list (faces and name are kept).
     Hide {
+        /// The person: a name or an id (`12` or `#12`).
         person: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show a hidden person again.
     Unhide {
+        /// The person: a name or an id (`12` or `#12`).
         person: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Choose the face shown for a person.
     Cover {
+        /// The person: a name or an id (`12` or `#12`).
         person: String,
+        /// The face id (one of the person's, from `likeness people show`).
         face: FaceId,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Undo the last people edit.
     Undo {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Redo the edit undone last.
     Redo {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// The latest people edits, newest first.
     History {
+        /// At most this many edits.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -144,6 +179,7 @@ pub struct SuggestionsArgs {
     /// At most this many (listing).
     #[arg(long, default_value_t = 100)]
     limit: usize,
+    /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
@@ -154,6 +190,7 @@ pub struct SuggestionsArgs {
 pub enum SuggestionAction {
     /// "Yes": the faces become their suggested person's.
     Accept {
+        /// Face ids (from `likeness suggestions`).
         faces: Vec<FaceId>,
         /// Every open suggestion (of `--person`, if given).
         #[arg(long, conflicts_with = "faces")]
@@ -161,7 +198,9 @@ pub enum SuggestionAction {
     },
     /// "No": the faces are rejected for their suggested person.
     Reject {
+        /// Face ids (from `likeness suggestions`).
         faces: Vec<FaceId>,
+        /// Every open suggestion (of `--person`, if given).
         #[arg(long, conflicts_with = "faces")]
         all: bool,
     },
@@ -229,9 +268,10 @@ pub fn people_command(
         } => report(json, || {
             let (_, catalog) = location.open_reader()?;
             let id = people::find_person(&catalog, &person)?.id;
-            let detail = people::person_detail(&catalog, id, limit, 0)?;
+            let limit = (limit > 0).then_some(limit);
+            let detail = people::person_detail(&catalog, id, limit.unwrap_or(usize::MAX), 0)?;
             let mut paths = PhotoPaths::new(&catalog);
-            let dto = PersonDetailDto::new(id, &detail, Some(limit), |photo| paths.get(photo));
+            let dto = PersonDetailDto::new(id, &detail, limit, |photo| paths.get(photo));
             print_or(json, &dto, || print_detail(&dto))?;
             Ok(ExitCode::SUCCESS)
         }),
@@ -529,9 +569,19 @@ fn print_detail(d: &PersonDetailDto) {
             f.path.as_deref().unwrap_or("(no file)")
         );
     }
+    if let Some(note) = more_faces_note(d.faces.len(), d.faces_total) {
+        println!("{note}");
+    }
     for s in &d.suggestions {
         print_suggestion(s);
     }
+}
+
+/// Said when `people show` lists fewer faces than the person has.
+fn more_faces_note(shown: usize, total: u64) -> Option<String> {
+    (u64::try_from(shown).unwrap_or(u64::MAX) < total).then(|| {
+        format!("  (showing {shown} of {total} faces; --limit N to see more, --limit 0 for all)")
+    })
 }
 
 fn print_suggestion(s: &SuggestionDto) {

@@ -49,6 +49,7 @@ pub struct ExportArgs {
     /// Only the photos changed since the last export (what the automatic export does).
     #[arg(long, conflicts_with = "person")]
     changed: bool,
+    /// How a sidecar is named when a photo has none yet (an existing one is always used).
     #[arg(long, value_enum, default_value_t = StyleArg::JpgXmp)]
     sidecar_style: StyleArg,
     /// Write into JPEG files themselves (other formats get a sidecar). Changes the photos'
@@ -64,6 +65,7 @@ pub struct ExportArgs {
     /// Print every photo looked at, not only those with a change.
     #[arg(long)]
     verbose_photos: bool,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -76,6 +78,7 @@ pub struct ImportArgs {
     /// Print what would change, change nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }

@@ -128,6 +128,28 @@ fn cluster_name_merge_correct_undo_and_suggestions_from_the_command_line() {
     assert_eq!(merged["person"].as_i64(), Some(groups[0]));
     let anna = ok(cat, &["people", "show", "Anna", "--json"]);
     assert!(faces(&anna).len() > anna_faces.len());
+    // `show` lists at most --limit faces (50 by default) and says so when there are more.
+    let all = faces(&anna).len();
+    assert_eq!(anna["facesTotal"].as_u64(), Some(all as u64), "{anna}");
+    assert_eq!(anna["limit"].as_u64(), Some(50));
+    let one = ok(cat, &["people", "show", "Anna", "--limit", "1", "--json"]);
+    assert_eq!(faces(&one).len(), 1);
+    assert_eq!(one["facesTotal"].as_u64(), Some(all as u64));
+    assert_eq!(one["limit"].as_u64(), Some(1));
+    let every = ok(cat, &["people", "show", "Anna", "--limit", "0", "--json"]);
+    assert_eq!(faces(&every).len(), all);
+    assert!(every["limit"].is_null(), "{every}");
+    let text = likeness(cat, &["people", "show", "Anna", "--limit", "1"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("showing 1 of {all} faces; --limit N to see more")),
+        "{text}"
+    );
+    let text = likeness(cat, &["people", "show", "Anna"]);
+    assert!(
+        !String::from_utf8_lossy(&text.stdout).contains("showing"),
+        "all {all} faces fit the default limit"
+    );
     // Undo un-merges, redo merges again.
     let undone = ok(cat, &["people", "undo", "--json"]);
     assert_eq!(undone["kind"], "merge");
