@@ -13,9 +13,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use likeness_engine::catalog::{FaceId, PersonId, PhotoQuery};
 use likeness_engine::people::{self, MoveTarget};
-use likeness_engine::{
-    add_root, remove_root, IndexPhase, Indexer, SystemClock, WatchEvent, WatchOptions,
-};
+use likeness_engine::{IndexControl, IndexPhase, Job, JobKind, WatchEvent, WatchOptions};
 
 use crate::state::{AppState, Library};
 use likeness_api::{
@@ -41,7 +39,7 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> AppInfo {
 #[tauri::command(async)]
 pub fn library_info(state: State<'_, AppState>) -> CmdResult<LibraryDto> {
     let lib = state.library()?;
-    let indexing = lib.indexing().is_some();
+    let indexing = lib.job().is_some();
     let catalog = lib.catalog()?;
     Ok(LibraryDto::new(
         &catalog.roots()?,
@@ -78,18 +76,14 @@ pub fn pick_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> CmdResult<Opt
 /// Adds a photo folder (stored canonical; overlapping folders are refused).
 #[tauri::command(async)]
 pub fn library_add(state: State<'_, AppState>, path: String) -> CmdResult<RootDto> {
-    let lib = state.library()?;
-    let mut catalog = lib.catalog()?;
-    let root = add_root(&mut catalog, &PathBuf::from(path), &SystemClock)?;
+    let root = state.library()?.add_folder(&PathBuf::from(path))?;
     Ok(RootDto::from(&root))
 }
 
 /// Removes a folder (its faces and names are kept for when it comes back).
 #[tauri::command(async)]
 pub fn library_remove(state: State<'_, AppState>, path: String) -> CmdResult<()> {
-    let lib = state.library()?;
-    let mut catalog = lib.catalog()?;
-    remove_root(&mut catalog, &PathBuf::from(path))?;
+    state.library()?.remove_folder(&PathBuf::from(path))?;
     Ok(())
 }
 
@@ -112,12 +106,12 @@ pub fn library_failures(state: State<'_, AppState>, limit: usize) -> CmdResult<V
 #[tauri::command(async)]
 pub fn index_start(state: State<'_, AppState>, on_event: Channel<IndexEvent>) -> CmdResult<()> {
     let lib = state.library()?;
-    let control = lib.begin_indexing()?;
+    let job = lib.start_job(JobKind::Index)?;
     let spawned = std::thread::Builder::new()
         .name("likeness-index".into())
         .spawn(move || {
-            let result = run_indexing(&lib, &control, &on_event);
-            lib.end_indexing();
+            let result = run_indexing(&lib, &job, &on_event);
+            drop(job);
             let event = match result {
                 Ok(done) => IndexEvent::Finished(done),
                 Err(e) => IndexEvent::Failed(e),
@@ -131,30 +125,18 @@ pub fn index_start(state: State<'_, AppState>, on_event: Channel<IndexEvent>) ->
         .map_err(|e| ApiError::new("internal", format!("cannot start indexing: {e}")))
 }
 
-fn run_indexing(
-    lib: &Library,
-    control: &likeness_engine::IndexControl,
-    channel: &Channel<IndexEvent>,
-) -> CmdResult<IndexDoneDto> {
+fn run_indexing(lib: &Library, job: &Job, channel: &Channel<IndexEvent>) -> CmdResult<IndexDoneDto> {
     let _ = channel.send(IndexEvent::Loading);
-    let pipeline = lib.pipeline()?;
-    let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
-    let clock = SystemClock;
-    let indexer =
-        Indexer::new(&pipeline, &lib.paths, &clock).with_people(lib.engine_config()?.people);
-    let result = indexer.run(&mut catalog, control, &mut |p| {
+    let run = lib.index(job, true, &mut |p| {
         // The engine sends at most ~5 samples a second: each goes straight to the window.
         let _ = channel.send(IndexEvent::Progress(ProgressDto::from(p)));
-    });
-    // Clustering and matching may have named faces: export what they marked.
-    lib.poke_xmp();
-    let (scan, summary) = result?;
+    })?;
     Ok(IndexDoneDto::new(
-        Some(&scan),
-        &summary,
+        run.scan.as_ref(),
+        &run.summary,
         None,
-        pipeline.provider().label(),
-        summary.elapsed.as_secs_f64(),
+        run.provider,
+        run.summary.elapsed.as_secs_f64(),
     ))
 }
 
@@ -164,12 +146,12 @@ fn run_indexing(
 #[tauri::command(async)]
 pub fn watch_start(state: State<'_, AppState>, on_event: Channel<WatchEventDto>) -> CmdResult<()> {
     let lib = state.library()?;
-    let control = lib.begin_indexing()?;
+    let job = lib.start_job(JobKind::Watch)?;
     let spawned = std::thread::Builder::new()
         .name("likeness-watch".into())
         .spawn(move || {
-            let result = run_watch(&lib, &control, &on_event);
-            lib.end_indexing();
+            let result = run_watch(&lib, &job, &on_event);
+            drop(job);
             let _ = on_event.send(WatchEventDto::Stopped(result.err()));
         });
     spawned
@@ -177,20 +159,10 @@ pub fn watch_start(state: State<'_, AppState>, on_event: Channel<WatchEventDto>)
         .map_err(|e| ApiError::new("internal", format!("cannot start watching: {e}")))
 }
 
-fn run_watch(
-    lib: &Library,
-    control: &likeness_engine::IndexControl,
-    channel: &Channel<WatchEventDto>,
-) -> CmdResult<()> {
-    let pipeline = lib.pipeline()?;
-    let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
-    let clock = SystemClock;
-    let indexer =
-        Indexer::new(&pipeline, &lib.paths, &clock).with_people(lib.engine_config()?.people);
+fn run_watch(lib: &Library, job: &Job, channel: &Channel<WatchEventDto>) -> CmdResult<()> {
     let mut watching = false;
-    indexer.watch(
-        &mut catalog,
-        control,
+    lib.watch(
+        job,
         &WatchOptions::default(),
         &mut |p| {
             // Only the switch to idle matters here; the panel belongs to explicit runs.
@@ -201,9 +173,6 @@ fn run_watch(
             watching = now;
         },
         &mut |e| {
-            if matches!(e, WatchEvent::Indexed(_) | WatchEvent::Clustered(_)) {
-                lib.poke_xmp();
-            }
             let dto = match e {
                 WatchEvent::Indexed(s) if s.photos > 0 => WatchEventDto::from(e),
                 WatchEvent::Clustered(_) => WatchEventDto::from(e),
@@ -215,9 +184,10 @@ fn run_watch(
     Ok(())
 }
 
-fn running(lib: &Library) -> CmdResult<Arc<likeness_engine::IndexControl>> {
-    lib.indexing()
-        .ok_or_else(|| ApiError::new("not_indexing", "no indexing is running"))
+fn running(lib: &Library) -> CmdResult<Arc<IndexControl>> {
+    lib.job()
+        .map(|(_, control)| control)
+        .ok_or_else(|| likeness_engine::EngineError::NoJob.into())
 }
 
 /// Holds indexing at the next photo (work done so far is committed).
@@ -277,10 +247,7 @@ pub fn person_name(
     person: PersonId,
     name: String,
 ) -> CmdResult<PersonEditDto> {
-    let lib = state.library()?;
-    let mut catalog = lib.catalog()?;
-    let done = people::name(&mut catalog, &SystemClock, person, &name)?;
-    lib.poke_xmp();
+    let done = state.library()?.name(person, &name)?;
     Ok(PersonEditDto::from(&done))
 }
 
@@ -291,7 +258,7 @@ pub fn person_rename(
     person: PersonId,
     name: String,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| people::rename(c, &SystemClock, person, &name))
+    Ok(EditDto::from(&state.library()?.rename(person, &name)?))
 }
 
 /// Merges `from` into `into`.
@@ -301,7 +268,7 @@ pub fn people_merge(
     from: Vec<PersonId>,
     into: PersonId,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| people::merge(c, &SystemClock, &from, into))
+    Ok(EditDto::from(&state.library()?.merge(&from, into)?))
 }
 
 /// Says these faces are `to`, or the person named `newName` (created when nobody has it).
@@ -312,8 +279,6 @@ pub fn faces_move(
     to: Option<PersonId>,
     new_name: Option<String>,
 ) -> CmdResult<PersonEditDto> {
-    let lib = state.library()?;
-    let mut catalog = lib.catalog()?;
     let target = match (to, new_name.as_deref()) {
         (Some(id), _) => MoveTarget::Person(id),
         (None, Some(name)) => MoveTarget::Named(name),
@@ -324,8 +289,7 @@ pub fn faces_move(
             ))
         }
     };
-    let done = people::move_faces(&mut catalog, &SystemClock, &faces, target)?;
-    lib.poke_xmp();
+    let done = state.library()?.move_faces(&faces, target)?;
     Ok(PersonEditDto::from(&done))
 }
 
@@ -336,7 +300,7 @@ pub fn faces_reject(
     person: PersonId,
     faces: Vec<FaceId>,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| people::reject(c, &SystemClock, &faces, person))
+    Ok(EditDto::from(&state.library()?.reject(&faces, person)?))
 }
 
 /// "Not a face" (or, with `mark: false`, a face after all).
@@ -346,21 +310,17 @@ pub fn faces_not_a_face(
     faces: Vec<FaceId>,
     mark: bool,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| {
-        people::not_a_face(c, &SystemClock, &faces, mark)
-    })
+    Ok(EditDto::from(&state.library()?.not_a_face(&faces, mark)?))
 }
 
-/// Hides a person from the People page (or shows it again).
+/// Hides people from the People page (or shows them again): one edit, one undo.
 #[tauri::command(async)]
-pub fn person_hide(
+pub fn people_hide(
     state: State<'_, AppState>,
-    person: PersonId,
+    people: Vec<PersonId>,
     hidden: bool,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| {
-        people::set_hidden(c, &SystemClock, &[person], hidden)
-    })
+    Ok(EditDto::from(&state.library()?.set_hidden(&people, hidden)?))
 }
 
 /// Chooses the face shown on a person's card.
@@ -370,15 +330,13 @@ pub fn person_cover(
     person: PersonId,
     face: FaceId,
 ) -> CmdResult<EditDto> {
-    edit(&state, |c| people::set_cover(c, &SystemClock, person, face))
+    Ok(EditDto::from(&state.library()?.set_cover(person, face)?))
 }
 
 /// "Yes, this is them": the suggested faces become their suggested person's (one edit).
 #[tauri::command(async)]
 pub fn suggestions_accept(state: State<'_, AppState>, faces: Vec<FaceId>) -> CmdResult<EditDto> {
-    edit(&state, |c| {
-        people::accept_suggestions(c, &SystemClock, &faces)
-    })
+    Ok(EditDto::from(&state.library()?.accept_suggestions(&faces)?))
 }
 
 /// "No": the faces are rejected for their suggested person (one edit per person).
@@ -387,10 +345,7 @@ pub fn suggestions_reject(
     state: State<'_, AppState>,
     faces: Vec<FaceId>,
 ) -> CmdResult<Vec<EditDto>> {
-    let lib = state.library()?;
-    let mut catalog = lib.catalog()?;
-    let edits = people::reject_suggestions(&mut catalog, &SystemClock, &faces)?;
-    lib.poke_xmp();
+    let edits = state.library()?.reject_suggestions(&faces)?;
     Ok(edits.iter().map(EditDto::from).collect())
 }
 
@@ -423,39 +378,20 @@ pub fn photos_search(
 /// Undoes the last people edit.
 #[tauri::command(async)]
 pub fn edit_undo(state: State<'_, AppState>) -> CmdResult<EditDto> {
-    edit(&state, |c| people::undo(c, &SystemClock))
+    Ok(EditDto::from(&state.library()?.undo()?))
 }
 
 /// Redoes the edit undone last.
 #[tauri::command(async)]
 pub fn edit_redo(state: State<'_, AppState>) -> CmdResult<EditDto> {
-    edit(&state, |c| people::redo(c, &SystemClock))
+    Ok(EditDto::from(&state.library()?.redo()?))
 }
 
 /// Re-clusters every undecided face now with the current clustering strictness, on its own
 /// catalog handle (people commands keep working meanwhile). Names and confirmations are kept.
 #[tauri::command(async)]
 pub fn people_recluster(state: State<'_, AppState>) -> CmdResult<ClusterDto> {
-    let lib = state.library()?;
-    let config = lib.engine_config()?;
-    let mut catalog = likeness_engine::open_catalog(&lib.paths)?;
-    let never = std::sync::atomic::AtomicBool::new(false);
-    let summary = likeness_engine::recluster(&mut catalog, &config.people, &SystemClock, &never)?;
-    lib.poke_xmp();
-    Ok(ClusterDto::from(&summary))
-}
-
-/// Every people edit goes through here: one engine call, then the XMP auto-export is poked.
-fn edit(
-    state: &State<'_, AppState>,
-    op: impl FnOnce(
-        &mut likeness_engine::catalog::Catalog,
-    ) -> Result<likeness_engine::catalog::EditSummary, likeness_engine::EngineError>,
-) -> CmdResult<EditDto> {
-    let lib = state.library()?;
-    let mut catalog = lib.catalog()?;
-    let done = op(&mut catalog)?;
-    drop(catalog);
-    lib.poke_xmp();
-    Ok(EditDto::from(&done))
+    // Takes the library's job slot: refused (`indexing_running`) while indexing or watching
+    // runs, which cluster by themselves.
+    Ok(ClusterDto::from(&state.library()?.recluster()?))
 }

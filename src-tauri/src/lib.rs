@@ -57,7 +57,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
             commands::faces_move,
             commands::faces_reject,
             commands::faces_not_a_face,
-            commands::person_hide,
+            commands::people_hide,
             commands::person_cover,
             commands::suggestions_accept,
             commands::suggestions_reject,

@@ -53,7 +53,7 @@ pub fn library_location_set(
 
 fn settings_dto(lib: &Library) -> CmdResult<SettingsDto> {
     let s = lib.settings()?;
-    let config = lib.engine_config()?;
+    let config = lib.config()?;
     let models = model_files(&config);
     let file = location_file();
     let next = file
@@ -68,9 +68,9 @@ fn settings_dto(lib: &Library) -> CmdResult<SettingsDto> {
         clustering: s.clustering.into(),
         provider: s.provider.into(),
         xmp_auto_export: s.xmp_auto_export,
-        settings_file: shown(&settings_path(&lib.paths)),
-        catalog: shown(&lib.paths.catalog),
-        cache: shown(&lib.paths.cache),
+        settings_file: shown(&settings_path(lib.paths())),
+        catalog: shown(&lib.paths().catalog),
+        cache: shown(&lib.paths().cache),
         location_source: lib.source.into(),
         location_file: file.as_deref().map(shown),
         next_library: next.as_deref().map(shown),

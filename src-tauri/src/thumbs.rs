@@ -47,7 +47,7 @@ impl ThumbRequest {
 /// The cache file for `request`, if the catalog knows the id.
 fn cache_file(lib: &Library, request: ThumbRequest) -> Option<PathBuf> {
     let catalog = lib.reader().ok()?;
-    let cache = ThumbnailCache::new(&lib.paths.cache);
+    let cache = ThumbnailCache::new(&lib.paths().cache);
     let (photo, face_idx) = match request {
         ThumbRequest::Face(id) => {
             let face = catalog.face(id).ok()??;
@@ -85,7 +85,7 @@ fn full_photo(lib: &Library, id: i64) -> Option<Vec<u8>> {
             return None;
         }
     };
-    let limits = lib.engine_config().ok()?.limits;
+    let limits = lib.config().ok()?.limits;
     match likeness_engine::render_display(&file, &limits, likeness_engine::DISPLAY_MAX_SIDE) {
         Ok(bytes) => Some(bytes),
         Err(e) => {
@@ -103,7 +103,7 @@ pub fn respond(lib: Option<&Library>, path: &str) -> Response<Cow<'static, [u8]>
             ThumbRequest::Full(id) => full_photo(l, id),
             _ => {
                 let f = cache_file(l, r)?;
-                let f = f.starts_with(&l.paths.cache).then_some(f)?;
+                let f = f.starts_with(&l.paths().cache).then_some(f)?;
                 std::fs::read(f).ok()
             }
         });

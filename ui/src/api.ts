@@ -84,7 +84,7 @@ export const api = {
     call<PersonEditDto>("faces_move", { faces, to, newName }),
   facesReject: (person: number, faces: number[]) => call<EditDto>("faces_reject", { person, faces }),
   facesNotAFace: (faces: number[], mark: boolean) => call<EditDto>("faces_not_a_face", { faces, mark }),
-  personHide: (person: number, hidden: boolean) => call<EditDto>("person_hide", { person, hidden }),
+  peopleHide: (people: number[], hidden: boolean) => call<EditDto>("people_hide", { people, hidden }),
   personCover: (person: number, face: number) => call<EditDto>("person_cover", { person, face }),
   suggestionsAccept: (faces: number[]) => call<EditDto>("suggestions_accept", { faces }),
   suggestionsReject: (faces: number[]) => call<EditDto[]>("suggestions_reject", { faces }),
