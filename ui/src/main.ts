@@ -1,22 +1,28 @@
 // The app shell: sidebar navigation, the first-run flow (add a folder → indexing starts →
 // progress panel), the Folders and People screens, global undo/redo shortcuts.
+// One screen is mounted at a time (screen.ts): navigating unmounts the current one (its
+// listeners, observers and timers go with it) and mounts the next; edits, undo, live-mode
+// events and the end of indexing call the mounted screen's `refresh`.
 import { api, inDesktopShell, type ApiError, type LibraryDto } from "./api";
 import { byTestId, h } from "./dom";
 import { installShortcuts, reportError, setRedraw } from "./edits";
 import { plural } from "./format";
-import { refreshPeople, showPeople } from "./people";
-import { refreshPhotos, showPhotos } from "./photos";
+import { mountPeople } from "./people";
+import { mountPhotos } from "./photos";
 import { onIndexingFinished, startIndexing } from "./progress";
-import { showSearch } from "./search";
+import type { Screen } from "./screen";
+import { mountSearch } from "./search";
 import { showSettings } from "./settings";
 import { startWatching } from "./watch";
 
-type Screen = "photos" | "people" | "search" | "folders" | "settings";
+type ScreenName = "photos" | "people" | "search" | "folders" | "settings";
 
 const screenEl = (): HTMLElement => document.getElementById("screen") as HTMLElement;
-let current: Screen = "people";
+let current: ScreenName = "people";
+/** The mounted screen. */
+let mounted: Screen | null = null;
 
-async function navigate(to: Screen): Promise<void> {
+async function navigate(to: ScreenName): Promise<void> {
   current = to;
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-nav]")) {
     const active = b.dataset.nav === to;
@@ -25,22 +31,39 @@ async function navigate(to: Screen): Promise<void> {
     else b.removeAttribute("aria-current");
   }
   const el = screenEl();
+  mounted?.unmount();
   el.dataset.screen = to;
-  if (to === "people") {
-    setRedraw(() => void refreshPeople());
-    await showPeople(el);
-  } else if (to === "photos") {
-    setRedraw(() => void refreshPhotos());
-    await showPhotos(el);
-  } else if (to === "search") {
-    setRedraw(() => void showSearch(el));
-    await showSearch(el);
-  } else if (to === "settings") {
-    setRedraw(() => {});
-    await showSettings(el);
-  } else {
-    setRedraw(() => {});
-    await showFolders(el);
+  const screen = mount(to, el);
+  mounted = screen;
+  setRedraw(() => void screen.refresh());
+  await screen.refresh();
+}
+
+function mount(to: ScreenName, el: HTMLElement): Screen {
+  switch (to) {
+    case "people":
+      return mountPeople(el);
+    case "photos":
+      return mountPhotos(el);
+    case "search":
+      return mountSearch(el);
+    case "settings": {
+      // Loaded once; nothing on it follows the library.
+      let loaded = false;
+      return {
+        refresh: async () => {
+          if (loaded) return;
+          loaded = true;
+          await showSettings(el);
+        },
+        unmount: () => {},
+      };
+    }
+    case "folders":
+      return {
+        refresh: () => showFolders(el),
+        unmount: () => {},
+      };
   }
 }
 
@@ -60,7 +83,7 @@ async function addFolder(): Promise<void> {
     if (!path) return;
     await api.libraryAdd(path);
     void startIndexing();
-    if (current === "folders") await showFolders(screenEl());
+    if (current === "folders") await mounted?.refresh();
     else await navigate("folders");
   } catch (err) {
     reportError(err as ApiError);
@@ -145,13 +168,11 @@ function markFirstPaint(): void {
 
 async function boot(): Promise<void> {
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-nav]")) {
-    b.addEventListener("click", () => void navigate(b.dataset.nav as Screen));
+    b.addEventListener("click", () => void navigate(b.dataset.nav as ScreenName));
   }
   installShortcuts();
   onIndexingFinished(() => {
-    if (current === "people") void refreshPeople();
-    else if (current === "photos") void refreshPhotos();
-    else void showFolders(screenEl());
+    if (current !== "settings") void mounted?.refresh();
   });
   if (!inDesktopShell()) {
     byTestId<HTMLSpanElement>("app-version").textContent = "browser preview";

@@ -3,12 +3,18 @@
 // any photo is loaded; only the visible rows (+ overscan) exist in the DOM, absolutely placed;
 // photos arrive by keyset pages as their rows come into view (a small page cache). Click or
 // Enter opens the viewer; arrow keys move between tiles.
+//
+// A `PhotosScreen` (made on mount, see screen.ts) owns the timeline: a refresh keeps the
+// place (same counts: the rows in view are fetched again; new counts: relayout anchored on the
+// first photo in view); unmount disconnects the resize observer, cancels the pending frame and
+// closes the viewer.
 import { api, thumbUrl, type ApiError, type PhotoHitDto, type TimelineDayDto, type TimelineFrom } from "./api";
 import { h } from "./dom";
 import { reportError } from "./edits";
 import { formatTakenAt, plural } from "./format";
 import { dayLabel, layoutTimeline, moveIndex, pageStart, pagesFor, rowOfPhoto, visibleRows, type Row, type TimelineLayout } from "./timeline-layout";
-import { openViewer, reloadViewer, viewerIsOpen, type PhotoSequence } from "./viewer";
+import { Scope, type Screen } from "./screen";
+import { closeViewer, openViewer, reloadViewer, viewerIsOpen, type PhotoSequence } from "./viewer";
 
 const PAGE = 200;
 const MAX_PAGES = 40;
@@ -30,106 +36,149 @@ interface Timeline {
   /** The one tile in the Tab order (roving tabindex); arrows move it. */
   current: number;
   resize: ResizeObserver;
+  /** False once replaced or unmounted: its late page answers and frames do nothing. */
+  alive: boolean;
 }
 
-let tl: Timeline | null = null;
-
-/** Shows the Photos screen in `el`. */
-export async function showPhotos(el: HTMLElement): Promise<void> {
-  delete document.documentElement.dataset.timelineReady;
-  let days: TimelineDayDto[];
-  try {
-    days = await api.timelineDays();
-  } catch (err) {
-    reportError(err as ApiError);
-    return;
-  }
-  if (el.dataset.screen !== "photos") return;
-  tl?.resize.disconnect();
-  tl = null;
-  const total = days.reduce((n, d) => n + d.count, 0);
-  const count = h("span", { class: "muted", "data-testid": "timeline-count" }, plural(total, "photo"));
-  const head = h("header", { class: "screen-head" }, h("h1", {}, "Photos"), count);
-  if (total === 0) {
-    el.replaceChildren(head, h("p", { class: "empty-note", "data-testid": "timeline-empty" }, "No photos yet. Add a folder, and its photos appear here by date."));
-    document.documentElement.dataset.timelineReady = "1";
-    return;
-  }
-  const canvas = h("div", { class: "timeline-canvas", role: "list", "aria-label": "Photos by date taken" });
-  const scroller = h("div", { class: "timeline", "data-testid": "timeline", tabindex: "-1" }, canvas);
-  el.replaceChildren(head, scroller);
-  const t: Timeline = {
-    el,
-    scroller,
-    canvas,
-    days,
-    layout: layoutTimeline(days, scroller.clientWidth),
-    width: scroller.clientWidth,
-    rows: new Map(),
-    pages: new Map(),
-    loading: new Map(),
-    generation: 0,
-    frame: 0,
-    ready: false,
-    current: 0,
-    resize: new ResizeObserver(() => onResize()),
-  };
-  tl = t;
-  applyLayout(t);
-  scroller.addEventListener("scroll", () => schedulePaint(t), { passive: true });
-  scroller.addEventListener("click", (e) => {
-    const tile = (e.target as HTMLElement).closest<HTMLElement>(".timeline-tile");
-    if (tile) open(Number(tile.dataset.index));
-  });
-  scroller.addEventListener("keydown", (e) => onKey(t, e));
-  scroller.addEventListener("focusin", (e) => {
-    const tile = (e.target as HTMLElement).closest<HTMLElement>(".timeline-tile");
-    if (tile) setCurrent(t, Number(tile.dataset.index));
-  });
-  t.resize.observe(scroller);
-  paint(t);
+export function mountPhotos(el: HTMLElement): Screen {
+  return new PhotosScreen(el);
 }
 
-/** The library changed (edits, live mode, indexing): new counts, same place. */
-export async function refreshPhotos(): Promise<void> {
-  const t = tl;
-  if (!t || !t.el.isConnected) return;
-  if (viewerIsOpen()) void reloadViewer();
-  let days: TimelineDayDto[];
-  try {
-    days = await api.timelineDays();
-  } catch (err) {
-    reportError(err as ApiError);
-    return;
+class PhotosScreen implements Screen {
+  private readonly scope = new Scope();
+  private t: Timeline | null = null;
+  private loaded = false;
+
+  constructor(private readonly el: HTMLElement) {
+    this.scope.add(() => this.drop());
   }
-  if (t !== tl) return;
-  if (JSON.stringify(days) === JSON.stringify(t.days)) {
-    // Same shape: no relayout; the rows in view are fetched again and tiles whose photo
-    // changed (a content change keeps the counts) get the new one, without a flash.
+
+  /** The first call shows the screen; later ones refresh it in place. */
+  async refresh(): Promise<void> {
+    if (!this.scope.alive) return;
+    if (!this.loaded) {
+      this.loaded = true;
+      await this.show();
+    } else {
+      await this.update();
+    }
+  }
+
+  unmount(): void {
+    this.scope.dispose();
+    if (viewerIsOpen()) closeViewer(false);
+  }
+
+  private drop(): void {
+    const t = this.t;
+    if (!t) return;
+    t.alive = false;
+    t.resize.disconnect();
+    if (t.frame) cancelAnimationFrame(t.frame);
+    this.t = null;
+  }
+
+  /** Shows the Photos screen in its element. */
+  private async show(): Promise<void> {
+    const el = this.el;
+    delete document.documentElement.dataset.timelineReady;
+    let days: TimelineDayDto[];
+    try {
+      days = await api.timelineDays();
+    } catch (err) {
+      reportError(err as ApiError);
+      return;
+    }
+    if (!this.scope.alive || el.dataset.screen !== "photos") return;
+    this.drop();
+    const total = days.reduce((n, d) => n + d.count, 0);
+    const count = h("span", { class: "muted", "data-testid": "timeline-count" }, plural(total, "photo"));
+    const head = h("header", { class: "screen-head" }, h("h1", {}, "Photos"), count);
+    if (total === 0) {
+      el.replaceChildren(head, h("p", { class: "empty-note", "data-testid": "timeline-empty" }, "No photos yet. Add a folder, and its photos appear here by date."));
+      document.documentElement.dataset.timelineReady = "1";
+      return;
+    }
+    const canvas = h("div", { class: "timeline-canvas", role: "list", "aria-label": "Photos by date taken" });
+    const scroller = h("div", { class: "timeline", "data-testid": "timeline", tabindex: "-1" }, canvas);
+    el.replaceChildren(head, scroller);
+    const t: Timeline = {
+      el,
+      scroller,
+      canvas,
+      days,
+      layout: layoutTimeline(days, scroller.clientWidth),
+      width: scroller.clientWidth,
+      rows: new Map(),
+      pages: new Map(),
+      loading: new Map(),
+      generation: 0,
+      frame: 0,
+      ready: false,
+      current: 0,
+      resize: new ResizeObserver(() => onResize(t)),
+      alive: true,
+    };
+    this.t = t;
+    applyLayout(t);
+    scroller.addEventListener("scroll", () => schedulePaint(t), { passive: true });
+    scroller.addEventListener("click", (e) => {
+      const tile = (e.target as HTMLElement).closest<HTMLElement>(".timeline-tile");
+      if (tile) open(t, Number(tile.dataset.index));
+    });
+    scroller.addEventListener("keydown", (e) => onKey(t, e));
+    scroller.addEventListener("focusin", (e) => {
+      const tile = (e.target as HTMLElement).closest<HTMLElement>(".timeline-tile");
+      if (tile) setCurrent(t, Number(tile.dataset.index));
+    });
+    t.resize.observe(scroller);
+    paint(t);
+  }
+
+  /** The library changed (edits, live mode, indexing): new counts, same place. */
+  private async update(): Promise<void> {
+    const t = this.t;
+    if (!t || !t.el.isConnected) {
+      // Empty before (no timeline): show it afresh.
+      if (!t && this.scope.alive) await this.show();
+      return;
+    }
+    if (viewerIsOpen()) void reloadViewer();
+    let days: TimelineDayDto[];
+    try {
+      days = await api.timelineDays();
+    } catch (err) {
+      reportError(err as ApiError);
+      return;
+    }
+    if (t !== this.t || !t.alive) return;
+    if (JSON.stringify(days) === JSON.stringify(t.days)) {
+      // Same shape: no relayout; the rows in view are fetched again and tiles whose photo
+      // changed (a content change keeps the counts) get the new one, without a flash.
+      t.generation++;
+      t.pages.clear();
+      t.loading.clear();
+      paint(t);
+      return;
+    }
+    if (t.layout.total === 0 || days.length === 0) {
+      await this.show();
+      return;
+    }
+    const anchor = firstVisiblePhoto(t);
+    t.days = days;
     t.generation++;
     t.pages.clear();
     t.loading.clear();
-    paint(t);
-    return;
+    t.layout = layoutTimeline(days, t.width);
+    const head = t.el.querySelector('[data-testid="timeline-count"]');
+    if (head) head.textContent = plural(t.layout.total, "photo");
+    applyLayout(t, Math.min(anchor, t.layout.total - 1));
   }
-  if (t.layout.total === 0 || days.length === 0) {
-    await showPhotos(t.el);
-    return;
-  }
-  const anchor = firstVisiblePhoto(t);
-  t.days = days;
-  t.generation++;
-  t.pages.clear();
-  t.loading.clear();
-  t.layout = layoutTimeline(days, t.width);
-  const head = t.el.querySelector('[data-testid="timeline-count"]');
-  if (head) head.textContent = plural(t.layout.total, "photo");
-  applyLayout(t, Math.min(anchor, t.layout.total - 1));
 }
 
-function onResize(): void {
-  const t = tl;
-  if (!t || !t.scroller.isConnected) return;
+function onResize(t: Timeline): void {
+  if (!t.alive || !t.scroller.isConnected) return;
   const width = t.scroller.clientWidth;
   if (width === t.width || width === 0) return;
   const anchor = firstVisiblePhoto(t);
@@ -167,13 +216,13 @@ function schedulePaint(t: Timeline): void {
   if (t.frame) return;
   t.frame = requestAnimationFrame(() => {
     t.frame = 0;
-    paint(t);
+    if (t.alive) paint(t);
   });
 }
 
 /** Puts the visible rows (+ overscan) in the DOM, removes the others, asks for their pages. */
 function paint(t: Timeline): void {
-  if (t !== tl) return;
+  if (!t.alive) return;
   const { from, to } = visibleRows(t.layout, t.scroller.scrollTop, t.scroller.clientHeight, OVERSCAN);
   const focused = document.activeElement?.closest<HTMLElement>(".timeline-row");
   for (const [i, row] of t.rows) {
@@ -354,8 +403,7 @@ function sequence(t: Timeline): PhotoSequence {
   };
 }
 
-function open(index: number): void {
-  const t = tl;
-  if (!t || Number.isNaN(index)) return;
+function open(t: Timeline, index: number): void {
+  if (!t.alive || Number.isNaN(index)) return;
   openViewer(sequence(t), index);
 }
