@@ -125,7 +125,11 @@ pub fn index_start(state: State<'_, AppState>, on_event: Channel<IndexEvent>) ->
         .map_err(|e| ApiError::new("internal", format!("cannot start indexing: {e}")))
 }
 
-fn run_indexing(lib: &Library, job: &Job, channel: &Channel<IndexEvent>) -> CmdResult<IndexDoneDto> {
+fn run_indexing(
+    lib: &Library,
+    job: &Job,
+    channel: &Channel<IndexEvent>,
+) -> CmdResult<IndexDoneDto> {
     let _ = channel.send(IndexEvent::Loading);
     let run = lib.index(job, true, &mut |p| {
         // The engine sends at most ~5 samples a second: each goes straight to the window.
@@ -320,7 +324,9 @@ pub fn people_hide(
     people: Vec<PersonId>,
     hidden: bool,
 ) -> CmdResult<EditDto> {
-    Ok(EditDto::from(&state.library()?.set_hidden(&people, hidden)?))
+    Ok(EditDto::from(
+        &state.library()?.set_hidden(&people, hidden)?,
+    ))
 }
 
 /// Chooses the face shown on a person's card.

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use likeness_api::ApiError;
 use likeness_engine::{
-    location_file, resolve_location, EngineConfig, EngineError, Library as Session,
-    LocationSource, Overrides,
+    location_file, resolve_location, EngineConfig, EngineError, Library as Session, LocationSource,
+    Overrides,
 };
 
 /// Managed by Tauri: the library, or why it could not be opened (every command then returns

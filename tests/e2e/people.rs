@@ -186,7 +186,9 @@ fn decisions_hold_through_reclustering_and_reindexing_and_every_edit_undoes_exac
     undoable(&mut cat, "not a face", |c| {
         people::not_a_face(c, &clock, &[not_face], true).unwrap()
     });
-    undoable(&mut cat, "hide", |c| people::set_hidden(c, &clock, &[cleo], true).unwrap());
+    undoable(&mut cat, "hide", |c| {
+        people::set_hidden(c, &clock, &[cleo], true).unwrap()
+    });
     assert!(people::overview(&cat, false)
         .unwrap()
         .iter()

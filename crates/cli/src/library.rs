@@ -8,53 +8,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use likeness_engine::catalog::{Catalog, PhotoQuery};
+use likeness_engine::catalog::PhotoQuery;
 use likeness_engine::{
-    add_root, open_catalog, remove_root, EngineConfig, EngineError, FacePipeline, IndexControl,
-    IndexPhase, IndexProgress, Indexer, LibraryLock, LibraryPaths, SystemClock, WatchEvent,
-    WatchOptions, XmpAutoExport,
+    EngineError, IndexControl, IndexPhase, IndexProgress, JobKind, WatchEvent, WatchOptions,
 };
 
 use likeness_api::{
     ClusterDto, IndexDoneDto, PhotoHitDto, ProgressDto, RootDto, StatusDto, WatchEventDto,
 };
 
-/// Where the catalog and cache are, from the global options.
-#[derive(Debug, Clone)]
-pub struct LibraryLocation {
-    pub catalog: Option<PathBuf>,
-    pub cache_dir: Option<PathBuf>,
-}
-
-impl LibraryLocation {
-    pub(crate) fn paths(&self) -> anyhow::Result<LibraryPaths> {
-        let mut paths = match &self.catalog {
-            Some(c) => LibraryPaths::for_catalog(c),
-            None => LibraryPaths::platform_default().ok_or(EngineError::NoLibraryLocation)?,
-        };
-        if let Some(cache) = &self.cache_dir {
-            paths.cache = cache.clone();
-        }
-        Ok(paths)
-    }
-
-    fn open(&self) -> anyhow::Result<(LibraryPaths, Catalog)> {
-        let paths = self.paths()?;
-        let catalog = open_catalog(&paths)?;
-        Ok((paths, catalog))
-    }
-
-    /// For commands that only read: a read-only handle, so running them while an indexer
-    /// works never disturbs it (a read-write open marks running jobs interrupted).
-    pub(crate) fn open_reader(&self) -> anyhow::Result<(LibraryPaths, Catalog)> {
-        let paths = self.paths()?;
-        if !paths.catalog.is_file() {
-            return self.open();
-        }
-        let catalog = Catalog::open_read_only(&paths.catalog)?;
-        Ok((paths, catalog))
-    }
-}
+use crate::session::{install_ctrlc, print_or, LibraryLocation};
 
 #[derive(Debug, Subcommand)]
 pub enum LibraryCommand {
@@ -84,16 +47,18 @@ pub enum LibraryCommand {
 }
 
 pub fn library(location: &LibraryLocation, command: LibraryCommand) -> anyhow::Result<ExitCode> {
-    let (_, mut catalog) = location.open()?;
-    let clock = SystemClock;
     match command {
         LibraryCommand::Add { folders, json } => {
             let mut added = Vec::new();
-            for folder in &folders {
-                let root = add_root(&mut catalog, folder, &clock)
-                    .with_context(|| format!("adding {}", folder.display()))?;
-                added.push(RootDto::from(&root));
-            }
+            location.with_session(|lib| {
+                for folder in &folders {
+                    let root = lib
+                        .add_folder(folder)
+                        .with_context(|| format!("adding {}", folder.display()))?;
+                    added.push(RootDto::from(&root));
+                }
+                Ok(())
+            })?;
             print_or(json, &added, || {
                 for r in &added {
                     println!("added {}", r.path);
@@ -101,12 +66,13 @@ pub fn library(location: &LibraryLocation, command: LibraryCommand) -> anyhow::R
             })?;
         }
         LibraryCommand::Remove { folder, json } => {
-            remove_root(&mut catalog, &folder)?;
+            location.with_session(|lib| Ok(lib.remove_folder(&folder)?))?;
             print_or(json, &serde_json::json!({ "removed": folder }), || {
                 println!("removed {}", folder.display());
             })?;
         }
         LibraryCommand::List { json } => {
+            let (_, catalog) = location.open_reader()?;
             let roots: Vec<RootDto> = catalog.roots()?.iter().map(RootDto::from).collect();
             print_or(json, &roots, || {
                 for r in &roots {
@@ -134,22 +100,21 @@ pub struct IndexArgs {
     debounce_ms: u64,
 }
 
-pub fn index(
-    config: &EngineConfig,
-    location: &LibraryLocation,
-    args: IndexArgs,
-) -> anyhow::Result<ExitCode> {
-    // Lock before opening: a read-write open marks a running job interrupted.
-    let paths = location.paths()?;
-    let _lock = LibraryLock::acquire(&paths)?;
-    let mut catalog = open_catalog(&paths)?;
-    if catalog.roots()?.is_empty() {
+pub fn index(location: &LibraryLocation, args: IndexArgs) -> anyhow::Result<ExitCode> {
+    location.with_session(|lib| index_in(lib, args))
+}
+
+fn index_in(lib: &likeness_engine::Library, args: IndexArgs) -> anyhow::Result<ExitCode> {
+    if lib.catalog()?.roots()?.is_empty() {
         anyhow::bail!("the library has no folders yet: run `likeness library add FOLDER` first");
     }
-    let pipeline = FacePipeline::open(config).context("loading the face pipeline")?;
-    let clock = SystemClock;
-    let indexer = Indexer::new(&pipeline, &paths, &clock);
-    let control = Arc::new(IndexControl::new());
+    let job = lib.start_job(if args.watch {
+        JobKind::Watch
+    } else {
+        JobKind::Index
+    })?;
+    lib.pipeline().context("loading the face pipeline")?;
+    let control = Arc::clone(job.control());
     install_ctrlc(&control);
     let mut reporter = ProgressReporter::new(args.json && args.watch, &control);
 
@@ -158,59 +123,35 @@ pub fn index(
             debounce: Duration::from_millis(args.debounce_ms),
         };
         let json = args.json;
-        // Sidecars follow what clustering and the matcher change, once the library is idle.
-        let auto_export = config.xmp.auto_export.then(|| {
-            XmpAutoExport::start(
-                &paths.catalog,
-                config.xmp.options,
-                config.xmp.debounce,
-                Arc::new(SystemClock),
-            )
-        });
-        indexer.watch(
-            &mut catalog,
-            &control,
-            &options,
-            &mut |p| reporter.show(p),
-            &mut |e| {
-                if let (Some(x), WatchEvent::Indexed(_) | WatchEvent::Clustered(_)) =
-                    (&auto_export, e)
-                {
-                    x.poke();
+        // The session exports what clustering and the matcher change, once the library is idle.
+        lib.watch(&job, &options, &mut |p| reporter.show(p), &mut |e| {
+            if json {
+                if let Ok(line) = serde_json::to_string(&WatchEventDto::from(e)) {
+                    stream_line(&line, &control);
                 }
-                if json {
-                    if let Ok(line) = serde_json::to_string(&WatchEventDto::from(e)) {
-                        stream_line(&line, &control);
-                    }
-                } else if let WatchEvent::Indexed(s) = e {
-                    eprintln!(
-                        "indexed {} photos ({} faces, {} reused, {} errors)",
-                        s.photos, s.faces, s.reused, s.errors
-                    );
-                } else if let WatchEvent::Clustered(s) = e {
-                    eprintln!("{}", crate::people::cluster_line(&ClusterDto::from(s)));
-                }
-            },
-        )?;
+            } else if let WatchEvent::Indexed(s) = e {
+                eprintln!(
+                    "indexed {} photos ({} faces, {} reused, {} errors)",
+                    s.photos, s.faces, s.reused, s.errors
+                );
+            } else if let WatchEvent::Clustered(s) = e {
+                eprintln!("{}", crate::people::cluster_line(&ClusterDto::from(s)));
+            }
+        })?;
         reporter.finish();
         return Ok(ExitCode::SUCCESS);
     }
 
     let started = Instant::now();
-    let (scan, summary) = if args.no_scan {
-        let s = indexer.index_pending(&mut catalog, &control, &mut |p| reporter.show(p))?;
-        (None, s)
-    } else {
-        let (scan, s) = indexer.run(&mut catalog, &control, &mut |p| reporter.show(p))?;
-        (Some(scan), s)
-    };
+    let run = lib.index(&job, !args.no_scan, &mut |p| reporter.show(p))?;
     reporter.finish();
-    let status = catalog.status()?;
+    let status = lib.catalog()?.status()?;
+    let summary = run.summary;
     let dto = IndexDoneDto::new(
-        scan.as_ref(),
+        run.scan.as_ref(),
         &summary,
         Some(status.pending),
-        pipeline.provider().label(),
+        run.provider,
         started.elapsed().as_secs_f64(),
     );
     print_or(args.json, &dto, || {
@@ -335,19 +276,6 @@ fn date_bound(d: &str, upper: bool) -> String {
     }
 }
 
-pub(crate) fn print_or<T: serde::Serialize>(
-    json: bool,
-    value: &T,
-    plain: impl FnOnce(),
-) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        plain();
-    }
-    Ok(())
-}
-
 /// One line of the `index --watch --json` stream. When its reader goes away (`| head -1`)
 /// the run stops as if cancelled, and the command ends quietly with exit code 0.
 fn stream_line(line: &str, control: &IndexControl) {
@@ -358,21 +286,6 @@ fn stream_line(line: &str, control: &IndexControl) {
             tracing::warn!(error = %e, "writing to stdout");
         }
         control.cancel();
-    }
-}
-
-/// First Ctrl+C cancels gracefully (work done so far is committed); a second one exits.
-pub(crate) fn install_ctrlc(control: &Arc<IndexControl>) {
-    let control = Arc::clone(control);
-    let result = ctrlc::set_handler(move || {
-        if control.is_cancelled() {
-            std::process::exit(130);
-        }
-        eprintln!("\nstopping after the current photos… (Ctrl+C again to quit now)");
-        control.cancel();
-    });
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "Ctrl+C handler not installed");
     }
 }
 

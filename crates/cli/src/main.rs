@@ -6,12 +6,14 @@
 mod commands;
 mod library;
 mod people;
+mod session;
 mod xmp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use likeness_engine::{Overrides, ProviderPreference};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,10 +42,15 @@ struct Cli {
     /// Where thumbnails are cached (default: beside the catalog, or ~/.cache/likeness).
     #[arg(long, global = true)]
     cache_dir: Option<PathBuf>,
-    /// Do not update XMP sidecars automatically after people commands (they are by default:
-    /// see `likeness xmp export`).
-    #[arg(long, global = true, env = "LIKENESS_NO_XMP_EXPORT", value_parser = clap::builder::BoolishValueParser::new())]
+    /// Do not update XMP sidecars after commands that change faces or names, whatever the
+    /// library's settings say (see `likeness xmp export`).
+    #[arg(long, global = true, env = "LIKENESS_NO_XMP_EXPORT", value_parser = clap::builder::BoolishValueParser::new(), conflicts_with = "xmp_export")]
     no_xmp_export: bool,
+    /// Update XMP sidecars after commands that change faces or names, whatever the library's
+    /// settings say. Without either flag the library's setting decides (the app's Settings,
+    /// "Write face tags to XMP automatically"; off by default).
+    #[arg(long, global = true)]
+    xmp_export: bool,
     /// More logging (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -110,39 +117,34 @@ fn main() -> ExitCode {
         AlignArg::Dlib => likeness_engine::Alignment::ShapePredictor,
         AlignArg::Mtcnn => likeness_engine::Alignment::MtcnnTemplate,
     };
-    config.xmp.auto_export = !cli.no_xmp_export;
-    let location = library::LibraryLocation {
+    // Commands on a library work in its session: its saved settings (the app's Settings
+    // screen) apply, and only what was said on the command line overrides them.
+    let overrides = Overrides {
+        provider: cli.cpu.then_some(ProviderPreference::CpuOnly),
+        xmp_auto_export: match (cli.xmp_export, cli.no_xmp_export) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+    };
+    let location = session::LibraryLocation {
         catalog: cli.catalog,
         cache_dir: cli.cache_dir,
+        config: config.clone(),
+        overrides,
     };
     let result = until_output_closed(|| match cli.command {
         Command::Faces(args) => commands::faces(&config, args),
         Command::Compare(args) => commands::compare(&config, args),
         Command::Doctor(args) => commands::doctor(&config, args),
         Command::Library(command) => library::library(&location, command),
-        Command::Index(args) => {
-            let r = until_output_closed(|| library::index(&config, &location, args));
-            xmp::auto_export_after(&config, &location);
-            r
-        }
+        Command::Index(args) => library::index(&location, args),
         Command::Status(args) => library::status(&location, args),
         Command::Photos(args) => library::photos(&location, args),
-        Command::Cluster(args) => {
-            let r = until_output_closed(|| people::cluster(&config, &location, args));
-            xmp::auto_export_after(&config, &location);
-            r
-        }
-        Command::People(command) => {
-            let r = until_output_closed(|| people::people_command(&location, command));
-            xmp::auto_export_after(&config, &location);
-            r
-        }
-        Command::Suggestions(args) => {
-            let r = until_output_closed(|| people::suggestions(&location, args));
-            xmp::auto_export_after(&config, &location);
-            r
-        }
-        Command::Xmp(command) => xmp::xmp_command(&config, &location, command),
+        Command::Cluster(args) => people::cluster(&location, args),
+        Command::People(command) => people::people_command(&location, command),
+        Command::Suggestions(args) => people::suggestions(&location, args),
+        Command::Xmp(command) => xmp::xmp_command(&location, command),
     });
     match result {
         Ok(code) => code,

@@ -1,20 +1,18 @@
 //! People subcommands: `cluster`, `people …`, `suggestions …`. Persons are given by id
 //! (`12` or `#12`) or by name; faces by id. Commands that only read open the catalog
-//! read-only; commands that write take the library lock first (like `index`).
+//! read-only; commands that write open the library's session (its lock, its settings, and its
+//! XMP trigger: `crate::session`).
 #![allow(clippy::print_stdout)]
 
 use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use likeness_engine::catalog::{Catalog, EditSummary, FaceId, PersonId, PhotoId};
 use likeness_engine::people::{self, MoveTarget};
-use likeness_engine::{
-    open_catalog, EngineConfig, EngineError, IndexControl, LibraryLock, SystemClock,
-};
+use likeness_engine::{EngineError, JobKind, Library};
 
-use crate::library::{install_ctrlc, print_or, LibraryLocation};
+use crate::session::{install_ctrlc, print_or, LibraryLocation};
 use likeness_api::{
     ApiError, ClusterDto, EditDto, ErrorEnvelope, HistoryDto, PersonDetailDto, PersonDto,
     PersonEditDto, ProvenanceDto, SuggestionDto,
@@ -124,16 +122,18 @@ pub enum PeopleCommand {
     },
     /// Hide a person from the list (faces and name are kept).
     Hide {
-        /// The person: a name or an id (`12` or `#12`).
-        person: String,
+        /// The people: names or ids (`12` or `#12`); several are one edit (one undo).
+        #[arg(required = true)]
+        people: Vec<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show a hidden person again.
     Unhide {
-        /// The person: a name or an id (`12` or `#12`).
-        person: String,
+        /// The people: names or ids (`12` or `#12`); several are one edit (one undo).
+        #[arg(required = true)]
+        people: Vec<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -207,21 +207,14 @@ pub enum SuggestionAction {
 }
 
 /// `likeness cluster`.
-pub fn cluster(
-    config: &EngineConfig,
-    location: &LibraryLocation,
-    args: ClusterArgs,
-) -> anyhow::Result<ExitCode> {
+pub fn cluster(location: &LibraryLocation, args: ClusterArgs) -> anyhow::Result<ExitCode> {
     report(args.json, || {
-        let (_lock, mut catalog) = open_writer(location)?;
-        let control = Arc::new(IndexControl::new());
-        install_ctrlc(&control);
-        let summary = people::recluster(
-            &mut catalog,
-            &config.people,
-            &SystemClock,
-            control.cancel_flag(),
-        )?;
+        // With the clustering strictness the app's Settings saved for this library.
+        let summary = location.with_session(|lib| {
+            let job = lib.start_job(JobKind::Cluster)?;
+            install_ctrlc(job.control());
+            Ok(lib.recluster_in(&job)?)
+        })?;
         let dto = ClusterDto::from(&summary);
         print_or(args.json, &dto, || println!("{}", cluster_line(&dto)))?;
         Ok(ExitCode::SUCCESS)
@@ -250,7 +243,6 @@ pub fn people_command(
     location: &LibraryLocation,
     command: PeopleCommand,
 ) -> anyhow::Result<ExitCode> {
-    let clock = SystemClock;
     match command {
         PeopleCommand::List { all, json } => report(json, || {
             let (_, catalog) = location.open_reader()?;
@@ -276,9 +268,10 @@ pub fn people_command(
             Ok(ExitCode::SUCCESS)
         }),
         PeopleCommand::Name { person, name, json } => report(json, || {
-            let (_lock, mut catalog) = open_writer(location)?;
-            let id = people::find_person(&catalog, &person)?.id;
-            let done = people::name(&mut catalog, &clock, id, &name)?;
+            let (id, done) = location.with_session(|lib| {
+                let id = find(lib, &person)?;
+                Ok((id, lib.name(id, &name)?))
+            })?;
             let dto = PersonEditDto::from(&done);
             print_or(json, &dto, || {
                 if done.merged {
@@ -293,21 +286,17 @@ pub fn people_command(
             })?;
             Ok(ExitCode::SUCCESS)
         }),
-        PeopleCommand::Rename { person, name, json } => write_edit(location, json, |c| {
-            let id = people::find_person(c, &person)?.id;
-            people::rename(c, &clock, id, &name)
-        }),
+        PeopleCommand::Rename { person, name, json } => {
+            write_edit(location, json, |lib| lib.rename(find(lib, &person)?, &name))
+        }
         PeopleCommand::Merge {
             people: from,
             into,
             json,
-        } => write_edit(location, json, |c| {
-            let into = people::find_person(c, &into)?.id;
-            let from = from
-                .iter()
-                .map(|p| people::find_person(c, p).map(|r| r.id))
-                .collect::<Result<Vec<PersonId>, _>>()?;
-            people::merge(c, &clock, &from, into)
+        } => write_edit(location, json, |lib| {
+            let into = find(lib, &into)?;
+            let from = find_all(lib, &from)?;
+            lib.merge(&from, into)
         }),
         PeopleCommand::Move {
             faces,
@@ -315,17 +304,13 @@ pub fn people_command(
             new,
             json,
         } => report(json, || {
-            let (_lock, mut catalog) = open_writer(location)?;
-            let done = match (&to, &new) {
-                (Some(to), _) => {
-                    let id = people::find_person(&catalog, to)?.id;
-                    people::move_faces(&mut catalog, &clock, &faces, MoveTarget::Person(id))?
-                }
-                (None, Some(name)) => {
-                    people::move_faces(&mut catalog, &clock, &faces, MoveTarget::Named(name))?
-                }
-                (None, None) => anyhow::bail!("say where: --to PERSON or --new NAME"),
-            };
+            let done = location.with_session(|lib| {
+                Ok(match (&to, &new) {
+                    (Some(to), _) => lib.move_faces(&faces, MoveTarget::Person(find(lib, to)?))?,
+                    (None, Some(name)) => lib.move_faces(&faces, MoveTarget::Named(name))?,
+                    (None, None) => anyhow::bail!("say where: --to PERSON or --new NAME"),
+                })
+            })?;
             let dto = PersonEditDto::from(&done);
             print_or(json, &dto, || {
                 println!("{}", done.edit.label);
@@ -337,32 +322,25 @@ pub fn people_command(
             person,
             faces,
             json,
-        } => write_edit(location, json, |c| {
-            let id = people::find_person(c, &person)?.id;
-            people::reject(c, &clock, &faces, id)
+        } => write_edit(location, json, |lib| {
+            lib.reject(&faces, find(lib, &person)?)
         }),
         PeopleCommand::NotAFace {
             faces,
             unmark,
             json,
-        } => write_edit(location, json, |c| {
-            people::not_a_face(c, &clock, &faces, !unmark)
+        } => write_edit(location, json, |lib| lib.not_a_face(&faces, !unmark)),
+        PeopleCommand::Hide { people, json } => write_edit(location, json, |lib| {
+            lib.set_hidden(&find_all(lib, &people)?, true)
         }),
-        PeopleCommand::Hide { person, json } => write_edit(location, json, |c| {
-            let id = people::find_person(c, &person)?.id;
-            people::set_hidden(c, &clock, &[id], true)
+        PeopleCommand::Unhide { people, json } => write_edit(location, json, |lib| {
+            lib.set_hidden(&find_all(lib, &people)?, false)
         }),
-        PeopleCommand::Unhide { person, json } => write_edit(location, json, |c| {
-            let id = people::find_person(c, &person)?.id;
-            people::set_hidden(c, &clock, &[id], false)
-        }),
-        PeopleCommand::Cover { person, face, json } => write_edit(location, json, |c| {
-            let id = people::find_person(c, &person)?.id;
-            people::set_cover(c, &clock, id, face)
+        PeopleCommand::Cover { person, face, json } => write_edit(location, json, |lib| {
+            lib.set_cover(find(lib, &person)?, face)
         }),
         PeopleCommand::Undo { json } => report(json, || {
-            let (_lock, mut catalog) = open_writer(location)?;
-            let e = people::undo(&mut catalog, &clock)?;
+            let e = location.with_session(|lib| Ok(lib.undo()?))?;
             print_or(json, &EditDto::from(&e), || {
                 println!("undone: {}", e.label);
                 skipped_note(&e);
@@ -370,8 +348,7 @@ pub fn people_command(
             Ok(ExitCode::SUCCESS)
         }),
         PeopleCommand::Redo { json } => report(json, || {
-            let (_lock, mut catalog) = open_writer(location)?;
-            let e = people::redo(&mut catalog, &clock)?;
+            let e = location.with_session(|lib| Ok(lib.redo()?))?;
             print_or(json, &EditDto::from(&e), || {
                 println!("redone: {}", e.label);
                 skipped_note(&e);
@@ -401,7 +378,6 @@ pub fn people_command(
 /// `likeness suggestions [accept|reject]`.
 pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow::Result<ExitCode> {
     let json = args.json;
-    let clock = SystemClock;
     report(json, || {
         let Some(action) = args.action else {
             let (_, catalog) = location.open_reader()?;
@@ -424,34 +400,40 @@ pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow:
             })?;
             return Ok(ExitCode::SUCCESS);
         };
-        let (_lock, mut catalog) = open_writer(location)?;
-        let person = match &args.person {
-            Some(p) => Some(people::find_person(&catalog, p)?.id),
-            None => None,
-        };
         let (faces, all, accept) = match action {
             SuggestionAction::Accept { faces, all } => (faces, all, true),
             SuggestionAction::Reject { faces, all } => (faces, all, false),
         };
-        let faces = if all {
-            people::suggestions(&catalog, person, usize::MAX)?
-                .iter()
-                .map(|s| s.face)
-                .collect()
-        } else if faces.is_empty() {
+        if !all && faces.is_empty() {
             anyhow::bail!("name the faces (ids from `likeness suggestions`) or pass --all");
-        } else {
-            faces
-        };
-        if faces.is_empty() {
+        }
+        let edits: Vec<EditSummary> = location.with_session(|lib| {
+            let faces: Vec<FaceId> = if all {
+                let catalog = lib.catalog()?;
+                let person = match &args.person {
+                    Some(p) => Some(people::find_person(&catalog, p)?.id),
+                    None => None,
+                };
+                people::suggestions(&catalog, person, usize::MAX)?
+                    .iter()
+                    .map(|s| s.face)
+                    .collect()
+            } else {
+                faces
+            };
+            if faces.is_empty() {
+                return Ok(Vec::new());
+            }
+            Ok(if accept {
+                vec![lib.accept_suggestions(&faces)?]
+            } else {
+                lib.reject_suggestions(&faces)?
+            })
+        })?;
+        if edits.is_empty() {
             print_or(json, &Vec::<EditDto>::new(), || println!("no suggestions"))?;
             return Ok(ExitCode::SUCCESS);
         }
-        let edits: Vec<EditSummary> = if accept {
-            vec![people::accept_suggestions(&mut catalog, &clock, &faces)?]
-        } else {
-            people::reject_suggestions(&mut catalog, &clock, &faces)?
-        };
         let dto: Vec<EditDto> = edits.iter().map(EditDto::from).collect();
         print_or(json, &dto, || {
             for e in &edits {
@@ -463,23 +445,23 @@ pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow:
     })
 }
 
-/// Takes the library lock, then opens the catalog read-write.
-fn open_writer(location: &LibraryLocation) -> anyhow::Result<(LibraryLock, Catalog)> {
-    let paths = location.paths()?;
-    let lock = LibraryLock::acquire(&paths)?;
-    let catalog = open_catalog(&paths)?;
-    Ok((lock, catalog))
+/// The person a command names (`12`, `#12` or a name).
+fn find(lib: &Library, key: &str) -> Result<PersonId, EngineError> {
+    Ok(people::find_person(&*lib.catalog()?, key)?.id)
+}
+
+fn find_all(lib: &Library, keys: &[String]) -> Result<Vec<PersonId>, EngineError> {
+    keys.iter().map(|k| find(lib, k)).collect()
 }
 
 /// A write that results in one edit: prints its label (or the EditDto).
 fn write_edit(
     location: &LibraryLocation,
     json: bool,
-    op: impl FnOnce(&mut Catalog) -> Result<EditSummary, EngineError>,
+    op: impl FnOnce(&Library) -> Result<EditSummary, EngineError>,
 ) -> anyhow::Result<ExitCode> {
     report(json, || {
-        let (_lock, mut catalog) = open_writer(location)?;
-        let e = op(&mut catalog)?;
+        let e = location.with_session(|lib| Ok(op(lib)?))?;
         print_or(json, &EditDto::from(&e), || {
             println!("{}", e.label);
             undo_hint();

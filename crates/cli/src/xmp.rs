@@ -1,21 +1,18 @@
-//! `likeness xmp export|import`, and the automatic export after people commands.
+//! `likeness xmp export|import`. (The automatic export after a change is the session's:
+//! `crate::session`.)
 #![allow(clippy::print_stdout)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use likeness_engine::catalog::Catalog;
 use likeness_engine::people;
-use likeness_engine::xmp::{self, ExportOutcome, ExportScope, SidecarStyle};
-use likeness_engine::{
-    open_catalog, EngineConfig, FacePipeline, IndexControl, LibraryLock, SystemClock, XmpOptions,
-};
+use likeness_engine::xmp::{ExportScope, SidecarStyle};
+use likeness_engine::{IndexControl, Library, XmpOptions};
 
-use crate::library::{install_ctrlc, print_or, LibraryLocation};
+use crate::session::{install_ctrlc, print_or, LibraryLocation};
 use likeness_api::{XmpExportDto, XmpImportDto};
 
 #[derive(Debug, Subcommand)]
@@ -83,23 +80,20 @@ pub struct ImportArgs {
     json: bool,
 }
 
-pub fn xmp_command(
-    config: &EngineConfig,
-    location: &LibraryLocation,
-    command: XmpCommand,
-) -> anyhow::Result<ExitCode> {
+pub fn xmp_command(location: &LibraryLocation, command: XmpCommand) -> anyhow::Result<ExitCode> {
     match command {
         XmpCommand::Export(args) => export(location, args),
-        XmpCommand::Import(args) => import(config, location, args),
+        XmpCommand::Import(args) => import(location, args),
     }
 }
 
 fn export(location: &LibraryLocation, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let paths = location.paths()?;
-    let _lock = LibraryLock::acquire(&paths)?;
-    let mut catalog = open_catalog(&paths)?;
+    location.with_session(|lib| export_in(lib, args))
+}
+
+fn export_in(lib: &Library, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let scope = match (&args.person, args.changed) {
-        (Some(p), _) => ExportScope::Person(people::find_person(&catalog, p)?.id),
+        (Some(p), _) => ExportScope::Person(people::find_person(&*lib.catalog()?, p)?.id),
         (None, true) => ExportScope::Dirty,
         (None, false) => ExportScope::All,
     };
@@ -114,13 +108,7 @@ fn export(location: &LibraryLocation, args: ExportArgs) -> anyhow::Result<ExitCo
     };
     let control = Arc::new(IndexControl::new());
     install_ctrlc(&control);
-    let summary = xmp::export(
-        &mut catalog,
-        scope,
-        &opts,
-        &SystemClock,
-        control.cancel_flag(),
-    )?;
+    let summary = lib.export_xmp(scope, &opts, control.cancel_flag())?;
     let dto = XmpExportDto::new(&summary, args.verbose_photos);
     print_or(args.json, &dto, || {
         for p in &dto.photos {
@@ -166,35 +154,26 @@ fn export(location: &LibraryLocation, args: ExportArgs) -> anyhow::Result<ExitCo
     })
 }
 
-fn import(
-    config: &EngineConfig,
-    location: &LibraryLocation,
-    args: ImportArgs,
-) -> anyhow::Result<ExitCode> {
-    let paths = location.paths()?;
-    let _lock = LibraryLock::acquire(&paths)?;
-    let mut catalog = open_catalog(&paths)?;
+fn import(location: &LibraryLocation, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    // Closing the session exports what the import changed (with automatic export on).
+    location.with_session(|lib| import_in(lib, args))
+}
+
+fn import_in(lib: &Library, args: ImportArgs) -> anyhow::Result<ExitCode> {
     // The pipeline is only needed for regions no detected face matches (manual faces).
-    let pipeline = if args.dry_run {
-        None
-    } else {
-        Some(FacePipeline::open(config).context("loading the face pipeline")?)
-    };
+    if !args.dry_run {
+        lib.pipeline().context("loading the face pipeline")?;
+    }
     let control = Arc::new(IndexControl::new());
     install_ctrlc(&control);
-    let summary = xmp::import(
-        &mut catalog,
-        pipeline.as_ref(),
+    let summary = lib.import_xmp(
         &args.paths,
         args.dry_run,
-        &SystemClock,
+        !args.dry_run,
         control.cancel_flag(),
     )?;
     let dto = XmpImportDto::new(&summary);
     print_or(args.json, &dto, || print_import(&dto))?;
-    if !args.dry_run && summary.edit.is_some() {
-        auto_export_now(config, &mut catalog);
-    }
     Ok(if summary.warnings > 0 || summary.not_in_catalog > 0 {
         ExitCode::from(2)
     } else if summary.cancelled {
@@ -265,59 +244,5 @@ fn print_import(dto: &XmpImportDto) {
     );
     if dto.edit.is_some() {
         eprintln!("(undo the whole import with `likeness people undo`)");
-    }
-}
-
-/// The automatic export after a command that changed people: the photos the catalog marked
-/// are exported now (a CLI process has nobody to debounce for). Off with
-/// `EngineConfig::xmp.auto_export` false (`--no-xmp-export`). Never fails the command: a
-/// problem is a warning on stderr.
-pub fn auto_export_after(config: &EngineConfig, location: &LibraryLocation) {
-    if !config.xmp.auto_export {
-        return;
-    }
-    let Ok(paths) = location.paths() else {
-        return;
-    };
-    if !paths.catalog.is_file() {
-        return;
-    }
-    // Cheap check first, on a read-only handle.
-    match Catalog::open_read_only(&paths.catalog).and_then(|c| c.xmp_dirty_count()) {
-        Ok(0) | Err(_) => return,
-        Ok(_) => {}
-    }
-    match Catalog::open_another_writer(&paths.catalog) {
-        Ok(mut catalog) => auto_export_now(config, &mut catalog),
-        Err(e) => eprintln!("likeness: XMP auto-export skipped: {e}"),
-    }
-}
-
-fn auto_export_now(config: &EngineConfig, catalog: &mut Catalog) {
-    if !config.xmp.auto_export {
-        return;
-    }
-    let never = AtomicBool::new(false);
-    let opts = XmpOptions {
-        dry_run: false,
-        ..config.xmp.options
-    };
-    match xmp::export(catalog, ExportScope::Dirty, &opts, &SystemClock, &never) {
-        Ok(s) => {
-            if s.written > 0 {
-                eprintln!("XMP: updated {} sidecar files", s.written);
-            }
-            for p in &s.photos {
-                for f in &p.files {
-                    if let ExportOutcome::Failed { message, .. } = &f.outcome {
-                        eprintln!(
-                            "likeness: XMP export of {} failed: {message}",
-                            f.target.display()
-                        );
-                    }
-                }
-            }
-        }
-        Err(e) => eprintln!("likeness: XMP auto-export failed: {e}"),
     }
 }

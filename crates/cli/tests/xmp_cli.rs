@@ -79,12 +79,25 @@ fn names_reach_sidecars_automatically_and_by_command() {
     ok(cat, &["index", "--json"]);
     assert!(sidecars(&photos).is_empty(), "nobody is named yet");
 
-    // Name the biggest group: the automatic export writes its sidecars.
+    // The library's settings decide, as in the app: automatic export is off by default, so
+    // naming the biggest group writes nothing...
     let list = ok(cat, &["people", "list", "--json"]);
     let group = list.as_array().unwrap()[0]["id"]
         .as_i64()
         .unwrap()
         .to_string();
+    ok(cat, &["people", "name", &group, "Barack", "--json"]);
+    assert!(
+        sidecars(&photos).is_empty(),
+        "exported with the setting off"
+    );
+    ok(cat, &["people", "undo", "--json"]);
+    // ...until the app's Settings turn it on (the same settings.json the desktop writes).
+    std::fs::write(
+        dir.join("lib/settings.json"),
+        r#"{"version": 1, "xmpAutoExport": true}"#,
+    )
+    .unwrap();
     ok(cat, &["people", "name", &group, "Barack", "--json"]);
     let written = sidecars(&photos);
     assert!(!written.is_empty(), "no sidecar after naming");

@@ -393,6 +393,18 @@ impl Library {
         self.change(|c, clock| xmp::import(c, pipeline.as_deref(), paths, dry_run, clock, cancel))
     }
 
+    /// Writes face regions to XMP (sidecars, or into JPEGs with `embed_in_jpeg`) for `scope`;
+    /// clears the export marks of what it wrote.
+    pub fn export_xmp(
+        &self,
+        scope: xmp::ExportScope,
+        options: &crate::XmpOptions,
+        cancel: &AtomicBool,
+    ) -> Result<ExportSummary, EngineError> {
+        let mut catalog = lock(&self.catalog)?;
+        xmp::export(&mut catalog, scope, options, &*self.clock, cancel)
+    }
+
     // ---- jobs ----------------------------------------------------------------------------
 
     /// Takes the job slot, or fails with `JobRunning` naming the job that holds it.
