@@ -90,6 +90,8 @@ class PeopleScreen implements Screen {
   private showHidden = false;
   private filter = "";
   private open: number | null = null;
+  /** The person the user clicked, until their page is shown. */
+  private opening: number | null = null;
   private detail: PersonDetailDto | null = null;
   private faces: FaceSelection = { selected: new Set(), anchor: null };
   /** The suggestion the review keys act on, and whether the keyboard drives the review. */
@@ -139,10 +141,13 @@ class PeopleScreen implements Screen {
     if (!this.alive || generation !== this.generation) return;
     this.setPeople(people);
     for (const id of [...this.selected]) if (!this.byId.has(id)) this.selected.delete(id);
-    if (this.open !== null && this.byId.has(this.open)) {
-      await this.openPerson(this.open, generation);
+    // A person page being opened (its detail on the way) or shown stays so.
+    const want = this.opening ?? this.open;
+    if (want !== null && this.byId.has(want)) {
+      await this.openPerson(want, generation);
       return;
     }
+    this.opening = null;
     this.open = null;
     this.detail = null;
     this.renderGrid();
@@ -518,6 +523,7 @@ class PeopleScreen implements Screen {
   /** Opens person `id` from the grid. */
   private async showPerson(id: number): Promise<void> {
     this.gridScroll = this.screen.closest<HTMLElement>(".content")?.scrollTop ?? 0;
+    this.opening = id;
     await this.openPerson(id, ++this.generation);
   }
 
@@ -526,10 +532,12 @@ class PeopleScreen implements Screen {
     try {
       detail = await api.personDetail(id, 500);
     } catch (err) {
+      if (this.opening === id) this.opening = null;
       reportError(err as ApiError);
       return;
     }
     if (!this.alive || generation !== this.generation) return;
+    this.opening = null;
     if (this.open !== id) {
       this.faces = { selected: new Set(), anchor: null };
       this.reviewIndex = 0;
@@ -542,6 +550,7 @@ class PeopleScreen implements Screen {
   }
 
   private back(): void {
+    this.opening = null;
     this.open = null;
     this.detail = null;
     this.personView = null;
