@@ -5,6 +5,7 @@ import { api, type ApiError, type LibraryDto, type SettingsDto, type SettingsInp
 import { h } from "./dom";
 import { reportError } from "./edits";
 import { plural } from "./format";
+import { isWatching, startWatching, stopWatching } from "./watch";
 
 type Choice<T extends string> = [T, string];
 
@@ -83,7 +84,10 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
   recluster.addEventListener("click", async () => {
     recluster.disabled = true;
     reclustered.textContent = "Grouping faces…";
+    // The library runs one job at a time: live mode pauses while faces are grouped again.
+    const resume = isWatching();
     try {
+      await stopWatching();
       const r = await api.peopleRecluster();
       reclustered.textContent = `Done: ${plural(r.clusters, "group")} from ${plural(r.clustered, "face")}. Names and your corrections were kept.`;
     } catch (err) {
@@ -91,6 +95,7 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
       reportError(err as ApiError);
     } finally {
       recluster.disabled = false;
+      if (resume) void startWatching();
     }
   });
   const faces = h("section", { class: "settings-section", "aria-labelledby": "settings-faces-h" },

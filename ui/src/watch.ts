@@ -50,6 +50,11 @@ export async function startWatching(): Promise<void> {
   }
 }
 
+/** Whether live mode runs now. */
+export function isWatching(): boolean {
+  return watching;
+}
+
 /** Stops watching (before an explicit indexing run); resolves once it has stopped. */
 export async function stopWatching(): Promise<void> {
   if (!watching) return;

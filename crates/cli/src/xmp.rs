@@ -88,6 +88,10 @@ pub fn xmp_command(location: &LibraryLocation, command: XmpCommand) -> anyhow::R
 }
 
 fn export(location: &LibraryLocation, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    // This command is the export: the automatic one stays off in its session (a --dry-run
+    // must write nothing, and marks are cleared by what this run writes).
+    let mut location = location.clone();
+    location.overrides.xmp_auto_export = Some(false);
     location.with_session(|lib| export_in(lib, args))
 }
 
