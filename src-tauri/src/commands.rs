@@ -345,14 +345,10 @@ pub fn suggestions_accept(state: State<'_, AppState>, faces: Vec<FaceId>) -> Cmd
     Ok(EditDto::from(&state.library()?.accept_suggestions(&faces)?))
 }
 
-/// "No": the faces are rejected for their suggested person (one edit per person).
+/// "No": the faces are rejected for their suggested person (one edit for all of them).
 #[tauri::command(async)]
-pub fn suggestions_reject(
-    state: State<'_, AppState>,
-    faces: Vec<FaceId>,
-) -> CmdResult<Vec<EditDto>> {
-    let edits = state.library()?.reject_suggestions(&faces)?;
-    Ok(edits.iter().map(EditDto::from).collect())
+pub fn suggestions_reject(state: State<'_, AppState>, faces: Vec<FaceId>) -> CmdResult<EditDto> {
+    Ok(EditDto::from(&state.library()?.reject_suggestions(&faces)?))
 }
 
 /// Photos with ALL of `people` together, taken between `from` and `to` (inclusive; a bare

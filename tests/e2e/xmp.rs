@@ -16,9 +16,9 @@ use likeness_e2e::{
     jpeg_with_orientation, pipeline, reference_images, stored_for_orientation, temp_dir,
     TestLibrary,
 };
-use likeness_engine::catalog::{
-    Catalog, FaceAssignment, FaceId, FaceRow, ImportConflictReason, Provenance,
-};
+// White-box: an automatic assignment written by hand, as clustering would.
+use likeness_catalog::FaceAssignment;
+use likeness_engine::catalog::{Catalog, FaceId, FaceRow, ImportConflictReason, Provenance};
 use likeness_engine::people::{self, MoveTarget};
 use likeness_engine::xmp::{
     self, ExportOutcome, ExportScope, ImportAction, ImportWarning, ManualEmbedding, SidecarStyle,

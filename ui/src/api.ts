@@ -87,7 +87,7 @@ export const api = {
   peopleHide: (people: number[], hidden: boolean) => call<EditDto>("people_hide", { people, hidden }),
   personCover: (person: number, face: number) => call<EditDto>("person_cover", { person, face }),
   suggestionsAccept: (faces: number[]) => call<EditDto>("suggestions_accept", { faces }),
-  suggestionsReject: (faces: number[]) => call<EditDto[]>("suggestions_reject", { faces }),
+  suggestionsReject: (faces: number[]) => call<EditDto>("suggestions_reject", { faces }),
   photosSearch: (people: number[], from: string | null, to: string | null, limit: number) =>
     call<PhotoHitDto[]>("photos_search", { people, from, to, limit }),
   timelineDays: () => call<TimelineDayDto[]>("timeline_days"),

@@ -873,7 +873,7 @@ class PeopleScreen implements Screen {
     await this.act(async () =>
       what === "yes"
         ? (await api.suggestionsAccept([s.face])).label
-        : (await api.suggestionsReject([s.face])).map((e) => e.label).join("; "),
+        : (await api.suggestionsReject([s.face])).label,
     );
   }
 

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use likeness_engine::{
-    parse_clustering, parse_detection, parse_provider, ClusteringStrictness, DetectionSensitivity,
-    LocationSource, ProviderPreference, Settings,
+    clustering_name, detection_name, parse_clustering, parse_detection, parse_provider,
+    provider_name, ClusteringStrictness, DetectionSensitivity, LocationSource, ProviderPreference,
+    Settings,
 };
 
 use crate::error::ApiError;
@@ -120,14 +121,26 @@ pub struct ModelFileDto {
     pub file: String,
 }
 
-/// What the Settings screen sends back (wire names as in [`SettingsDto`]).
-#[derive(Debug, Clone, Deserialize, TS)]
+/// The library's own settings, as their wire names: what the Settings screen sends back
+/// (`settings_set`) and what `likeness settings --json` prints.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsInput {
     pub detection: String,
     pub clustering: String,
     pub provider: String,
     pub xmp_auto_export: bool,
+}
+
+impl From<&Settings> for SettingsInput {
+    fn from(s: &Settings) -> Self {
+        Self {
+            detection: detection_name(s.detection).into(),
+            clustering: clustering_name(s.clustering).into(),
+            provider: provider_name(s.provider).into(),
+            xmp_auto_export: s.xmp_auto_export,
+        }
+    }
 }
 
 impl TryFrom<&SettingsInput> for Settings {

@@ -7,6 +7,7 @@ mod commands;
 mod library;
 mod people;
 mod session;
+mod settings;
 mod xmp;
 
 use std::path::PathBuf;
@@ -92,6 +93,8 @@ enum Command {
     /// XMP face regions (MWG): export names to sidecars, import regions other tools wrote.
     #[command(subcommand)]
     Xmp(xmp::XmpCommand),
+    /// Show or change the library's settings (the same ones as the app's Settings screen).
+    Settings(settings::SettingsArgs),
 }
 
 fn main() -> ExitCode {
@@ -145,6 +148,7 @@ fn main() -> ExitCode {
         Command::People(command) => people::people_command(&location, command),
         Command::Suggestions(args) => people::suggestions(&location, args),
         Command::Xmp(command) => xmp::xmp_command(&location, command),
+        Command::Settings(args) => settings::settings(&location, args),
     });
     match result {
         Ok(code) => code,

@@ -427,7 +427,7 @@ pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow:
             Ok(if accept {
                 vec![lib.accept_suggestions(&faces)?]
             } else {
-                lib.reject_suggestions(&faces)?
+                vec![lib.reject_suggestions(&faces)?]
             })
         })?;
         if edits.is_empty() {

@@ -33,7 +33,18 @@ pub use index::{
     ScanSummary, WatchEvent, WatchOptions,
 };
 pub use library::{add_root, open_catalog, remove_root, LibraryLock, LibraryPaths};
-pub use likeness_catalog as catalog;
+/// The catalog types the front ends need: ids, the rows its reads return, the query, cursor
+/// and error types, and `Catalog` itself for reads (a session hands out `&Catalog` only).
+/// The catalog's writes are the session's business ([`Library`]); tests and benchmarks that
+/// build catalogs by hand depend on `likeness-catalog` directly.
+pub mod catalog {
+    pub use likeness_catalog::{
+        Catalog, CatalogError, CatalogStatus, EditRow, EditSummary, FaceId, FaceRow, FailureRow,
+        FileState, ImportConflictReason, JobRow, JobState, PersonId, PersonSummary, PhotoHit,
+        PhotoId, PhotoQuery, PhotoView, Provenance, Root, ScanIssueRow, SuggestionRow,
+        TimelineCursor, TimelineDay, ViewFace,
+    };
+}
 pub use likeness_geometry as geometry;
 pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
@@ -48,10 +59,10 @@ pub use pipeline::{
 };
 pub use session::{CatalogRead, IndexRun, Job, JobKind, Library, Overrides};
 pub use settings::{
-    load_settings, location_file, model_files, parse_clustering, parse_detection, parse_provider,
-    read_location, resolve_location, save_settings, settings_path, write_location,
-    ClusteringStrictness, DetectionSensitivity, LibraryLocation, LoadedSettings, LocationSource,
-    ModelFiles, Settings, SETTINGS_FILE,
+    clustering_name, detection_name, load_settings, location_file, model_files, parse_clustering,
+    parse_detection, parse_provider, provider_name, read_location, resolve_location, save_settings,
+    settings_path, write_location, ClusteringStrictness, DetectionSensitivity, LibraryLocation,
+    LoadedSettings, LocationSource, ModelFiles, Settings, SETTINGS_FILE,
 };
 pub use thumbs::{ThumbnailCache, FACE_THUMB_SIDE, PHOTO_THUMB_SIDE};
 pub use xmp::{XmpAutoExport, XmpConfig, XmpOptions};

@@ -361,8 +361,8 @@ impl Library {
         self.change(|c, clock| people::accept_suggestions(c, clock, faces))
     }
 
-    /// "No" for suggested faces (one edit per person).
-    pub fn reject_suggestions(&self, faces: &[FaceId]) -> Result<Vec<EditSummary>, EngineError> {
+    /// "No" for suggested faces (one edit, whoever was suggested).
+    pub fn reject_suggestions(&self, faces: &[FaceId]) -> Result<EditSummary, EngineError> {
         self.change(|c, clock| people::reject_suggestions(c, clock, faces))
     }
 

@@ -332,23 +332,9 @@ impl From<&Settings> for SettingsFile {
     fn from(s: &Settings) -> Self {
         Self {
             version: 1,
-            detection: match s.detection {
-                DetectionSensitivity::Low => "low",
-                DetectionSensitivity::Normal => "normal",
-                DetectionSensitivity::High => "high",
-            }
-            .into(),
-            clustering: match s.clustering {
-                ClusteringStrictness::Loose => "loose",
-                ClusteringStrictness::Balanced => "balanced",
-                ClusteringStrictness::Strict => "strict",
-            }
-            .into(),
-            provider: match s.provider {
-                ProviderPreference::Auto => "auto",
-                ProviderPreference::CpuOnly => "cpu",
-            }
-            .into(),
+            detection: detection_name(s.detection).into(),
+            clustering: clustering_name(s.clustering).into(),
+            provider: provider_name(s.provider).into(),
             xmp_auto_export: s.xmp_auto_export,
         }
     }
@@ -373,6 +359,32 @@ impl SettingsFile {
 }
 
 /// `low` / `normal` / `high`.
+/// The wire name of a detection level (what [`parse_detection`] reads back).
+pub fn detection_name(d: DetectionSensitivity) -> &'static str {
+    match d {
+        DetectionSensitivity::Low => "low",
+        DetectionSensitivity::Normal => "normal",
+        DetectionSensitivity::High => "high",
+    }
+}
+
+/// The wire name of a clustering level (what [`parse_clustering`] reads back).
+pub fn clustering_name(c: ClusteringStrictness) -> &'static str {
+    match c {
+        ClusteringStrictness::Loose => "loose",
+        ClusteringStrictness::Balanced => "balanced",
+        ClusteringStrictness::Strict => "strict",
+    }
+}
+
+/// The wire name of a provider preference (what [`parse_provider`] reads back).
+pub fn provider_name(p: ProviderPreference) -> &'static str {
+    match p {
+        ProviderPreference::Auto => "auto",
+        ProviderPreference::CpuOnly => "cpu",
+    }
+}
+
 pub fn parse_detection(s: &str) -> Option<DetectionSensitivity> {
     Some(match s {
         "low" => DetectionSensitivity::Low,

@@ -329,7 +329,8 @@ activeProvider: string | null, warnings: Array<string>, };
 export type ModelFileDto = { name: string, kind: string, file: string, };
 
 /**
- * What the Settings screen sends back (wire names as in [`SettingsDto`]).
+ * The library's own settings, as their wire names: what the Settings screen sends back
+ * (`settings_set`) and what `likeness settings --json` prints.
  */
 export type SettingsInput = { detection: string, clustering: string, provider: string, xmpAutoExport: boolean, };
 

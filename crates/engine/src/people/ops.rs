@@ -279,13 +279,12 @@ pub fn accept_suggestions(
 
 /// "No, that is not X": each face is rejected for its suggested person — ONE undoable edit
 /// for all of them, whichever people were suggested. Faces without a suggestion are
-/// `Invalid`. The list always holds that one edit (kept a list for the front ends that read
-/// it; it will become a single `EditSummary`).
+/// `Invalid`.
 pub fn reject_suggestions(
     catalog: &mut Catalog,
     clock: &dyn Clock,
     faces: &[FaceId],
-) -> Result<Vec<EditSummary>, EngineError> {
+) -> Result<EditSummary, EngineError> {
     if faces.is_empty() {
         return Err(invalid("no suggestion to reject"));
     }
@@ -297,10 +296,9 @@ pub fn reject_suggestions(
             return Err(invalid(&format!("face {face} has no suggestion")));
         }
     }
-    let edit = catalog
+    catalog
         .reject_suggestions(faces, clock.now())
-        .map_err(op_error)?;
-    Ok(vec![edit])
+        .map_err(op_error)
 }
 
 /// The People page: every person (hidden ones too if asked), biggest first.
