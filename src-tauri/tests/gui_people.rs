@@ -2,7 +2,7 @@
 //! (`likeness-desktop` in a WebKitGTK window over WebDriver, like `gui.rs`): a setting changed
 //! on the Settings screen survives a restart of the app; with XMP auto-export on, naming a
 //! cluster writes a sidecar with the name; dragging a cluster onto another merges them (undone
-//! with Ctrl+Z); on a person page two faces are selected (click, Shift-click range, click) and
+//! with Ctrl+Z); hiding two selected people is one edit (one Ctrl+Z shows both); on a person page two faces are selected (click, Shift-click range, click) and
 //! moved to a new name, then undone; the "Is this X?" review is answered with the Y and N keys.
 //! Screenshots `s01-…` to `s09-…` go to `target/gui-screenshots/`. Her photos are shown as
 //! photos too.
@@ -296,6 +296,35 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     // Whatever the pointer did, the person page comes from a fresh People page.
     wd.click("[data-testid=\"nav-people\"]");
     wd.wait_for("the People page", short, &count_is(before.len()), json!([]));
+
+    // ---- Hide on two selected people is one edit: one Ctrl+Z brings both back -------------
+    let shown = cards(wd);
+    let pair: Vec<i64> = shown.iter().rev().take(2).map(|c| c.0).collect();
+    assert_eq!(pair.len(), 2, "{shown:?}");
+    for id in &pair {
+        wd.click(&format!("[data-testid=\"person-select-{id}\"]"));
+    }
+    wd.click("[data-testid=\"hide-selected\"]");
+    wd.wait_for(
+        "two people hidden",
+        short,
+        &count_is(before.len() - 2),
+        json!([]),
+    );
+    assert!(
+        wd.text("toast-message").unwrap().contains("2 people"),
+        "{:?}",
+        wd.text("toast-message")
+    );
+    blur(wd);
+    wd.ctrl_key("z", false);
+    wd.wait_for(
+        "both shown again by one undo",
+        short,
+        &count_is(before.len()),
+        json!([]),
+    );
+    assert!(wd.text("toast-message").unwrap().starts_with("Undone:"));
 
     // ---- person page: select two faces, move them to a new name, undo ----------------------
     wd.click(&format!("[data-testid=\"person-open-{big}\"]"));
