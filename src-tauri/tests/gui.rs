@@ -391,24 +391,17 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
 
     // Live: a photo dropped into the folder is indexed and joins her, without a restart.
     wd.click("[data-testid=\"nav-people\"]");
-    wd.wait_for(
-        "watch mode",
-        short,
-        "const s = document.querySelector('[data-testid=\"watch-status\"]'); \
-         return s && !s.hidden && s.textContent === 'Watching your folders';",
-        json!([]),
-    );
+    wd.wait_watching(short);
     std::fs::copy(
         reference.join("images/deepface_testset/img11.jpg"),
         photos.join("img11.jpg"),
     )
     .unwrap();
-    let sub = wd.wait_for(
+    let sub = wd.wait_card_sub_changes(
         "the new photo to join her",
+        big,
+        "8 photos",
         Duration::from_secs(60),
-        "const c = document.querySelector(`[data-person=\"${arguments[0]}\"] [data-testid=\"person-sub\"]`); \
-         return c && c.textContent !== '8 photos' && c.textContent;",
-        json!([big]),
     );
     println!("after a new photo: {sub}");
     assert!(

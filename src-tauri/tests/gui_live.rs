@@ -77,20 +77,8 @@ fn a_half_typed_name_survives_a_live_refresh_in_the_real_window() {
 
     // Live mode follows a finished run.
     wd.click("[data-testid=\"nav-people\"]");
-    wd.wait_for(
-        "watch mode",
-        short,
-        "const s = document.querySelector('[data-testid=\"watch-status\"]'); \
-         return s && !s.hidden && s.textContent === 'Watching your folders';",
-        json!([]),
-    );
-    wd.wait_for(
-        "the People page to be painted",
-        short,
-        "return document.documentElement.dataset.peopleReady === '1' && \
-         document.querySelectorAll('[data-testid=\"person-card\"]').length >= 2;",
-        json!([]),
-    );
+    wd.wait_watching(short);
+    wd.wait_people_painted(short);
     let before = cards(wd);
     println!("people before: {before:?}");
     assert_eq!(before[0].2, "8 photos", "the big cluster first");
@@ -116,12 +104,11 @@ fn a_half_typed_name_survives_a_live_refresh_in_the_real_window() {
 
     // A new photo of the big cluster's woman arrives in the watched folder.
     std::fs::copy(&new_photo, photos.join("img11.jpg")).unwrap();
-    let sub = wd.wait_for(
+    let sub = wd.wait_card_sub_changes(
         "the new photo to be indexed and the People page refreshed",
+        big,
+        "8 photos",
         Duration::from_secs(90),
-        "const c = document.querySelector(`[data-person=\"${arguments[0]}\"] [data-testid=\"person-sub\"]`); \
-         return c && c.textContent !== '8 photos' && c.textContent;",
-        json!([big]),
     );
     println!("the big cluster after the new photo: {sub}");
     assert!(

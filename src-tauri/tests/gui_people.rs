@@ -168,13 +168,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
 
     // ---- People: name a cluster → its sidecars get the name --------------------------------
     wd.click("[data-testid=\"nav-people\"]");
-    wd.wait_for(
-        "the People page to be painted",
-        short,
-        "return document.documentElement.dataset.peopleReady === '1' && \
-         document.querySelectorAll('[data-testid=\"person-card\"]').length >= 2;",
-        json!([]),
-    );
+    wd.wait_people_painted(short);
     let before = cards(wd);
     println!("people: {before:?}");
     assert_eq!(before[0].2, "8 photos");

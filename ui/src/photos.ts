@@ -82,13 +82,8 @@ class PhotosScreen implements Screen {
   private async show(): Promise<void> {
     const el = this.el;
     delete document.documentElement.dataset.timelineReady;
-    let days: TimelineDayDto[];
-    try {
-      days = await api.timelineDays();
-    } catch (err) {
-      reportError(err as ApiError);
-      return;
-    }
+    const days = await fetchDays();
+    if (!days) return;
     if (!this.scope.alive || el.dataset.screen !== "photos") return;
     this.drop();
     const total = days.reduce((n, d) => n + d.count, 0);
@@ -144,13 +139,8 @@ class PhotosScreen implements Screen {
       return;
     }
     if (viewerIsOpen()) void reloadViewer();
-    let days: TimelineDayDto[];
-    try {
-      days = await api.timelineDays();
-    } catch (err) {
-      reportError(err as ApiError);
-      return;
-    }
+    const days = await fetchDays();
+    if (!days) return;
     if (t !== this.t || !t.alive) return;
     if (JSON.stringify(days) === JSON.stringify(t.days)) {
       // Same shape: no relayout; the rows in view are fetched again and tiles whose photo
@@ -406,4 +396,14 @@ function sequence(t: Timeline): PhotoSequence {
 function open(t: Timeline, index: number): void {
   if (!t.alive || Number.isNaN(index)) return;
   openViewer(sequence(t), index);
+}
+
+/** The timeline's days, or null (the error shown) when the shell refused. */
+async function fetchDays(): Promise<TimelineDayDto[] | null> {
+  try {
+    return await api.timelineDays();
+  } catch (err) {
+    reportError(err as ApiError);
+    return null;
+  }
 }

@@ -383,14 +383,7 @@ impl Catalog {
             let mut keys = Keys::default();
             let mut accepted = Vec::new();
             for &f in &faces {
-                let person: Option<PersonId> = tx
-                    .prepare_cached(
-                        "SELECT person_id FROM assignments
-                         WHERE face_id = ?1 AND provenance = 'suggested'",
-                    )?
-                    .query_row([f], |r| r.get(0))
-                    .optional()?;
-                if let Some(p) = person {
+                if let Some(p) = suggested_person(tx, f)? {
                     keys.assignments.insert(f);
                     keys.rejections.insert((f, p));
                     accepted.push((f, p));
@@ -429,14 +422,7 @@ impl Catalog {
             let mut keys = Keys::default();
             let mut rejected = Vec::new();
             for &f in &faces {
-                let person: Option<PersonId> = tx
-                    .prepare_cached(
-                        "SELECT person_id FROM assignments
-                         WHERE face_id = ?1 AND provenance = 'suggested'",
-                    )?
-                    .query_row([f], |r| r.get(0))
-                    .optional()?;
-                if let Some(p) = person {
+                if let Some(p) = suggested_person(tx, f)? {
                     rejected.push((f, p));
                 }
             }
@@ -528,6 +514,15 @@ fn rejections_of(c: &Connection, person: PersonId) -> Res<Vec<(FaceId, i64)>> {
         c.prepare_cached("SELECT face_id, decided_at FROM rejections WHERE person_id = ?1")?;
     let rows = st.query_map([person], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The person `face` is suggested for, if it has a suggestion.
+fn suggested_person(c: &Connection, face: FaceId) -> Res<Option<PersonId>> {
+    Ok(c.prepare_cached(
+        "SELECT person_id FROM assignments WHERE face_id = ?1 AND provenance = 'suggested'",
+    )?
+    .query_row([face], |r| r.get(0))
+    .optional()?)
 }
 
 fn delete_assignment(c: &Connection, face: FaceId) -> Res<()> {

@@ -421,14 +421,7 @@ fn progress_message(p: &IndexProgress, phase_start: bool) -> String {
             format!("no photos to index{paused}")
         }
         IndexPhase::Indexing => {
-            let mut parts = vec![
-                format!("{}/{} photos", p.photos_done, p.photos_total),
-                format!("{} faces", p.faces_found),
-            ];
-            if p.reused > 0 {
-                parts.push(format!("{} reused", p.reused));
-            }
-            parts.push(format!("{} errors", p.errors));
+            let mut parts = counts(p);
             // The engine measures a rate only after a moment of work: until then there is
             // neither a rate nor a time left to show.
             if p.rate > 0.0 {
@@ -441,18 +434,21 @@ fn progress_message(p: &IndexProgress, phase_start: bool) -> String {
             }
             format!("{}{paused}", parts.join(", "))
         }
-        IndexPhase::Done => {
-            let mut parts = vec![
-                format!("{}/{} photos", p.photos_done, p.photos_total),
-                format!("{} faces", p.faces_found),
-            ];
-            if p.reused > 0 {
-                parts.push(format!("{} reused", p.reused));
-            }
-            parts.push(format!("{} errors", p.errors));
-            parts.join(", ")
-        }
+        IndexPhase::Done => counts(p).join(", "),
     }
+}
+
+/// What an indexing line always says: photos done of all, faces, reused (if any), errors.
+fn counts(p: &IndexProgress) -> Vec<String> {
+    let mut parts = vec![
+        format!("{}/{} photos", p.photos_done, p.photos_total),
+        format!("{} faces", p.faces_found),
+    ];
+    if p.reused > 0 {
+        parts.push(format!("{} reused", p.reused));
+    }
+    parts.push(format!("{} errors", p.errors));
+    parts
 }
 
 fn human_duration(d: Duration) -> String {
@@ -504,29 +500,14 @@ fn print_status(status: &StatusDto) {
         println!("problem  {} [{}] {}", f.path, f.code, f.message);
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn progress(phase: IndexPhase) -> IndexProgress {
-        IndexProgress {
-            phase,
-            files_found: 0,
-            photos_done: 0,
-            photos_total: 0,
-            faces_found: 0,
-            reused: 0,
-            errors: 0,
-            rate: 0.0,
-            eta: None,
-            paused: false,
-            provider: None,
-        }
-    }
-
     #[test]
     fn the_scan_says_nothing_about_counts_before_it_found_anything() {
-        let p = progress(IndexPhase::Scanning);
+        let p = IndexProgress::new(IndexPhase::Scanning);
         let first = progress_message(&p, true);
         assert!(first.starts_with("looking for photo files"), "{first}");
         assert!(!first.contains('0'), "{first}");
@@ -534,7 +515,7 @@ mod tests {
         assert_eq!(progress_message(&p, false), "0 photo files found");
         let p = IndexProgress {
             files_found: 2048,
-            ..progress(IndexPhase::Scanning)
+            ..IndexProgress::new(IndexPhase::Scanning)
         };
         assert_eq!(progress_message(&p, false), "2048 photo files found");
     }
@@ -543,7 +524,7 @@ mod tests {
     fn indexing_shows_no_rate_or_eta_before_one_was_measured() {
         let p = IndexProgress {
             photos_total: 40,
-            ..progress(IndexPhase::Indexing)
+            ..IndexProgress::new(IndexPhase::Indexing)
         };
         let m = progress_message(&p, true);
         assert_eq!(m, "0/40 photos, 0 faces, 0 errors, starting");
@@ -574,7 +555,7 @@ mod tests {
     #[test]
     fn nothing_to_do_is_not_zero_of_zero() {
         for phase in [IndexPhase::Indexing, IndexPhase::Done] {
-            let m = progress_message(&progress(phase), true);
+            let m = progress_message(&IndexProgress::new(phase), true);
             assert_eq!(m, "no photos to index");
         }
         assert_eq!(human_duration(Duration::from_millis(300)), "under 1s");

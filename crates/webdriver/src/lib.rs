@@ -440,6 +440,46 @@ impl WebDriver {
         );
     }
 
+    /// Waits until the sidebar says live mode runs ("Watching your folders").
+    pub fn wait_watching(&self, timeout: Duration) {
+        self.wait_for(
+            "watch mode",
+            timeout,
+            "const s = document.querySelector('[data-testid=\"watch-status\"]'); \
+             return s && !s.hidden && s.textContent === 'Watching your folders';",
+            json!([]),
+        );
+    }
+
+    /// Waits until the People page is painted with at least two cards.
+    pub fn wait_people_painted(&self, timeout: Duration) {
+        self.wait_for(
+            "the People page to be painted",
+            timeout,
+            "return document.documentElement.dataset.peopleReady === '1' && \
+             document.querySelectorAll('[data-testid=\"person-card\"]').length >= 2;",
+            json!([]),
+        );
+    }
+
+    /// Waits until person `person`'s card no longer reads `was` under its name (a live
+    /// refresh reached it); returns what it reads now.
+    pub fn wait_card_sub_changes(
+        &self,
+        what: &str,
+        person: i64,
+        was: &str,
+        timeout: Duration,
+    ) -> Value {
+        self.wait_for(
+            what,
+            timeout,
+            "const c = document.querySelector(`[data-person=\"${arguments[0]}\"] [data-testid=\"person-sub\"]`); \
+             return c && c.textContent !== arguments[1] && c.textContent;",
+            json!([person, was]),
+        )
+    }
+
     /// Waits until an element matching `css` exists (up to `timeout`).
     pub fn wait_css(&self, css: &str, timeout: Duration) {
         self.wait_for(

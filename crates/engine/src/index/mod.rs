@@ -127,7 +127,8 @@ pub struct IndexProgress {
 }
 
 impl IndexProgress {
-    fn new(phase: IndexPhase) -> Self {
+    /// A sample of `phase` with nothing counted yet.
+    pub fn new(phase: IndexPhase) -> Self {
         Self {
             phase,
             files_found: 0,
