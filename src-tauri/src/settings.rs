@@ -64,6 +64,11 @@ fn settings_dto(lib: &Library) -> CmdResult<SettingsDto> {
         Err(e) => (None, Some(e)),
     };
     Ok(SettingsDto {
+        detector: s.detector.name().into(),
+        detectors: likeness_engine::DetectorKind::ALL
+            .iter()
+            .map(|d| d.name().to_string())
+            .collect(),
         detection: s.detection.into(),
         clustering: s.clustering.into(),
         provider: s.provider.into(),

@@ -114,6 +114,7 @@ fn settings_are_one_source_and_overrides_win() {
         Overrides {
             provider: Some(ProviderPreference::CpuOnly),
             xmp_auto_export: None,
+            detector: None,
         },
     )
     .unwrap();

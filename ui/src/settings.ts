@@ -14,6 +14,12 @@ const DETECTION: Choice<SettingsDto["detection"]>[] = [
   ["normal", "Normal — 20 px and more (default)"],
   ["high", "High — small faces too (12 px, slower)"],
 ];
+const DETECTOR_LABELS: Record<string, string> = {
+  mtcnn: "MTCNN (2016)",
+  yunet: "YuNet (fast)",
+  centerface: "CenterFace (finds more faces, slower)",
+  retinaface: "RetinaFace (MobileNet)",
+};
 const CLUSTERING: Choice<SettingsDto["clustering"]>[] = [
   ["loose", "Loose — bigger groups, more suggestions"],
   ["balanced", "Balanced (default)"],
@@ -42,6 +48,7 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
   const saved = h("p", { class: "settings-saved", role: "status", "data-testid": "settings-saved" }, "");
   const save = async (change: Partial<SettingsInput>): Promise<void> => {
     const input: SettingsInput = {
+      detector: s.detector,
       detection: s.detection,
       clustering: s.clustering,
       provider: s.provider,
@@ -77,6 +84,8 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
       `${plural(lib.photos, "photo")} · ${plural(lib.faces, "face")} · ${plural(lib.people, "person", "people")}`),
     h("div", {}, manage));
 
+  const detectors: Choice<string>[] = s.detectors.map((d) => [d, DETECTOR_LABELS[d] ?? d]);
+  const detector = select("settings-detector", "Face detector", detectors, s.detector, (v) => void save({ detector: v }));
   const detection = select("settings-detection", "Detection sensitivity", DETECTION, s.detection, (v) => void save({ detection: v }));
   const clustering = select("settings-clustering", "Clustering strictness", CLUSTERING, s.clustering, (v) => void save({ clustering: v }));
   const recluster = h("button", { type: "button", class: "secondary small", "data-testid": "settings-recluster" }, "Re-cluster now");
@@ -100,6 +109,8 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
   });
   const faces = h("section", { class: "settings-section", "aria-labelledby": "settings-faces-h" },
     h("h2", { id: "settings-faces-h" }, "Finding and grouping faces"),
+    row("Face detector", detector),
+    h("p", { class: "settings-note" }, "A new detector finds the faces of every photo again, in the background. Names, confirmed faces and corrections carry over."),
     row("Detection sensitivity", detection),
     h("p", { class: "settings-note" }, "Applies to photos indexed from now on."),
     row("Clustering strictness", clustering),

@@ -6,8 +6,8 @@ use ts_rs::TS;
 
 use likeness_engine::{
     clustering_name, detection_name, parse_clustering, parse_detection, parse_provider,
-    provider_name, ClusteringStrictness, DetectionSensitivity, LocationSource, ProviderPreference,
-    Settings,
+    provider_name, ClusteringStrictness, DetectionSensitivity, DetectorKind, LocationSource,
+    ProviderPreference, Settings,
 };
 
 use crate::error::ApiError;
@@ -92,6 +92,10 @@ impl From<LocationSource> for LocationSourceDto {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsDto {
+    /// The face detector (`mtcnn`, `yunet`, `centerface`, `retinaface`).
+    pub detector: String,
+    /// Every detector this build can run, in display order.
+    pub detectors: Vec<String>,
     pub detection: Detection,
     pub clustering: Clustering,
     pub provider: ProviderChoice,
@@ -126,6 +130,7 @@ pub struct ModelFileDto {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsInput {
+    pub detector: String,
     pub detection: String,
     pub clustering: String,
     pub provider: String,
@@ -135,6 +140,7 @@ pub struct SettingsInput {
 impl From<&Settings> for SettingsInput {
     fn from(s: &Settings) -> Self {
         Self {
+            detector: s.detector.name().into(),
             detection: detection_name(s.detection).into(),
             clustering: clustering_name(s.clustering).into(),
             provider: provider_name(s.provider).into(),
@@ -150,6 +156,8 @@ impl TryFrom<&SettingsInput> for Settings {
     fn try_from(input: &SettingsInput) -> Result<Self, ApiError> {
         let bad = |what: &str, v: &str| ApiError::new("invalid", format!("unknown {what} “{v}”"));
         Ok(Settings {
+            detector: DetectorKind::parse(&input.detector)
+                .ok_or_else(|| bad("detector", &input.detector))?,
             detection: parse_detection(&input.detection)
                 .ok_or_else(|| bad("detection sensitivity", &input.detection))?,
             clustering: parse_clustering(&input.clustering)
@@ -169,12 +177,14 @@ mod tests {
     #[test]
     fn wire_names_parse_and_unknown_ones_are_invalid() {
         let input = SettingsInput {
+            detector: "yunet".into(),
             detection: "high".into(),
             clustering: "strict".into(),
             provider: "cpu".into(),
             xmp_auto_export: true,
         };
         let s = Settings::try_from(&input).unwrap();
+        assert_eq!(s.detector, DetectorKind::Yunet);
         assert_eq!(s.detection, DetectionSensitivity::High);
         assert_eq!(s.clustering, ClusteringStrictness::Strict);
         assert_eq!(s.provider, ProviderPreference::CpuOnly);
@@ -187,6 +197,12 @@ mod tests {
         let bad = SettingsInput {
             clustering: "tight".into(),
             ..input
+        };
+        assert_eq!(Settings::try_from(&bad).unwrap_err().code, "invalid");
+        let bad = SettingsInput {
+            detector: "haar".into(),
+            clustering: "strict".into(),
+            ..bad
         };
         assert_eq!(Settings::try_from(&bad).unwrap_err().code, "invalid");
     }

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use likeness_engine::{
-    Alignment, EngineConfig, EngineError, FacePipeline, FaceRecord, PhotoFaces, ProviderPreference,
+    Alignment, DetectorKind, EngineConfig, EngineError, FacePipeline, FaceRecord, PhotoFaces,
+    ProviderPreference,
 };
 
 /// Options every benchmark program accepts.
@@ -46,9 +47,15 @@ pub struct CommonArgs {
     /// Chips per embedder run (default: the engine's).
     #[arg(long, value_name = "N")]
     pub embed_batch: Option<usize>,
-    /// Face alignment before embedding (default: the engine's, shape-predictor).
+    /// Face alignment before embedding (default: the engine's).
     #[arg(long, value_enum)]
     pub align: Option<AlignArg>,
+    /// Face detector: mtcnn, yunet, centerface, retinaface (default: the engine's).
+    #[arg(long, value_parser = ["mtcnn", "yunet", "centerface", "retinaface"])]
+    pub detector: Option<String>,
+    /// The detector's score cut (default: the engine's for that detector).
+    #[arg(long, value_name = "SCORE")]
+    pub detector_score: Option<f32>,
 }
 
 /// `--align` values.
@@ -84,6 +91,12 @@ impl CommonArgs {
         config.cpu_memory_arena = self.cpu_arena;
         if let Some(n) = self.embed_batch {
             config.embed_batch = n;
+        }
+        if let Some(d) = self.detector.as_deref().and_then(DetectorKind::parse) {
+            config.detector = d;
+        }
+        if self.detector_score.is_some() {
+            config.detector_score_threshold = self.detector_score;
         }
         match self.align {
             Some(AlignArg::ShapePredictor) => config.alignment = Alignment::ShapePredictor,

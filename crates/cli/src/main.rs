@@ -36,6 +36,11 @@ struct Cli {
     /// template, the default) or `dlib` (dlib's 5-point shape predictor inside the MTCNN box).
     #[arg(long, global = true, value_enum, default_value_t = AlignArg::Mtcnn)]
     align: AlignArg,
+    /// The face detector for this command: mtcnn, yunet, centerface or retinaface (default:
+    /// the library's setting, `likeness settings set --detector`; without a library, the
+    /// engine's default).
+    #[arg(long, global = true, value_parser = ["mtcnn", "yunet", "centerface", "retinaface"])]
+    detector: Option<String>,
     /// The library catalog (default: $LIKENESS_CATALOG, else the user data folder,
     /// ~/.local/share/likeness/catalog.sqlite on Linux). Thumbnails go to `cache/` beside it.
     #[arg(long, global = true, env = "LIKENESS_CATALOG")]
@@ -120,10 +125,18 @@ fn main() -> ExitCode {
         AlignArg::Dlib => likeness_engine::Alignment::ShapePredictor,
         AlignArg::Mtcnn => likeness_engine::Alignment::MtcnnTemplate,
     };
+    let detector = cli
+        .detector
+        .as_deref()
+        .and_then(likeness_engine::DetectorKind::parse);
+    if let Some(d) = detector {
+        config.detector = d;
+    }
     // Commands on a library work in its session: its saved settings (the app's Settings
     // screen) apply, and only what was said on the command line overrides them.
     let overrides = Overrides {
         provider: cli.cpu.then_some(ProviderPreference::CpuOnly),
+        detector,
         xmp_auto_export: match (cli.xmp_export, cli.no_xmp_export) {
             (true, _) => Some(true),
             (_, true) => Some(false),

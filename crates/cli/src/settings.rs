@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use likeness_api::SettingsInput;
-use likeness_engine::{parse_clustering, parse_detection, parse_provider, settings_path, Settings};
+use likeness_engine::{
+    parse_clustering, parse_detection, parse_provider, settings_path, DetectorKind, Settings,
+};
 
 use crate::session::{print_or, LibraryLocation};
 
@@ -26,6 +28,10 @@ enum SettingsAction {
 
 #[derive(Debug, Args)]
 struct SetArgs {
+    /// The face detector: mtcnn, yunet, centerface, retinaface. A new one re-detects every
+    /// photo at the next `likeness index`; names, confirmations and rejections carry over.
+    #[arg(long, value_parser = ["mtcnn", "yunet", "centerface", "retinaface"])]
+    detector: Option<String>,
     /// Smallest faces looked for: low (40 px and more), normal, high.
     #[arg(long, value_parser = ["low", "normal", "high"])]
     detection: Option<String>,
@@ -59,6 +65,7 @@ pub fn settings(location: &LibraryLocation, args: SettingsArgs) -> anyhow::Resul
     })?;
     let dto = SettingsInput::from(&now);
     print_or(args.json, &dto, || {
+        println!("detector         {}", dto.detector);
         println!("detection        {}", dto.detection);
         println!("clustering       {}", dto.clustering);
         println!("provider         {}", dto.provider);
@@ -73,6 +80,9 @@ pub fn settings(location: &LibraryLocation, args: SettingsArgs) -> anyhow::Resul
 
 fn apply(s: &mut Settings, set: &SetArgs) {
     // clap has checked the names against the same lists the parsers accept.
+    if let Some(d) = set.detector.as_deref().and_then(DetectorKind::parse) {
+        s.detector = d;
+    }
     if let Some(d) = set.detection.as_deref().and_then(parse_detection) {
         s.detection = d;
     }

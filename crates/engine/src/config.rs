@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use likeness_imaging::{DecodeLimits, OrientationMode};
-use likeness_vision::ProviderPreference;
+use likeness_vision::{DetectorKind, ProviderPreference};
 
 use crate::people::PeopleConfig;
 
@@ -33,6 +33,11 @@ pub struct EngineConfig {
     pub ort_library: Option<PathBuf>,
     /// GPU when available (default) or CPU only.
     pub provider: ProviderPreference,
+    /// Which face detector runs.
+    pub detector: DetectorKind,
+    /// The detector's score cut; `None` = its reference code's own
+    /// ([`DetectorKind::reference_score_threshold`]).
+    pub detector_score_threshold: Option<f32>,
     /// How faces are aligned before embedding.
     pub alignment: Alignment,
     /// Smallest face side, in pixels, the detector looks for.
@@ -83,6 +88,8 @@ impl Default for EngineConfig {
             models_dir: None,
             ort_library: None,
             provider: ProviderPreference::Auto,
+            detector: DetectorKind::default(),
+            detector_score_threshold: None,
             alignment: Alignment::default(),
             min_face_size: 20.0,
             limits: DecodeLimits::default(),

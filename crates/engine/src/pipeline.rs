@@ -27,9 +27,11 @@ use likeness_imaging::{
 use likeness_vision::align::ChipAligner;
 use likeness_vision::landmarks::{dlib_rect_from_mtcnn, ShapePredictor};
 use likeness_vision::models::{names, ModelStore};
-use likeness_vision::mtcnn::{MtcnnConfig, MtcnnDetector};
 use likeness_vision::runtime::discover_library;
-use likeness_vision::{Detection, Embedding, FaceEmbedder, OrtRuntime, Point, Provider};
+use likeness_vision::{
+    open_detector, Detection, DetectorOptions, Embedding, FaceDetector, FaceEmbedder, OrtRuntime,
+    Point, Provider,
+};
 
 use crate::config::{Alignment, EngineConfig};
 use crate::error::EngineError;
@@ -110,9 +112,9 @@ pub struct BytesAnalysis {
 #[derive(Debug)]
 pub struct FacePipeline {
     runtime: OrtRuntime,
-    /// One detector per worker: the MTCNN nets are small, so photos run in parallel (one
+    /// One detector per worker: the detector nets are small, so photos run in parallel (one
     /// intra-op thread each) rather than one photo on all cores.
-    detectors: Vec<MtcnnDetector>,
+    detectors: Vec<Box<dyn FaceDetector>>,
     aligner: ChipAligner,
     /// Present when `config.alignment` is `ShapePredictor`.
     shape_predictor: Option<ShapePredictor>,
@@ -121,7 +123,7 @@ pub struct FacePipeline {
 }
 
 impl FacePipeline {
-    /// Loads the runtime and the default models (MTCNN + dlib ResNet).
+    /// Loads the runtime, the configured detector and the dlib ResNet.
     pub fn open(config: &EngineConfig) -> Result<Self, EngineError> {
         let library = match &config.ort_library {
             Some(p) => p.clone(),
@@ -138,23 +140,12 @@ impl FacePipeline {
             Some(dir) => ModelStore::at(dir),
             None => ModelStore::discover()?,
         };
-        let (_, pnet) = store.resolve(names::PNET)?;
-        let (_, rnet) = store.resolve(names::RNET)?;
-        let (_, onet) = store.resolve(names::ONET)?;
-        let detector_config = MtcnnConfig {
+        let options = DetectorOptions {
             min_face_size: config.min_face_size,
-            ..MtcnnConfig::default()
+            score_threshold: config.detector_score_threshold,
         };
         let detectors = (0..workers)
-            .map(|_| {
-                MtcnnDetector::new(
-                    &detector_runtime,
-                    &pnet,
-                    &rnet,
-                    &onet,
-                    detector_config.clone(),
-                )
-            })
+            .map(|_| open_detector(config.detector, &detector_runtime, &store, &options))
             .collect::<Result<Vec<_>, _>>()?;
         let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
         let embedder = FaceEmbedder::new(&runtime, &embed_manifest, &embed_path)?
@@ -185,7 +176,7 @@ impl FacePipeline {
     pub fn detector_provider(&self) -> Provider {
         self.detectors
             .first()
-            .map_or(Provider::Cpu, MtcnnDetector::provider)
+            .map_or(Provider::Cpu, |d| d.provider())
     }
 
     /// The loaded ONNX Runtime.
@@ -222,7 +213,7 @@ impl FacePipeline {
         };
         format!(
             "{}+{}/{align}",
-            names::PNET.trim_end_matches("_pnet"),
+            self.config.detector.name(),
             names::DLIB_RESNET
         )
     }

@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use likeness_catalog::{Catalog, EditSummary, FaceId, PersonId, Root};
-use likeness_vision::ProviderPreference;
+use likeness_vision::{DetectorKind, ProviderPreference};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::EngineConfig;
@@ -40,6 +40,8 @@ pub struct Overrides {
     pub provider: Option<ProviderPreference>,
     /// `--no-xmp-export` / `--xmp-export`.
     pub xmp_auto_export: Option<bool>,
+    /// `--detector`: this detector for this command only.
+    pub detector: Option<DetectorKind>,
 }
 
 /// Which long job holds the library's one job slot.
@@ -534,6 +536,9 @@ fn configure(base: &EngineConfig, settings: &Settings, overrides: &Overrides) ->
     }
     if let Some(x) = overrides.xmp_auto_export {
         config.xmp.auto_export = x;
+    }
+    if let Some(d) = overrides.detector {
+        config.detector = d;
     }
     config
 }

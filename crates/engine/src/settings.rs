@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use likeness_vision::ProviderPreference;
+use likeness_vision::{DetectorKind, ProviderPreference};
 
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -87,6 +87,9 @@ impl ClusteringStrictness {
 /// One library's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Settings {
+    /// Which face detector indexes photos. Changing it re-detects every photo in the
+    /// background at the next indexing run; the user's decisions carry over by box overlap.
+    pub detector: DetectorKind,
     pub detection: DetectionSensitivity,
     pub clustering: ClusteringStrictness,
     /// GPU when available, or the CPU only.
@@ -100,6 +103,7 @@ impl Settings {
     /// automatic XMP export). Detection applies to the next indexing run, clustering to the
     /// next clustering run, the provider to the next time the pipeline is loaded.
     pub fn apply(&self, config: &mut EngineConfig) {
+        config.detector = self.detector;
         config.min_face_size = self.detection.min_face_size();
         config.people = self.clustering.people_config(&config.people);
         config.provider = self.provider;
@@ -316,6 +320,7 @@ pub fn model_files(config: &EngineConfig) -> ModelFiles {
 #[serde(default, rename_all = "camelCase")]
 struct SettingsFile {
     version: u32,
+    detector: String,
     detection: String,
     clustering: String,
     provider: String,
@@ -332,6 +337,7 @@ impl From<&Settings> for SettingsFile {
     fn from(s: &Settings) -> Self {
         Self {
             version: 1,
+            detector: s.detector.name().into(),
             detection: detection_name(s.detection).into(),
             clustering: clustering_name(s.clustering).into(),
             provider: provider_name(s.provider).into(),
@@ -344,6 +350,9 @@ impl SettingsFile {
     /// Unknown values (a newer version's) fall back to the default of that one setting.
     fn into_settings(self) -> Settings {
         let mut s = Settings::default();
+        if let Some(v) = DetectorKind::parse(&self.detector) {
+            s.detector = v;
+        }
         if let Some(v) = parse_detection(&self.detection) {
             s.detection = v;
         }
@@ -440,6 +449,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lib").join(SETTINGS_FILE);
         let s = Settings {
+            detector: DetectorKind::Centerface,
             detection: DetectionSensitivity::High,
             clustering: ClusteringStrictness::Strict,
             provider: ProviderPreference::CpuOnly,
@@ -460,6 +470,7 @@ mod tests {
         assert_eq!(names, vec![OsString::from(SETTINGS_FILE)]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"xmpAutoExport\": true"), "{text}");
+        assert!(text.contains("\"detector\": \"centerface\""), "{text}");
         // Overwriting replaces the file.
         save_settings(&path, &Settings::default()).unwrap();
         assert_eq!(load_settings(&path).settings, Settings::default());

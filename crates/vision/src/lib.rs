@@ -6,6 +6,7 @@
 //! [`Embedding`]s.
 
 pub mod align;
+pub mod detector;
 pub mod embed;
 pub mod error;
 pub mod landmarks;
@@ -14,6 +15,7 @@ pub mod mtcnn;
 pub mod runtime;
 pub mod types;
 
+pub use detector::{open_detector, DetectorKind, DetectorOptions, FaceDetector};
 pub use embed::FaceEmbedder;
 pub use error::VisionError;
 pub use models::{ModelManifest, ModelStore};

@@ -64,6 +64,18 @@ const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
         include_str!("../../../models/dlib_resnet_v1.toml"),
     ),
     (
+        "yunet_2023mar",
+        include_str!("../../../models/yunet_2023mar.toml"),
+    ),
+    (
+        "centerface",
+        include_str!("../../../models/centerface.toml"),
+    ),
+    (
+        "retinaface_mnet025",
+        include_str!("../../../models/retinaface_mnet025.toml"),
+    ),
+    (
         "shape_predictor_5",
         include_str!("../../../models/shape_predictor_5.toml"),
     ),
@@ -76,6 +88,9 @@ pub mod names {
     pub const ONET: &str = "mtcnn_onet";
     pub const DLIB_RESNET: &str = "dlib_resnet_v1";
     pub const SHAPE_PREDICTOR_5: &str = "shape_predictor_5";
+    pub const YUNET: &str = "yunet_2023mar";
+    pub const CENTERFACE: &str = "centerface";
+    pub const RETINAFACE: &str = "retinaface_mnet025";
 }
 
 /// Parses a builtin manifest by name.

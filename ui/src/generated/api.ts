@@ -309,7 +309,15 @@ export type LocationSource = "environment" | "chosen" | "default";
  * The library's settings (as their wire names) and what the app found about its setup
  * (catalog location, models, provider, files it could not use).
  */
-export type SettingsDto = { detection: Detection, clustering: Clustering, provider: ProviderChoice, xmpAutoExport: boolean, settingsFile: string, catalog: string, cache: string, locationSource: LocationSource, 
+export type SettingsDto = { 
+/**
+ * The face detector (`mtcnn`, `yunet`, `centerface`, `retinaface`).
+ */
+detector: string, 
+/**
+ * Every detector this build can run, in display order.
+ */
+detectors: Array<string>, detection: Detection, clustering: Clustering, provider: ProviderChoice, xmpAutoExport: boolean, settingsFile: string, catalog: string, cache: string, locationSource: LocationSource, 
 /**
  * The per-user file holding the chosen library folder.
  */
@@ -332,7 +340,7 @@ export type ModelFileDto = { name: string, kind: string, file: string, };
  * The library's own settings, as their wire names: what the Settings screen sends back
  * (`settings_set`) and what `likeness settings --json` prints.
  */
-export type SettingsInput = { detection: string, clustering: string, provider: string, xmpAutoExport: boolean, };
+export type SettingsInput = { detector: string, detection: string, clustering: string, provider: string, xmpAutoExport: boolean, };
 
 /**
  * `likeness xmp export --json`.
