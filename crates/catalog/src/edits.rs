@@ -5,7 +5,8 @@
 //! rows' state is captured before and after ([`Image`], stored as JSON in `edits`). Undo
 //! writes the before image, redo the after image: people that must exist first (with their
 //! old ids; ids are never reused), then assignments, rejections and marks, then the people the
-//! image says did not exist are deleted. Faces that no longer exist are skipped and counted.
+//! image says did not exist are deleted. Faces that no longer exist are skipped and counted (a
+//! cover naming one leaves the person's current cover).
 //! Unnamed, visible people of the image left without any assignment (automation moved their
 //! faces since) are deleted, as clustering would.
 
@@ -201,8 +202,13 @@ impl Image {
     /// Writes the image. Returns how many distinct faces were skipped (no longer exist).
     fn write(&self, c: &Connection) -> Res<u64> {
         let mut skipped: BTreeSet<FaceId> = BTreeSet::new();
-        // 0. Face rows the image has: re-created with their ids. An id or index now held by
-        //    another face is skipped, and so is every other row of that face id.
+        // 0. Face rows the image has (manual faces an import created): re-created with their
+        //    ids (ids are never reused, V5), at their old index or, when another face took
+        //    that index meanwhile (a re-detection renumbers faces), after the photo's last
+        //    face. Skipped, with every other row of that face id: an id held by a face of
+        //    another photo or index (possible only for ids handed out before V5), and a face
+        //    that a detection overlapping it (IoU >= 0.5) took over in a re-detection (the
+        //    import itself would have matched that detection, not made a manual face).
         let mut foreign: BTreeSet<FaceId> = BTreeSet::new();
         for (id, row) in &self.faces {
             let Some(f) = row else { continue };
@@ -212,15 +218,23 @@ impl Image {
                 Some(_) => {
                     foreign.insert(*id);
                 }
+                None if taken_over(c, f)? => {
+                    foreign.insert(*id);
+                }
                 None => {
                     let [x1, y1, x2, y2] = f.bbox;
                     let n = c
                         .prepare_cached(
                             "INSERT INTO faces (id, photo_id, idx, x1, y1, x2, y2, landmarks,
                                     score, embedding, source)
-                             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
-                             WHERE EXISTS (SELECT 1 FROM photos WHERE id = ?2)
-                               AND NOT EXISTS (SELECT 1 FROM faces WHERE photo_id = ?2 AND idx = ?3)",
+                             SELECT ?1, ?2,
+                                    CASE WHEN EXISTS (SELECT 1 FROM faces
+                                                      WHERE photo_id = ?2 AND idx = ?3)
+                                         THEN (SELECT max(idx) + 1 FROM faces
+                                               WHERE photo_id = ?2)
+                                         ELSE ?3 END,
+                                    ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+                             WHERE EXISTS (SELECT 1 FROM photos WHERE id = ?2)",
                         )?
                         .execute(params![
                             id,
@@ -258,9 +272,18 @@ impl Image {
         }
         for (id, row) in &self.people {
             let Some(p) = row else { continue };
+            // A cover face that no longer exists is skipped (counted): the person keeps the
+            // cover it has now — after a re-detection, the face the old cover moved to.
             let cover = match p.cover {
                 Some(f) if face_exists(f)? => Some(f),
-                _ => None,
+                Some(f) => {
+                    skipped.insert(f);
+                    c.prepare_cached("SELECT cover_face_id FROM people WHERE id = ?1")?
+                        .query_row([id], |r| r.get::<_, Option<FaceId>>(0))
+                        .optional()?
+                        .flatten()
+                }
+                None => None,
             };
             if let Some(name) = &p.name {
                 let taken: Option<PersonId> = c
@@ -385,6 +408,21 @@ impl Image {
         drop_empty_unnamed(c, &present)?;
         Ok(skipped.len() as u64)
     }
+}
+
+/// A face of `f`'s photo overlaps the box of the manual face `f` with IoU >= 0.5 (the
+/// threshold at which an import matches a region with a face).
+fn taken_over(c: &Connection, f: &FaceImage) -> Res<bool> {
+    let mut st = c.prepare_cached("SELECT x1, y1, x2, y2 FROM faces WHERE photo_id = ?1")?;
+    let boxes = st.query_map([f.photo], |r| {
+        Ok([r.get::<_, f32>(0)?, r.get(1)?, r.get(2)?, r.get(3)?])
+    })?;
+    for b in boxes {
+        if likeness_geometry::iou_f32(b?, f.bbox) >= 0.5 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Unnamed, non-hidden current owners of `faces` other than `except`: people an edit may

@@ -23,10 +23,12 @@
 //! photos       id, hash UNIQUE (BLAKE3, 32 B), model, width, height, stored_width/height,
 //!              orientation, format, taken_at (sortable text), taken_source exif|file_time,
 //!              camera_make/model, gps_lat/lon, file_size, face_count, created_at, orphaned_at
-//! faces        id, photo_id → photos, idx (UNIQUE per photo), x1 y1 x2 y2 (oriented px),
-//!              landmarks (10 LE f32), score, embedding (LE f32 BLOB; 128 → 512 B),
-//!              not_face (the user said "not a face"), source detected|manual (manual = an
-//!              imported XMP region no detection matched; counted in photos.face_count)
+//! faces        id (from counters 'face', never reused), photo_id → photos, idx (UNIQUE per
+//!              photo; detections first, faces kept through a re-detection after them),
+//!              x1 y1 x2 y2 (oriented px), landmarks (10 LE f32), score,
+//!              embedding (LE f32 BLOB; 128 → 512 B), not_face (the user said "not a
+//!              face"), source detected|manual (manual = an imported XMP region no detection
+//!              matched; counted in photos.face_count)
 //! people       id (from counters 'person', never reused), name (UNIQUE ignoring ASCII
 //!              case, NULL = unnamed cluster), hidden, cover_face_id, created_at
 //! assignments  face_id PK → faces, person_id → people, provenance confirmed|automatic|
@@ -36,7 +38,7 @@
 //! jobs         id, kind, state running|completed|cancelled|interrupted|failed, started_at,
 //!              updated_at, finished_at, photos_done/total, faces, errors
 //! scan_issues  root_id → roots, path, code, message, at (replaced by each scan of the root)
-//! counters     name PK, value — 'person': the last person id handed out
+//! counters     name PK, value — 'person' / 'face': the last person / face id handed out
 //! edits        id, kind, label, state done|undone, at, state_at, before, after (JSON row
 //!              images of every row the edit touched) — the undo/redo history
 //! xmp_exports  photo_id PK → photos, digest (the exporter's), written_at — what was last
@@ -50,7 +52,9 @@
 //! probe "is person X in photo P" for ALL-of queries, counts per person),
 //! `photos_live_taken (taken_at, id, face_count, orphaned_at) WHERE orphaned_at IS NULL`
 //! (all photos by date, status), `files_state (state, id)` (the indexer's queue),
-//! `files.path UNIQUE` (lookups and directory ranges).
+//! `files.path UNIQUE` (lookups and directory ranges), `people_cover (cover_face_id) WHERE
+//! cover_face_id IS NOT NULL` (covers a re-detection moves; the FK's `SET NULL` on a face
+//! delete).
 //!
 //! # Invariants
 //! - **User decisions are never overwritten by automation.** The user's decisions are
@@ -59,10 +63,24 @@
 //!   assignment is ignored on a face the user confirmed or marked "not a face", and for a
 //!   person the user rejected on that face — checked in SQL inside the writing transaction
 //!   ([`Catalog::apply_clustering`], [`Catalog::assign_automatic`]). Only the user's edits replace
-//!   a Confirmed assignment, lift a rejection or a mark. When a file's content changes (or a
-//!   photo is re-analysed with another model), each confirmed assignment, rejection and "not
-//!   a face" mark moves to the new face whose box, normalised by the photo size, has the
-//!   highest IoU ≥ 0.5 with the old one.
+//!   a Confirmed assignment, lift a rejection or a mark.
+//! - **Content changes and re-detection keep every decision.** Old faces are paired one to
+//!   one with new faces whose boxes, normalised by the photo size, overlap with IoU ≥ 0.5:
+//!   the user's confirmed faces pick first, then faces with other decisions and manual faces,
+//!   then automation's; best IoU first. When a file's content changes, the paired face gets
+//!   the old face's confirmed assignment, rejections and "not a face" mark (a decision already
+//!   on it wins); the old photo keeps its own faces and decisions. When a photo is
+//!   re-analysed by another model (re-detection; [`Catalog::requeue_other_models`] makes
+//!   every file of another model pending), its faces are replaced: a paired old face hands
+//!   over its decisions, the covers it is and an Automatic/Suggested assignment, then goes;
+//!   an old face with a user decision (confirmed, rejection, "not a face", a cover) or a
+//!   manual face that no new face took is KEPT unchanged (id, box, embedding, rows on it)
+//!   after the new faces. A manual face a detection overlaps hands over to it (the import
+//!   would have matched that detection). So a re-detection loses nothing the user decided,
+//!   and a cover never names a deleted face.
+//! - **Face ids are never reused** (the 'face' counter, V5): an edit's images, covers and the
+//!   desktop's face thumbnails name faces by id, so an id always means the same face; undo
+//!   and redo skip (and count) a face that no longer exists, and never write onto another.
 //! - **Undo/redo of the user's people edits.** Each edit (`name_person`, `merge_people`,
 //!   `move_faces`, `new_person_with_faces`, `reject_faces`, `set_not_face`, `set_hidden`,
 //!   `set_cover`, `accept_suggestions`, `reject_suggestions`, `create_person`, `import_faces`)
@@ -72,7 +90,10 @@
 //!   rejections by (face, person); marks by face; the manual face rows an import created).
 //!   Undo writes the before image, redo the
 //!   after image; a new edit drops the undone ones; the latest [`KEEP_EDITS`] done edits are
-//!   kept. Faces that no longer exist are skipped (counted). Clustering is not an edit.
+//!   kept. Faces that no longer exist are skipped (counted): an edit made before a
+//!   re-detection does not follow a face to the new face that took its decisions (a cover
+//!   naming a gone face leaves the person's current cover; a manual face a detection took
+//!   over is not re-created). Clustering is not an edit.
 //!   A batch is one edit: hiding N people, rejecting or moving N faces is one undo.
 //!   The only public writes of people data that are not edits are automation's:
 //!   [`Catalog::apply_clustering`] and [`Catalog::assign_automatic`] (Automatic/Suggested
@@ -111,8 +132,8 @@
 //! migrations, db               the schema; Catalog, open, read/write (marks interrupted jobs)
 //! jobs, status, roots          jobs; counts; roots (add, list, find)
 //! files                        file rows, scans, renames, removing a root, orphaning
-//! faces, photos                face rows and decisions carried on content change; photos,
-//!                              index outcomes
+//! faces, photos                face rows and decisions carried on content change and
+//!                              re-detection; photos, index outcomes, requeueing other models
 //! query, timeline, snapshot    the app's reads
 //! people, clustering           people rows and reads, automatic assignments; clustering
 //! edits                        the undo/redo history (Keys, Recorder, undo, redo)

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Step `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -297,6 +297,26 @@ BEGIN
 END;
 "#;
 
+/// Face ids are never reused. A face row's id is what the undo history (`edits` images), the
+/// people covers and the desktop's face thumbnails (`thumb://…/face/<id>`, cached by the
+/// webview) refer to; SQLite hands out `max(id) + 1`, so before V5 the id of a deleted face
+/// that had the highest id (a re-detection finding fewer faces, a purge, an undone import)
+/// went to the next new face, and an old edit's undo could write onto it. Every insert now
+/// takes the next id from the 'face' counter; the trigger keeps the counter at or above any id
+/// inserted explicitly (undo/redo re-creating a manual face with its old id).
+///
+/// `people_cover`: which people a face is the cover of (re-detection moves covers with their
+/// faces), and the lookup SQLite's `ON DELETE SET NULL` of `cover_face_id` makes for every
+/// deleted face — a scan of `people` per face before. Partial: few people have a cover.
+const V5: &str = r#"
+INSERT INTO counters (name, value) SELECT 'face', coalesce(max(id), 0) FROM faces;
+CREATE TRIGGER faces_id_counter AFTER INSERT ON faces
+BEGIN
+    UPDATE counters SET value = max(value, NEW.id) WHERE name = 'face';
+END;
+CREATE INDEX people_cover ON people (cover_face_id) WHERE cover_face_id IS NOT NULL;
+"#;
+
 /// Runs every step above the file's version, each in its own transaction together with its
 /// `user_version` bump. Returns the version found before migrating.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
@@ -448,6 +468,71 @@ mod tests {
             cat.xmp_photos(crate::XmpScope::Dirty).expect("dirty"),
             vec![1]
         );
+    }
+
+    #[test]
+    fn v5_on_a_v4_file_never_gives_a_deleted_face_id_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = old_file(dir.path(), 4);
+        let mut cat = Catalog::open(&path).expect("open migrates");
+        assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
+        assert_eq!(cat.integrity_check().expect("check"), "ok");
+        {
+            // Face 2, the highest id, goes (as a purge or a re-detection would delete it).
+            let conn = Connection::open(&path).expect("raw");
+            conn.execute("DELETE FROM faces WHERE id = 2", [])
+                .expect("delete");
+            let plan: String = conn
+                .query_row(
+                    "EXPLAIN QUERY PLAN SELECT id FROM people WHERE cover_face_id = 2",
+                    [],
+                    |r| r.get(3),
+                )
+                .expect("plan");
+            assert!(plan.contains("people_cover"), "{plan}");
+        }
+        cat.add_root(std::path::Path::new("/lib2"), 2)
+            .expect("root");
+        let changes = crate::ScanChanges {
+            upsert: vec![crate::FileCandidate {
+                path: "/lib2/b.jpg".into(),
+                size: 5,
+                mtime_ns: 1,
+            }],
+            ..Default::default()
+        };
+        let root = cat.roots().expect("roots")[1].id;
+        cat.apply_scan(root, &changes, 3).expect("scan");
+        let file = cat.pending_files(0, 10).expect("pending")[0].id;
+        let face = crate::NewFace {
+            bbox: [1.0, 1.0, 4.0, 4.0],
+            landmarks: [0.0; 10],
+            score: 0.9,
+            embedding: vec![0.0; 128],
+        };
+        let photo = crate::NewPhoto {
+            hash: crate::ContentHash([7; 32]),
+            meta: cat.photo(1).expect("photo").expect("row").meta,
+            model: "m".into(),
+            faces: vec![face.clone(), face],
+        };
+        let out = crate::IndexOutcome::Analyzed {
+            file,
+            size: 5,
+            mtime_ns: 1,
+            photo,
+        };
+        cat.commit_batch(&[out], 4).expect("commit");
+        let id = cat
+            .indexed_photo(&crate::ContentHash([7; 32]), "m")
+            .expect("q");
+        let ids: Vec<i64> = cat
+            .faces_of_photo(id.expect("indexed"))
+            .expect("faces")
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(ids, vec![3, 4], "id 2 is not given again");
     }
 
     #[test]

@@ -28,15 +28,48 @@ impl Catalog {
         })
     }
 
+    /// The photo of this content, whichever model found its faces (see [`Catalog::indexed_photo`]
+    /// for "already done by this model").
+    pub fn photo_with_hash(&self, hash: &ContentHash) -> Result<Option<PhotoId>, CatalogError> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT id FROM photos WHERE hash = ?1")?
+                .query_row([hash.0], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    /// Re-detection: every Indexed file whose photo's faces were computed by a model other
+    /// than `model` becomes Pending again (one transaction), so the next indexing pass
+    /// re-analyses it; [`Catalog::commit_batch`] then replaces the photo's faces keeping every
+    /// user decision. Returns how many files were requeued. Pending and failed files are left
+    /// alone, and so are orphans (no file): they are re-detected if their content comes back.
+    ///
+    /// Cheap enough for the start of every run: when every photo has `model`, the cost is one
+    /// pass over `photos` (no index on the model; ~0.2 s per million photos, warm cache).
+    pub fn requeue_other_models(&mut self, model: &str, now: i64) -> Result<u64, CatalogError> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE files SET state = 'pending', state_at = ?2
+                     WHERE state = 'indexed'
+                       AND photo_id IN (SELECT id FROM photos WHERE model <> ?1)",
+                )?
+                .execute(params![model, now])?;
+            Ok(n as u64)
+        })
+    }
+
     /// Stores a batch of outcomes in ONE transaction: all of it, or nothing (an error
     /// rolls the whole batch back). A file id that no longer exists is skipped.
     ///
     /// - `Linked`: file → existing photo; Indexed; stamp updated.
     /// - `Analyzed`: the photo is inserted by hash (an existing photo with the same model is
-    ///   just linked; with another model its faces are replaced and its user decisions carried
-    ///   to the new faces); file linked, Indexed, error cleared. If the file pointed at another
-    ///   photo before (content changed), confirmed assignments and rejections carry over to
-    ///   the new face of highest IoU ≥ 0.5 (boxes normalised by photo size).
+    ///   just linked; with another model its faces are re-detected: replaced, every user
+    ///   decision carried to the new faces or kept on its old face — see
+    ///   `faces::replace_faces`); file linked, Indexed, error cleared. If the file pointed at
+    ///   another photo before (content changed), confirmed assignments, rejections and "not a
+    ///   face" marks are copied to the paired new face (IoU ≥ 0.5 of boxes normalised by
+    ///   photo size, one to one, confirmed faces first); the old photo keeps its own.
     /// - `Failed`: Failed with code + message; stamp updated; the photo link is dropped (the
     ///   old photo stays, as an orphan if no other file has it).
     pub fn commit_batch(&mut self, batch: &[IndexOutcome], now: i64) -> Result<(), CatalogError> {
@@ -118,8 +151,7 @@ fn store_outcome(c: &Connection, outcome: &IndexOutcome, now: i64) -> Res<()> {
             let id = store_photo(c, photo, now)?;
             set_indexed(c, *file, *size, *mtime_ns, id, now)?;
             if let Some(old) = old.filter(|&o| o != id) {
-                let decisions = faces::decisions_of(c, old)?;
-                faces::apply_decisions(c, id, &decisions)?;
+                faces::carry_to_new_content(c, old, id)?;
             }
             relinked(c, old, id, now)
         }
@@ -182,8 +214,9 @@ fn relinked(c: &Connection, old: Option<PhotoId>, new: PhotoId, now: i64) -> Res
     }
 }
 
-/// The photo for `photo.hash`: inserted with its faces if new; faces replaced (decisions
-/// carried) when the stored ones come from another model; else left as it is.
+/// The photo for `photo.hash`: inserted with its faces if new; re-detected when the stored
+/// faces come from another model (faces replaced, nothing the user decided lost:
+/// [`faces::replace_faces`]); else left as it is.
 fn store_photo(c: &Connection, photo: &NewPhoto, now: i64) -> Res<PhotoId> {
     let existing: Option<(PhotoId, String)> = c
         .prepare_cached("SELECT id, model FROM photos WHERE hash = ?1")?
@@ -191,13 +224,21 @@ fn store_photo(c: &Connection, photo: &NewPhoto, now: i64) -> Res<PhotoId> {
         .optional()?;
     match existing {
         Some((id, model)) if model == photo.model => Ok(id),
-        Some((id, _)) => {
-            let decisions = faces::decisions_of(c, id)?;
-            c.prepare_cached("DELETE FROM faces WHERE photo_id = ?1")?
-                .execute([id])?;
+        Some((id, model)) => {
+            // Read before the size is updated: old boxes are normalised by the old size.
+            let old = faces::old_faces(c, id)?;
             update_meta(c, id, photo)?;
-            faces::insert_faces(c, id, &photo.faces)?;
-            faces::apply_decisions(c, id, &decisions)?;
+            let replaced = faces::replace_faces(c, id, &old, &photo.faces)?;
+            tracing::debug!(
+                photo = id,
+                from = %model,
+                to = %photo.model,
+                old = old.len(),
+                new = photo.faces.len(),
+                carried = replaced.carried,
+                kept = replaced.kept,
+                "faces re-detected"
+            );
             Ok(id)
         }
         None => {

@@ -52,8 +52,9 @@ impl ThumbnailCache {
     }
 
     /// Writes the photo thumbnail and one thumbnail per face box (`[x1, y1, x2, y2]` in the
-    /// frame of `image`, which is upright). Existing thumbnails are kept (same content, same
-    /// pixels).
+    /// frame of `image`, which is upright). An existing photo thumbnail is kept (same content,
+    /// same pixels); face thumbnails are always written: a re-detection (another model) gives
+    /// other faces for the same indexes.
     pub fn write(
         &self,
         hash_hex: &str,
@@ -66,14 +67,41 @@ impl ThumbnailCache {
             write_jpeg(&photo, &small)?;
         }
         for (i, b) in face_boxes.iter().enumerate() {
-            let path = self.face_path(hash_hex, i as u32);
-            if path.exists() {
-                continue;
-            }
-            write_jpeg(&path, &face_crop(image, b))?;
+            write_jpeg(&self.face_path(hash_hex, i as u32), &face_crop(image, b))?;
         }
         Ok(())
     }
+
+    /// Writes face thumbnail `index` of `hash_hex` from bytes made by [`face_thumbnail_jpeg`].
+    pub(crate) fn write_face_jpeg(
+        &self,
+        hash_hex: &str,
+        index: u32,
+        jpeg: &[u8],
+    ) -> Result<(), EngineError> {
+        write_file(&self.face_path(hash_hex, index), jpeg)
+    }
+
+    /// Removes face thumbnail `index` of `hash_hex`, if there is one.
+    pub(crate) fn remove_face(&self, hash_hex: &str, index: u32) -> Result<(), EngineError> {
+        let path = self.face_path(hash_hex, index);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(EngineError::Io { path, source: e })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The face thumbnail of box `b` (in the frame of the upright `image`), JPEG-encoded: for a
+/// face whose index is known only later (kept through a re-detection).
+pub(crate) fn face_thumbnail_jpeg(image: &RgbImage, b: &[f32; 4]) -> Result<Vec<u8>, EngineError> {
+    encode_jpeg(
+        &face_crop(image, b),
+        JPEG_QUALITY,
+        Path::new("face thumbnail"),
+    )
 }
 
 fn shard(hash_hex: &str) -> &str {
@@ -151,6 +179,11 @@ fn face_crop(image: &RgbImage, b: &[f32; 4]) -> RgbImage {
 }
 
 fn write_jpeg(path: &Path, image: &RgbImage) -> Result<(), EngineError> {
+    write_file(path, &encode_jpeg(image, JPEG_QUALITY, path)?)
+}
+
+/// Writes `bytes` to a temporary name beside `path`, then renames it over `path`.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
     let io_err = |source: std::io::Error| EngineError::Io {
         path: path.to_path_buf(),
         source,
@@ -158,10 +191,9 @@ fn write_jpeg(path: &Path, image: &RgbImage) -> Result<(), EngineError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io_err)?;
     }
-    let bytes = encode_jpeg(image, JPEG_QUALITY, path)?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut file = std::fs::File::create(&tmp).map_err(io_err)?;
-    file.write_all(&bytes).map_err(io_err)?;
+    file.write_all(bytes).map_err(io_err)?;
     drop(file);
     std::fs::rename(&tmp, path).map_err(io_err)
 }
@@ -194,6 +226,37 @@ mod tests {
         assert!(cache
             .photo_path("abcdef")
             .starts_with(dir.path().join("photos").join("ab")));
+    }
+
+    #[test]
+    fn face_thumbnails_are_rewritten_and_kept_ones_placed_by_index() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = ThumbnailCache::new(dir.path());
+        let image = RgbImage::from_fn(1200, 800, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let (a, b) = ([100.0, 100.0, 300.0, 340.0], [800.0, 300.0, 900.0, 420.0]);
+        cache.write("abcdef", &image, &[a, b]).expect("first");
+        let first = std::fs::read(cache.face_path("abcdef", 0)).expect("face 0");
+        // Another model: other faces for the same indexes replace the old thumbnails.
+        cache.write("abcdef", &image, &[b]).expect("again");
+        let again = std::fs::read(cache.face_path("abcdef", 0)).expect("face 0");
+        assert_ne!(first, again);
+        assert_eq!(
+            again,
+            std::fs::read(cache.face_path("abcdef", 1)).expect("face 1")
+        );
+        // A kept face's thumbnail, made before its index is known, then placed.
+        let kept = face_thumbnail_jpeg(&image, &a).expect("jpeg");
+        assert_eq!(kept, first, "the same picture as the one written by index");
+        cache.write_face_jpeg("abcdef", 1, &kept).expect("place");
+        assert_eq!(
+            std::fs::read(cache.face_path("abcdef", 1)).expect("face 1"),
+            first
+        );
+        cache.remove_face("abcdef", 1).expect("remove");
+        assert!(!cache.face_path("abcdef", 1).exists());
+        cache
+            .remove_face("abcdef", 1)
+            .expect("removing nothing is fine");
     }
 
     #[test]

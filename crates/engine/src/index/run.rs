@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use likeness_catalog::{
-    Catalog, ContentHash, FaceAssignment, IndexOutcome, JobCounts, JobState, NewFace, NewPhoto,
-    PendingFile, PhotoId, PhotoMeta, TakenSource,
+    Catalog, ContentHash, FaceAssignment, FaceId, IndexOutcome, JobCounts, JobState, NewFace,
+    NewPhoto, PendingFile, PhotoId, PhotoMeta, TakenSource,
 };
 use likeness_vision::Detection;
 
@@ -23,7 +23,7 @@ use crate::people::{
     clustering_due, recluster, IncrementalMatcher, PeopleConfig, ReclusterSummary,
 };
 use crate::pipeline::FacePipeline;
-use crate::thumbs::ThumbnailCache;
+use crate::thumbs::{face_thumbnail_jpeg, ThumbnailCache};
 
 /// Photos committed per transaction at most.
 const COMMIT_PHOTOS: usize = 64;
@@ -43,6 +43,11 @@ pub struct IndexSummary {
     pub analyzed: u64,
     /// Photos whose content was already in the catalog (moved, renamed, duplicated).
     pub reused: u64,
+    /// Files made pending at the start of the run because their photo's faces were found by
+    /// another model (another detector or alignment): re-detected in this run (or, when it is
+    /// cancelled, in the next), every user decision carried over. Counted in `photos` once
+    /// done, like any pending file.
+    pub requeued: u64,
     pub faces: u64,
     pub errors: u64,
     /// New faces matched at once to a person the user confirmed (Automatic, strict match).
@@ -75,6 +80,18 @@ struct Analyzed {
     meta: PhotoMeta,
     detections: Vec<Detection>,
     chips: Vec<RgbImage>,
+    /// Set when the content is in the catalog with faces of another model (re-detection).
+    redetected: Option<OldFaceThumbs>,
+}
+
+/// The face thumbnails of a re-detected photo's old faces, cut from the new decode: the
+/// catalog keeps some old faces (a decision no new face took, a manual face) after the new
+/// ones, at indexes known only once the batch is committed ([`Indexer::place_kept_thumbnails`]).
+struct OldFaceThumbs {
+    /// How many faces the photo had (thumbnail indexes that may be left over).
+    faces: usize,
+    /// JPEG bytes by old face id.
+    thumbs: Vec<(FaceId, Vec<u8>)>,
 }
 
 /// What a worker hands back for one file.
@@ -123,27 +140,50 @@ impl<'a> Indexer<'a> {
     /// Scans every root, then indexes what is pending, then — unless cancelled, or
     /// `auto_cluster` is off — clusters the faces when they changed since the last clustering
     /// run (`IndexSummary::clustering`).
+    ///
+    /// First, files whose photo's faces were found by another model (the detector or the
+    /// alignment changed, or a new default) are made pending again
+    /// (`IndexSummary::requeued`): this run re-detects them, and the catalog carries every
+    /// user decision to the new faces (or keeps the old face that holds it). A cancelled run
+    /// leaves the rest pending; the next run goes on with them.
     pub fn run(
         &self,
         catalog: &mut Catalog,
         control: &IndexControl,
         progress: &mut dyn FnMut(&IndexProgress),
     ) -> Result<(ScanSummary, IndexSummary), EngineError> {
+        let requeued = self.requeue_other_models(catalog)?;
         let scan = scan_library(catalog, control, self.clock, progress)?;
         if scan.cancelled {
             return Ok((
                 scan,
                 IndexSummary {
+                    requeued,
                     cancelled: true,
                     ..IndexSummary::default()
                 },
             ));
         }
         let mut index = self.index_pending(catalog, control, progress)?;
+        index.requeued = requeued;
         if !index.cancelled && !control.is_cancelled() {
             index.clustering = self.cluster_if_due(catalog, control, scan.removed > 0)?;
         }
         Ok((scan, index))
+    }
+
+    /// Makes pending the indexed files whose faces another model found (re-detection).
+    /// Returns how many.
+    pub(crate) fn requeue_other_models(&self, catalog: &mut Catalog) -> Result<u64, EngineError> {
+        let requeued = catalog.requeue_other_models(&self.model, self.clock.now())?;
+        if requeued > 0 {
+            tracing::info!(
+                requeued,
+                model = %self.model,
+                "files indexed by another model queued for re-detection (decisions carry over)"
+            );
+        }
+        Ok(requeued)
     }
 
     /// Clusters when `auto_cluster` is on and faces changed since the last clustering run
@@ -344,6 +384,7 @@ impl<'a> Indexer<'a> {
         let analyzed = std::mem::take(&mut batch.analyzed);
         batch.chips = 0;
         let chips: Vec<&RgbImage> = analyzed.iter().flat_map(|a| a.chips.iter()).collect();
+        let mut redetected = Vec::new();
         let embedded = if chips.is_empty() {
             Ok(Vec::new())
         } else {
@@ -353,7 +394,10 @@ impl<'a> Indexer<'a> {
         match embedded {
             Ok(embeddings) => {
                 let mut embeddings = embeddings.into_iter();
-                for a in analyzed {
+                for mut a in analyzed {
+                    if let Some(old) = a.redetected.take() {
+                        redetected.push((a.hash, a.detections.len(), old));
+                    }
                     let faces = a
                         .detections
                         .iter()
@@ -396,7 +440,41 @@ impl<'a> Indexer<'a> {
             }
         }
         catalog.commit_batch(&outcomes, self.clock.now())?;
+        for (hash, new_faces, old) in redetected {
+            if let Err(e) = self.place_kept_thumbnails(catalog, &hash, new_faces, &old) {
+                tracing::warn!(error = %e, "thumbnails of kept faces not written");
+            }
+        }
         self.match_new_faces(catalog, &outcomes, matching, summary)?;
+        Ok(())
+    }
+
+    /// After a re-detection is committed: the old faces the catalog kept (after the
+    /// `new_faces` new ones) get their thumbnails at their new indexes, and thumbnails of
+    /// indexes the photo no longer has are removed — no face shows another face's thumbnail.
+    fn place_kept_thumbnails(
+        &self,
+        catalog: &Catalog,
+        hash: &ContentHash,
+        new_faces: usize,
+        old: &OldFaceThumbs,
+    ) -> Result<(), EngineError> {
+        let Some(photo) = catalog.indexed_photo(hash, &self.model)? else {
+            return Ok(());
+        };
+        let hex = hash.to_hex();
+        let faces = catalog.faces_of_photo(photo)?;
+        for face in faces.iter().filter(|f| f.idx as usize >= new_faces) {
+            match old.thumbs.iter().find(|(id, _)| *id == face.id) {
+                Some((_, jpeg)) => self.thumbs.write_face_jpeg(&hex, face.idx, jpeg)?,
+                // A face added meanwhile (an import during the run): no thumbnail rather
+                // than an old one of another face.
+                None => self.thumbs.remove_face(&hex, face.idx)?,
+            }
+        }
+        for idx in faces.len()..old.faces.max(faces.len()) {
+            self.thumbs.remove_face(&hex, idx as u32)?;
+        }
         Ok(())
     }
 
@@ -566,6 +644,11 @@ impl<'a> Indexer<'a> {
             Err(e) => return failed(size, mtime_ns, &e),
         };
         drop(bytes);
+        let redetected = match reader.photo_with_hash(&hash) {
+            Ok(Some(photo)) => Some(old_face_thumbs(reader, photo, &analysis)),
+            Ok(None) => None,
+            Err(e) => return failed(size, mtime_ns, &EngineError::Catalog(e)),
+        };
         let boxes: Vec<[f32; 4]> = analysis
             .detections
             .iter()
@@ -608,7 +691,43 @@ impl<'a> Indexer<'a> {
             meta,
             detections: analysis.detections,
             chips: analysis.chips,
+            redetected,
         })
+    }
+}
+
+/// The thumbnails of `photo`'s current faces (found by another model), cut from the new
+/// decode. A face whose thumbnail cannot be made is left out (it gets none).
+fn old_face_thumbs(
+    reader: &Catalog,
+    photo: PhotoId,
+    analysis: &crate::pipeline::BytesAnalysis,
+) -> OldFaceThumbs {
+    let rows = match (reader.faces_of_photo(photo), reader.photo(photo)) {
+        (Ok(rows), Ok(Some(row))) => Some((rows, row.meta.width)),
+        _ => None,
+    };
+    let Some((rows, old_width)) = rows else {
+        return OldFaceThumbs {
+            faces: 0,
+            thumbs: Vec::new(),
+        };
+    };
+    // Old boxes are in the old size's frame (the same as the new one unless the decoder
+    // changed): scale them to the preview.
+    let s = analysis.preview.width() as f32 / old_width.max(1) as f32;
+    let thumbs = rows
+        .iter()
+        .filter_map(|f| {
+            let b = f.bbox.map(|v| v * s);
+            face_thumbnail_jpeg(&analysis.preview, &b)
+                .ok()
+                .map(|jpeg| (f.id, jpeg))
+        })
+        .collect();
+    OldFaceThumbs {
+        faces: rows.len(),
+        thumbs,
     }
 }
 

@@ -5,6 +5,10 @@
 //! row keeps its photo, faces and names; nothing is re-embedded), then pending files are
 //! indexed. Once nothing new has come for `PeopleConfig::settle` (3 s) after faces changed,
 //! the faces are clustered again.
+//!
+//! Like [`Indexer::run`], it first makes pending the files whose faces another model found
+//! (re-detection in the background, user decisions carried over); the watcher itself only
+//! marks files pending when their size or mtime change, so it never undoes that.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::RecvTimeoutError;
@@ -68,10 +72,11 @@ impl Indexer<'_> {
         let scan_options = photo_scan_options();
         let (_watcher, changes) = LibraryWatcher::start(&roots, &scan_options, options.debounce)?;
 
+        let requeued = self.requeue_other_models(catalog)?;
         let scan = scan_library(catalog, control, self.clock(), progress)?;
         let removed = scan.removed > 0;
         events(&WatchEvent::Scanned(scan));
-        self.index_and_report(catalog, control, progress, events)?;
+        self.index_and_report(catalog, control, progress, events, requeued)?;
         let mut idle = IndexProgress::new(IndexPhase::Watching);
         progress(&idle);
         // Faces changed and not clustered since (checked once nothing new came for a while).
@@ -101,7 +106,7 @@ impl Indexer<'_> {
                 unclustered = true;
             }
             events(&applied);
-            if self.index_and_report(catalog, control, progress, events)? {
+            if self.index_and_report(catalog, control, progress, events, 0)? {
                 unclustered = true;
             }
             last_work = Instant::now();
@@ -112,15 +117,18 @@ impl Indexer<'_> {
         Ok(())
     }
 
+    /// Indexes what is pending, if anything; `requeued` goes into the summary reported.
     fn index_and_report(
         &self,
         catalog: &mut Catalog,
         control: &IndexControl,
         progress: &mut dyn FnMut(&IndexProgress),
         events: &mut dyn FnMut(&WatchEvent),
+        requeued: u64,
     ) -> Result<bool, EngineError> {
         if catalog.count_pending()? > 0 {
-            let summary = self.index_pending(catalog, control, progress)?;
+            let mut summary = self.index_pending(catalog, control, progress)?;
+            summary.requeued = requeued;
             let worked = summary.photos > 0;
             events(&WatchEvent::Indexed(summary));
             return Ok(worked);
