@@ -115,6 +115,29 @@ impl Counts {
     }
 }
 
+/// The score cut with the highest recall whose precision is at least `min_precision`:
+/// `(cut, counts at that cut)`, or `None` when no cut reaches it. Cuts are the detections' own
+/// scores (a cut keeps scores ≥ it).
+pub fn best_cut_at_precision(
+    outcomes: &[(f32, Outcome)],
+    min_precision: f64,
+) -> Option<(f32, Counts)> {
+    let mut scores: Vec<f32> = outcomes.iter().map(|(s, _)| *s).collect();
+    scores.sort_by(|a, b| b.total_cmp(a));
+    scores.dedup();
+    let mut best: Option<(f32, Counts)> = None;
+    for cut in scores {
+        let c = Counts::at(outcomes, cut);
+        let better = best
+            .as_ref()
+            .is_none_or(|(_, b)| c.true_positives > b.true_positives);
+        if c.precision() >= min_precision && better {
+            best = Some((cut, c));
+        }
+    }
+    best
+}
+
 /// Average precision: area under the precision–recall curve with precision made monotone
 /// (the all-points interpolation of PASCAL VOC 2010+), ignored detections skipped.
 pub fn average_precision(outcomes: &[(f32, Outcome)], n_scored: usize) -> f64 {
@@ -153,6 +176,24 @@ pub fn average_precision(outcomes: &[(f32, Outcome)], n_scored: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn best_cut_is_the_lowest_cut_that_keeps_precision() {
+        use Outcome::*;
+        let o = [
+            (0.9, TruePositive),
+            (0.8, TruePositive),
+            (0.7, FalsePositive),
+            (0.6, TruePositive),
+            (0.5, FalsePositive),
+            (0.4, FalsePositive),
+        ];
+        let (cut, c) = best_cut_at_precision(&o, 0.75).unwrap();
+        assert_eq!((cut, c.true_positives, c.false_positives), (0.6, 3, 1));
+        let (cut, _) = best_cut_at_precision(&o, 0.95).unwrap();
+        assert_eq!(cut, 0.8);
+        assert!(best_cut_at_precision(&[(0.5, FalsePositive)], 0.5).is_none());
+    }
 
     fn b(x: f64, y: f64, s: f64) -> FaceBox {
         FaceBox {

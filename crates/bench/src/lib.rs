@@ -56,6 +56,10 @@ pub struct CommonArgs {
     /// The detector's score cut (default: the engine's for that detector).
     #[arg(long, value_name = "SCORE")]
     pub detector_score: Option<f32>,
+    /// Enlarge smaller photos (≤ 2×) to this long side before a single-shot detector
+    /// (default: the engine's).
+    #[arg(long, value_name = "PX")]
+    pub detect_min_side: Option<u32>,
 }
 
 /// `--align` values.
@@ -94,6 +98,9 @@ impl CommonArgs {
         }
         if let Some(d) = self.detector.as_deref().and_then(DetectorKind::parse) {
             config.detector = d;
+        }
+        if let Some(px) = self.detect_min_side {
+            config.detect_min_side = px;
         }
         if self.detector_score.is_some() {
             config.detector_score_threshold = self.detector_score;

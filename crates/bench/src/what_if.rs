@@ -193,6 +193,8 @@ fn downscaled(
             .map(|d| FaceRecord {
                 detection: d.clone(),
                 embedding: None,
+                quality: None,
+                quality_parts: None,
             })
             .collect();
         let fake = likeness_engine::PhotoFaces {

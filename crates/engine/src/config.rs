@@ -65,6 +65,10 @@ pub struct EngineConfig {
     /// worker on a 20 MP photo) at the cost of faces smaller than
     /// `min_face_size × long side / detect_max_side` (bench/README.md).
     pub detect_max_side: u32,
+    /// Smaller photos are enlarged (at most 2×, bilinear) until their long side reaches this
+    /// before a single-shot detector sees them, so faces below its smallest anchor are found
+    /// (0 = never). MTCNN ignores it: its pyramid already starts at `min_face_size`.
+    pub detect_min_side: u32,
     /// With a cap, decode JPEGs (and RAW previews) at 1/2, 1/4 or 1/8 by DCT scaling when the
     /// long side stays ≥ `detect_max_side`; faces too small in the reduced image get their
     /// chip from a full-resolution decode.
@@ -99,6 +103,7 @@ impl Default for EngineConfig {
             embed_batch: DEFAULT_EMBED_BATCH,
             cpu_memory_arena: false,
             detect_max_side: DEFAULT_DETECT_MAX_SIDE,
+            detect_min_side: 0,
             reduced_decode: true,
             people: PeopleConfig::default(),
             xmp: XmpConfig::default(),

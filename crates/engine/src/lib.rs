@@ -50,7 +50,8 @@ pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOT
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
 pub use likeness_vision::runtime::forbid_telemetry as forbid_onnx_telemetry;
 pub use likeness_vision::{
-    Detection, DetectorKind, Embedding, FaceBox, Point, Provider, ProviderPreference, VisionError,
+    Detection, DetectorKind, Embedding, FaceBox, Point, Provider, ProviderPreference, QualityParts,
+    VisionError,
 };
 pub use people::{recluster, PeopleConfig, ReclusterSummary};
 pub use pipeline::FULL_RES_CHIP_BOX;

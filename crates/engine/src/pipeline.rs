@@ -25,12 +25,12 @@ use likeness_imaging::{
     decode_photo, decode_photo_reduced, load_photo_with, DecodedPhoto, ExifInfo,
 };
 use likeness_vision::align::ChipAligner;
-use likeness_vision::landmarks::{dlib_rect_from_mtcnn, ShapePredictor};
+use likeness_vision::landmarks::ShapePredictor;
 use likeness_vision::models::{names, ModelStore};
 use likeness_vision::runtime::discover_library;
 use likeness_vision::{
-    open_detector, Detection, DetectorOptions, Embedding, FaceDetector, FaceEmbedder, OrtRuntime,
-    Point, Provider,
+    open_detector, Detection, DetectorKind, DetectorOptions, Embedding, FaceDetector, FaceEmbedder,
+    OrtRuntime, Point, Provider, QualityParts,
 };
 
 use crate::config::{Alignment, EngineConfig};
@@ -43,12 +43,21 @@ use crate::error::EngineError;
 /// image's softer detail never reaches the embedder. Measured effect in bench/README.md.
 pub const FULL_RES_CHIP_BOX: f64 = 300.0;
 
+/// Long side of the small copy a single-shot detector also sees when the photo is more than
+/// twice as big, for faces too big for its anchors (see `detect_with`).
+pub const COARSE_SIDE: u32 = 640;
+
 /// One face of a photo.
 #[derive(Debug, Clone)]
 pub struct FaceRecord {
     pub detection: Detection,
     /// Present when embeddings were requested.
     pub embedding: Option<Embedding>,
+    /// Face quality in [0, 1] ([`likeness_vision::QualityParts`]); present when chips were
+    /// cut (embeddings requested).
+    pub quality: Option<f32>,
+    /// What the quality score was made of.
+    pub quality_parts: Option<QualityParts>,
 }
 
 /// Time spent in each stage.
@@ -104,6 +113,8 @@ pub struct BytesAnalysis {
     pub detections: Vec<Detection>,
     /// One 150×150 chip per detection, ready for [`FacePipeline::embed_chips`].
     pub chips: Vec<RgbImage>,
+    /// One quality score per chip ([`likeness_vision::QualityParts::score`]).
+    pub quality: Vec<f32>,
     /// The upright image (maybe decoded at reduced size), for thumbnails.
     pub preview: RgbImage,
 }
@@ -140,8 +151,14 @@ impl FacePipeline {
             Some(dir) => ModelStore::at(dir),
             None => ModelStore::discover()?,
         };
+        // Single-shot detectors may see an enlarged image: the minimum face size is applied
+        // here, in the photo's frame (`detect_with`).
         let options = DetectorOptions {
-            min_face_size: config.min_face_size,
+            min_face_size: if config.detector == DetectorKind::Mtcnn {
+                config.min_face_size
+            } else {
+                0.0
+            },
             score_threshold: config.detector_score_threshold,
         };
         let detectors = (0..workers)
@@ -238,6 +255,7 @@ impl FacePipeline {
             exif: a.photo.exif,
             detections: a.detections,
             chips: a.chips,
+            quality: a.quality,
             preview: a.photo.image,
         })
     }
@@ -277,30 +295,67 @@ impl FacePipeline {
 
     fn detect_with(&self, worker: usize, image: &RgbImage) -> Result<Vec<Detection>, EngineError> {
         let detector = &self.detectors[worker % self.detectors.len()];
-        let small = capped(image, self.config.detect_max_side);
-        let detections = detector.detect(&small)?;
-        if small.dimensions() == image.dimensions() {
-            return Ok(detections);
+        let single_shot = detector.kind() != DetectorKind::Mtcnn;
+        let seen = if single_shot {
+            sized(
+                image,
+                self.config.detect_min_side,
+                self.config.detect_max_side,
+            )
+        } else {
+            capped(image, self.config.detect_max_side)
+        };
+        let mut detections = detector.detect(&seen)?;
+        if seen.dimensions() != image.dimensions() {
+            let (from, to) = (seen.dimensions(), image.dimensions());
+            detections = detections.iter().map(|d| rescale(d, from, to)).collect();
         }
-        let (from, to) = (small.dimensions(), image.dimensions());
-        Ok(detections.iter().map(|d| rescale(d, from, to)).collect())
+        if single_shot && seen.width().max(seen.height()) > 2 * COARSE_SIDE {
+            // Single-shot detectors were trained on faces up to a few hundred pixels: a face
+            // filling a big photo is found on a small copy, and added where it overlaps no
+            // face found at full size.
+            let coarse = capped(image, COARSE_SIDE);
+            let (from, to) = (coarse.dimensions(), image.dimensions());
+            for d in detector.detect(&coarse)? {
+                let d = rescale(&d, from, to);
+                if detections.iter().all(|f| f.bbox.iou(&d.bbox) < 0.3) {
+                    detections.push(d);
+                }
+            }
+            detections.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+        if single_shot {
+            let min = self.config.min_face_size;
+            detections.retain(|d| d.bbox.width().max(d.bbox.height()) >= min);
+        }
+        Ok(detections)
     }
 
     /// The 150×150 chip of a detected face.
     ///
-    /// Default: dlib's 5 landmarks predicted inside the MTCNN box, then dlib's own chip
-    /// template (the alignment the ResNet was trained with); else MTCNN's landmarks on the
-    /// fitted template.
+    /// [`Alignment::MtcnnTemplate`] (default): the running detector's 5 landmarks on that
+    /// detector's own chip template (`ChipAligner::chip_from_landmarks`, fitted per detector).
+    /// [`Alignment::ShapePredictor`]: dlib's 5 landmarks predicted inside a dlib-like box
+    /// derived from the detection, then dlib's own chip template.
     pub fn chip(&self, image: &RgbImage, detection: &Detection) -> RgbImage {
+        let kind = self.config.detector;
         match &self.shape_predictor {
             Some(predictor) => {
-                let landmarks = predictor.predict(image, dlib_rect_from_mtcnn(&detection.bbox));
+                let rect = self
+                    .aligner
+                    .dlib_rect_from_landmarks(&detection.landmarks, kind);
+                let landmarks = predictor.predict(image, rect);
                 self.aligner.chip_from_dlib_landmarks(image, &landmarks)
             }
             None => self
                 .aligner
-                .chip_from_mtcnn_landmarks(image, &detection.landmarks),
+                .chip_from_landmarks(image, &detection.landmarks, kind),
         }
+    }
+
+    /// The chip aligner (size, padding, per-detector templates).
+    pub fn aligner(&self) -> &ChipAligner {
+        &self.aligner
     }
 
     /// Embeds chips (any number, batched internally).
@@ -416,9 +471,12 @@ impl FacePipeline {
                 faces: a
                     .detections
                     .into_iter()
-                    .map(|detection| FaceRecord {
+                    .enumerate()
+                    .map(|(i, detection)| FaceRecord {
                         detection,
                         embedding: None,
+                        quality: a.quality.get(i).copied(),
+                        quality_parts: a.quality_parts.get(i).copied(),
                     })
                     .collect(),
                 timings,
@@ -466,11 +524,20 @@ impl FacePipeline {
         } else {
             Vec::new()
         };
+        let kind = self.config.detector;
+        let quality_parts: Vec<QualityParts> = detections
+            .iter()
+            .zip(&chips)
+            .map(|(d, chip)| QualityParts::measure(d, chip))
+            .collect();
+        let quality = quality_parts.iter().map(|q| q.score(kind)).collect();
         timings.align += t.elapsed();
         Ok(Analysis {
             photo,
             detections,
             chips,
+            quality,
+            quality_parts,
         })
     }
 
@@ -515,10 +582,36 @@ struct Analysis {
     photo: DecodedPhoto,
     detections: Vec<Detection>,
     chips: Vec<RgbImage>,
+    /// One per chip.
+    quality: Vec<f32>,
+    quality_parts: Vec<QualityParts>,
 }
 
 /// `image` itself when its long side is within `max_side` (or there is no cap), else a copy
 /// scaled (area averaging) so that its long side is `max_side`.
+/// `image` enlarged (at most 2×) until its long side reaches `min_side`, else [`capped`].
+fn sized(image: &RgbImage, min_side: u32, max_side: u32) -> Cow<'_, RgbImage> {
+    let (w, h) = image.dimensions();
+    let long = w.max(h);
+    if min_side == 0 || long == 0 || long >= min_side {
+        return capped(image, max_side);
+    }
+    let mut scale = (f64::from(min_side) / f64::from(long)).min(2.0);
+    if max_side > 0 {
+        scale = scale.min(f64::from(max_side) / f64::from(long));
+    }
+    if scale <= 1.0 {
+        return Cow::Borrowed(image);
+    }
+    let side = |s: u32| ((f64::from(s) * scale).round() as u32).max(1);
+    Cow::Owned(image::imageops::resize(
+        image,
+        side(w),
+        side(h),
+        image::imageops::FilterType::Triangle,
+    ))
+}
+
 fn capped(image: &RgbImage, max_side: u32) -> Cow<'_, RgbImage> {
     let (w, h) = image.dimensions();
     let long = w.max(h);

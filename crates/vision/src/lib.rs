@@ -12,6 +12,7 @@ pub mod error;
 pub mod landmarks;
 pub mod models;
 pub mod mtcnn;
+pub mod quality;
 pub mod runtime;
 pub mod types;
 
@@ -19,5 +20,6 @@ pub use detector::{open_detector, DetectorKind, DetectorOptions, FaceDetector};
 pub use embed::FaceEmbedder;
 pub use error::VisionError;
 pub use models::{ModelManifest, ModelStore};
+pub use quality::QualityParts;
 pub use runtime::{OrtRuntime, Provider, ProviderPreference};
 pub use types::{Detection, Embedding, FaceBox, Point};

@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use likeness_bench::detect_eval::{average_precision, match_image, Counts, GtBox, Outcome};
+use likeness_bench::detect_eval::{
+    average_precision, best_cut_at_precision, match_image, Counts, GtBox, Outcome,
+};
 use likeness_bench::{
     machine, mib, ms, open_pipeline, outln, parse, pct, peak_rss_kib, run_batch, CommonArgs, Csv,
     Table,
@@ -267,7 +269,8 @@ fn main() -> Result<()> {
     }
 
     outln(&format!(
-        "## WIDER FACE val200 — Likeness MTCNN, {} photos (416×416), {n_scored} scored faces of {n_gt_all} (valid, ≥ {} px wide and tall), IoU ≥ {}\n",
+        "## WIDER FACE val200 — Likeness {}, {} photos (416×416), {n_scored} scored faces of {n_gt_all} (valid, ≥ {} px wide and tall), IoU ≥ {}\n",
+        config_detector_label(&args.common),
         paths.len(),
         args.gt_min,
         args.iou
@@ -283,11 +286,16 @@ fn main() -> Result<()> {
         "recall (≥ 20 px)",
         "precision",
         "AP",
+        "best recall at precision ≥ 95 % (cut)",
         "time / image (wall)",
         "detect / image (summed over workers)",
     ]);
     for run in &runs {
         let ap = average_precision(&run.outcomes, n_scored);
+        let best = match best_cut_at_precision(&run.outcomes, 0.95) {
+            Some((cut, c)) => format!("{} ({cut:.3})", pct(c.recall(n_scored))),
+            None => "—".to_string(),
+        };
         for &cut in &args.score_cuts {
             let c = Counts::at(&run.outcomes, cut);
             t.row([
@@ -304,6 +312,7 @@ fn main() -> Result<()> {
                 format!("**{}**", pct(c.recall(n_scored))),
                 pct(c.precision()),
                 format!("{:.3}", ap),
+                best.clone(),
                 ms(run.wall / n),
                 ms(run.detect / n),
             ]);
@@ -374,4 +383,13 @@ fn main() -> Result<()> {
 fn in_bucket(b: &FaceBox, lo: f64, hi: f64) -> bool {
     let side = b.width().min(b.height());
     side >= lo && side < hi
+}
+
+/// The detector a run used, for the table's title.
+fn config_detector_label(common: &likeness_bench::CommonArgs) -> String {
+    let config = common.engine_config();
+    match config.detector_score_threshold {
+        Some(t) => format!("{} (score cut {t})", config.detector),
+        None => config.detector.to_string(),
+    }
 }
