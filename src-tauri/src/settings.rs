@@ -73,6 +73,7 @@ fn settings_dto(lib: &Library) -> CmdResult<SettingsDto> {
         clustering: s.clustering.into(),
         provider: s.provider.into(),
         xmp_auto_export: s.xmp_auto_export,
+        include_low_quality: s.include_low_quality,
         settings_file: shown(&settings_path(lib.paths())),
         catalog: shown(&lib.paths().catalog),
         cache: shown(&lib.paths().cache),

@@ -53,6 +53,7 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
       clustering: s.clustering,
       provider: s.provider,
       xmpAutoExport: s.xmpAutoExport,
+      includeLowQuality: s.includeLowQuality,
       ...change,
     };
     saved.textContent = "Saving…";
@@ -107,6 +108,9 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
       if (resume) void startWatching();
     }
   });
+  const lowQuality = h("input", { type: "checkbox", "data-testid": "settings-low-quality" });
+  lowQuality.checked = s.includeLowQuality;
+  lowQuality.addEventListener("change", () => void save({ includeLowQuality: lowQuality.checked }));
   const faces = h("section", { class: "settings-section", "aria-labelledby": "settings-faces-h" },
     h("h2", { id: "settings-faces-h" }, "Finding and grouping faces"),
     row("Face detector", detector),
@@ -114,6 +118,8 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
     row("Detection sensitivity", detection),
     h("p", { class: "settings-note" }, "Applies to photos indexed from now on."),
     row("Clustering strictness", clustering),
+    h("label", { class: "check" }, lowQuality, "Include small and blurry faces in groups"),
+    h("p", { class: "settings-note" }, "Off: tiny, blurred or doubtful faces stay in the photos and can be named by hand, but are never grouped or suggested by themselves."),
     h("p", { class: "settings-note" }, "Applies at the next clustering (after indexing), or now:"),
     h("div", { class: "settings-actions" }, recluster, " ", reclustered));
 

@@ -100,6 +100,8 @@ pub struct SettingsDto {
     pub clustering: Clustering,
     pub provider: ProviderChoice,
     pub xmp_auto_export: bool,
+    /// "Include small and blurry faces" when grouping.
+    pub include_low_quality: bool,
     pub settings_file: String,
     pub catalog: String,
     pub cache: String,
@@ -135,6 +137,7 @@ pub struct SettingsInput {
     pub clustering: String,
     pub provider: String,
     pub xmp_auto_export: bool,
+    pub include_low_quality: bool,
 }
 
 impl From<&Settings> for SettingsInput {
@@ -145,6 +148,7 @@ impl From<&Settings> for SettingsInput {
             clustering: clustering_name(s.clustering).into(),
             provider: provider_name(s.provider).into(),
             xmp_auto_export: s.xmp_auto_export,
+            include_low_quality: s.include_low_quality,
         }
     }
 }
@@ -165,6 +169,7 @@ impl TryFrom<&SettingsInput> for Settings {
             provider: parse_provider(&input.provider)
                 .ok_or_else(|| bad("provider", &input.provider))?,
             xmp_auto_export: input.xmp_auto_export,
+            include_low_quality: input.include_low_quality,
         })
     }
 }
@@ -182,6 +187,7 @@ mod tests {
             clustering: "strict".into(),
             provider: "cpu".into(),
             xmp_auto_export: true,
+            include_low_quality: false,
         };
         let s = Settings::try_from(&input).unwrap();
         assert_eq!(s.detector, DetectorKind::Yunet);

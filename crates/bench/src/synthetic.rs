@@ -260,6 +260,7 @@ pub fn synthetic_photo(rng: &mut Rng, seed: u64, embeddings: bool) -> NewPhoto {
                 } else {
                     Vec::new()
                 },
+                quality: None,
             }
         })
         .collect();

@@ -32,7 +32,8 @@ impl Catalog {
             let n: i64 = c.query_row("SELECT count(*) FROM faces", [], |r| r.get(0))?;
             let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
             let mut st = c.prepare(
-                "SELECT f.id, f.photo_id, f.embedding, a.person_id, a.provenance, f.not_face
+                "SELECT f.id, f.photo_id, f.embedding, a.person_id, a.provenance, f.not_face,
+                        f.quality
                  FROM photos p JOIN faces f ON f.photo_id = p.id
                  LEFT JOIN assignments a ON a.face_id = f.id
                  WHERE p.orphaned_at IS NULL ORDER BY f.id",
@@ -58,6 +59,7 @@ impl Catalog {
                     assignment,
                     not_face: r.get(5)?,
                     rejected: rejected.remove(&face).unwrap_or_default(),
+                    quality: r.get(6)?,
                 });
             }
             Ok(out)

@@ -41,7 +41,7 @@ impl Catalog {
 
 pub(crate) const FACE_SELECT: &str =
     "SELECT f.id, f.photo_id, f.idx, f.x1, f.y1, f.x2, f.y2, f.landmarks,
-        f.score, f.embedding, p.model, a.person_id, a.provenance, f.not_face, f.source
+        f.score, f.embedding, p.model, a.person_id, a.provenance, f.not_face, f.source, f.quality
     FROM faces f JOIN photos p ON p.id = f.photo_id LEFT JOIN assignments a ON a.face_id = f.id";
 
 pub(crate) fn face_from_row(r: &Row<'_>) -> rusqlite::Result<FaceRow> {
@@ -62,6 +62,7 @@ pub(crate) fn face_from_row(r: &Row<'_>) -> rusqlite::Result<FaceRow> {
         person,
         not_face: r.get(13)?,
         manual: r.get::<_, String>(14)? == "manual",
+        quality: r.get(15)?,
     })
 }
 
@@ -79,9 +80,10 @@ pub(crate) fn f32s(bytes: &[u8]) -> Vec<f32> {
 
 pub(crate) fn insert_faces(c: &Connection, photo: PhotoId, faces: &[NewFace]) -> Res<()> {
     let mut st = c.prepare_cached(
-        "INSERT INTO faces (id, photo_id, idx, x1, y1, x2, y2, landmarks, score, embedding)
+        "INSERT INTO faces (id, photo_id, idx, x1, y1, x2, y2, landmarks, score, embedding,
+                quality)
          VALUES ((SELECT value + 1 FROM counters WHERE name = 'face'),
-                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for (idx, f) in faces.iter().enumerate() {
         let [x1, y1, x2, y2] = f.bbox;
@@ -95,6 +97,7 @@ pub(crate) fn insert_faces(c: &Connection, photo: PhotoId, faces: &[NewFace]) ->
             le_bytes(&f.landmarks),
             f.score,
             le_bytes(&f.embedding),
+            f.quality,
         ])?;
     }
     Ok(())

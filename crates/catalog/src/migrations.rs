@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Step `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -317,6 +317,14 @@ END;
 CREATE INDEX people_cover ON people (cover_face_id) WHERE cover_face_id IS NOT NULL;
 "#;
 
+/// Face quality in [0, 1] (detector confidence, size, sharpness, frontalness; the vision
+/// crate's `quality` module). NULL for faces indexed before it and for manual faces: clustering
+/// treats those as good enough. Faces below the library's bar are kept but never clustered or
+/// matched automatically.
+const V6: &str = r#"
+ALTER TABLE faces ADD COLUMN quality REAL;
+"#;
+
 /// Runs every step above the file's version, each in its own transaction together with its
 /// `user_version` bump. Returns the version found before migrating.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
@@ -509,6 +517,7 @@ mod tests {
             landmarks: [0.0; 10],
             score: 0.9,
             embedding: vec![0.0; 128],
+            quality: None,
         };
         let photo = crate::NewPhoto {
             hash: crate::ContentHash([7; 32]),

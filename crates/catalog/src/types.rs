@@ -116,6 +116,9 @@ pub struct NewFace {
     pub score: f32,
     /// 128 values for the dlib ResNet (any length is stored as given).
     pub embedding: Vec<f32>,
+    /// Face quality in [0, 1]; `None` = not measured (manual faces, faces indexed before
+    /// quality existed), which clustering treats as good enough.
+    pub quality: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -236,6 +239,8 @@ pub struct FaceRow {
     pub not_face: bool,
     /// Created from an imported XMP region, not found by the detector.
     pub manual: bool,
+    /// Face quality in [0, 1] (`None`: not measured).
+    pub quality: Option<f32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -379,6 +384,8 @@ pub struct ClusterFace {
     pub not_face: bool,
     /// People the user said this face is not, ascending.
     pub rejected: Vec<PersonId>,
+    /// Face quality in [0, 1] (`None`: not measured).
+    pub quality: Option<f32>,
 }
 
 impl ClusterFace {

@@ -297,6 +297,7 @@ fn manual_faces_stay_unless_a_detection_takes_them_over() {
         landmarks: [1.0; 10],
         score: 0.0,
         embedding: vec![0.25; 128],
+        quality: None,
     };
     let items = vec![
         ImportItem {

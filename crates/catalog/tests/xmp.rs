@@ -183,6 +183,7 @@ fn an_import_is_one_edit_that_undoes_exactly_and_never_overrides_the_user() {
         landmarks: [1.0; 10],
         score: 0.0,
         embedding: vec![0.25; 128],
+        quality: None,
     };
     let items = vec![
         ImportItem {

@@ -44,6 +44,10 @@ struct SetArgs {
     /// Write face tags to XMP sidecars after every change.
     #[arg(long, value_enum)]
     xmp_auto_export: Option<OnOff>,
+    /// Group small and blurry faces too (below the quality bar; applies at the next
+    /// clustering).
+    #[arg(long, value_enum)]
+    include_low_quality: Option<OnOff>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -73,6 +77,14 @@ pub fn settings(location: &LibraryLocation, args: SettingsArgs) -> anyhow::Resul
             "xmp auto-export  {}",
             if dto.xmp_auto_export { "on" } else { "off" }
         );
+        println!(
+            "small/blurry     {}",
+            if dto.include_low_quality {
+                "grouped"
+            } else {
+                "kept out of groups"
+            }
+        );
         println!("(saved in {})", path.display());
     })?;
     Ok(ExitCode::SUCCESS)
@@ -94,5 +106,8 @@ fn apply(s: &mut Settings, set: &SetArgs) {
     }
     if let Some(x) = set.xmp_auto_export {
         s.xmp_auto_export = matches!(x, OnOff::On);
+    }
+    if let Some(x) = set.include_low_quality {
+        s.include_low_quality = matches!(x, OnOff::On);
     }
 }

@@ -96,6 +96,9 @@ pub struct Settings {
     pub provider: ProviderPreference,
     /// Write people edits to XMP sidecars automatically. Default off in the app.
     pub xmp_auto_export: bool,
+    /// "Include small and blurry faces": group faces below the quality bar too
+    /// ([`PeopleConfig::min_quality`] 0). Default off.
+    pub include_low_quality: bool,
 }
 
 impl Settings {
@@ -106,6 +109,9 @@ impl Settings {
         config.detector = self.detector;
         config.min_face_size = self.detection.min_face_size();
         config.people = self.clustering.people_config(&config.people);
+        if self.include_low_quality {
+            config.people.min_quality = 0.0;
+        }
         config.provider = self.provider;
         config.xmp.auto_export = self.xmp_auto_export;
     }
@@ -325,6 +331,7 @@ struct SettingsFile {
     clustering: String,
     provider: String,
     xmp_auto_export: bool,
+    include_low_quality: bool,
 }
 
 impl Default for SettingsFile {
@@ -342,6 +349,7 @@ impl From<&Settings> for SettingsFile {
             clustering: clustering_name(s.clustering).into(),
             provider: provider_name(s.provider).into(),
             xmp_auto_export: s.xmp_auto_export,
+            include_low_quality: s.include_low_quality,
         }
     }
 }
@@ -363,6 +371,7 @@ impl SettingsFile {
             s.provider = v;
         }
         s.xmp_auto_export = self.xmp_auto_export;
+        s.include_low_quality = self.include_low_quality;
         s
     }
 }
@@ -454,6 +463,7 @@ mod tests {
             clustering: ClusteringStrictness::Strict,
             provider: ProviderPreference::CpuOnly,
             xmp_auto_export: true,
+            include_low_quality: true,
         };
         save_settings(&path, &s).unwrap();
         assert_eq!(

@@ -317,7 +317,11 @@ detector: string,
 /**
  * Every detector this build can run, in display order.
  */
-detectors: Array<string>, detection: Detection, clustering: Clustering, provider: ProviderChoice, xmpAutoExport: boolean, settingsFile: string, catalog: string, cache: string, locationSource: LocationSource, 
+detectors: Array<string>, detection: Detection, clustering: Clustering, provider: ProviderChoice, xmpAutoExport: boolean, 
+/**
+ * "Include small and blurry faces" when grouping.
+ */
+includeLowQuality: boolean, settingsFile: string, catalog: string, cache: string, locationSource: LocationSource, 
 /**
  * The per-user file holding the chosen library folder.
  */
@@ -340,7 +344,7 @@ export type ModelFileDto = { name: string, kind: string, file: string, };
  * The library's own settings, as their wire names: what the Settings screen sends back
  * (`settings_set`) and what `likeness settings --json` prints.
  */
-export type SettingsInput = { detector: string, detection: string, clustering: string, provider: string, xmpAutoExport: boolean, };
+export type SettingsInput = { detector: string, detection: string, clustering: string, provider: string, xmpAutoExport: boolean, includeLowQuality: boolean, };
 
 /**
  * `likeness xmp export --json`.

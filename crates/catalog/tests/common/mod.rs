@@ -108,6 +108,7 @@ pub fn face(b: [f32; 4], seed: f32) -> NewFace {
         landmarks: [b[0], b[1], b[2], b[1], b[0], b[3], b[2], b[3], b[0], b[2]],
         score: 0.99,
         embedding: (0..128).map(|i| seed + i as f32 * 0.001).collect(),
+        quality: None,
     }
 }
 

@@ -20,7 +20,7 @@ use crate::clock::{iso_utc, Clock};
 use crate::error::EngineError;
 use crate::library::LibraryPaths;
 use crate::people::{
-    clustering_due, recluster, IncrementalMatcher, PeopleConfig, ReclusterSummary,
+    clustering_due, quality_passes, recluster, IncrementalMatcher, PeopleConfig, ReclusterSummary,
 };
 use crate::pipeline::FacePipeline;
 use crate::thumbs::{face_thumbnail_jpeg, ThumbnailCache};
@@ -80,6 +80,8 @@ struct Analyzed {
     meta: PhotoMeta,
     detections: Vec<Detection>,
     chips: Vec<RgbImage>,
+    /// One quality score per detection.
+    quality: Vec<f32>,
     /// Set when the content is in the catalog with faces of another model (re-detection).
     redetected: Option<OldFaceThumbs>,
 }
@@ -401,7 +403,11 @@ impl<'a> Indexer<'a> {
                     let faces = a
                         .detections
                         .iter()
-                        .map(|d| new_face(d, embeddings.next().map(|e| e.0).unwrap_or_default()))
+                        .enumerate()
+                        .map(|(i, d)| {
+                            let e = embeddings.next().map(|e| e.0).unwrap_or_default();
+                            new_face(d, e, a.quality.get(i).copied())
+                        })
                         .collect::<Vec<_>>();
                     summary.faces += faces.len() as u64;
                     summary.analyzed += 1;
@@ -513,7 +519,10 @@ impl<'a> Indexer<'a> {
         let mut assignments = Vec::new();
         for photo in photos {
             for face in catalog.faces_of_photo(photo)? {
-                if face.person.is_some() || face.not_face {
+                if face.person.is_some()
+                    || face.not_face
+                    || !quality_passes(face.quality, self.people.min_quality)
+                {
                     continue;
                 }
                 if let Some(hit) = matcher.match_face(&face.embedding, &[]) {
@@ -652,7 +661,7 @@ impl<'a> Indexer<'a> {
         let boxes: Vec<[f32; 4]> = analysis
             .detections
             .iter()
-            .map(|d| new_face(d, Vec::new()).bbox)
+            .map(|d| new_face(d, Vec::new(), None).bbox)
             .collect();
         if let Err(e) = self.thumbs.write(
             &hash.to_hex(),
@@ -691,6 +700,7 @@ impl<'a> Indexer<'a> {
             meta,
             detections: analysis.detections,
             chips: analysis.chips,
+            quality: analysis.quality,
             redetected,
         })
     }
@@ -740,7 +750,7 @@ fn scale_boxes(boxes: &[[f32; 4]], a: &crate::pipeline::BytesAnalysis) -> Vec<[f
         .collect()
 }
 
-fn new_face(d: &Detection, embedding: Vec<f32>) -> NewFace {
+fn new_face(d: &Detection, embedding: Vec<f32>, quality: Option<f32>) -> NewFace {
     let mut landmarks = [0f32; 10];
     for (i, p) in d.landmarks.iter().enumerate() {
         landmarks[2 * i] = p.x as f32;
@@ -756,6 +766,7 @@ fn new_face(d: &Detection, embedding: Vec<f32>) -> NewFace {
         landmarks,
         score: d.score,
         embedding,
+        quality,
     }
 }
 

@@ -31,6 +31,16 @@ pub use matcher::{FaceMatch, IncrementalMatcher};
 pub use ops::*;
 pub use recluster::{clustering_due, recluster, ReclusterSummary};
 
+/// The default quality bar: chosen by 2-fold cross-validation over identities on celeba-dev
+/// (YuNet; bench/README.md, "Face quality": the halves chose 0.3 and 0.2).
+pub const DEFAULT_MIN_QUALITY: f32 = 0.25;
+
+/// Whether a face of this quality may be clustered or matched automatically (`None`, not
+/// measured, may).
+pub fn quality_passes(quality: Option<f32>, min_quality: f32) -> bool {
+    quality.is_none_or(|q| q >= min_quality)
+}
+
 /// How faces become people. Defaults are the measured ones (bench/README.md, "People").
 #[derive(Debug, Clone)]
 pub struct PeopleConfig {
@@ -52,6 +62,10 @@ pub struct PeopleConfig {
     pub incremental_strict: f32,
     /// …and at least this much closer than any other person's. Default 0.10.
     pub incremental_margin: f32,
+    /// Faces whose quality ([`likeness_vision::QualityParts`]) is below this are kept but never
+    /// clustered, matched or suggested by themselves; the user can still name them. 0 = every
+    /// face. Default [`DEFAULT_MIN_QUALITY`].
+    pub min_quality: f32,
     /// Match each indexing batch's new faces to confirmed people at once.
     pub match_new_faces: bool,
     /// Cluster by itself when indexing settles (end of `Indexer::run`, watch mode idle).
@@ -69,6 +83,7 @@ impl Default for PeopleConfig {
             suggest_cluster: 0.60,
             incremental_strict: 0.40,
             incremental_margin: 0.10,
+            min_quality: DEFAULT_MIN_QUALITY,
             match_new_faces: true,
             auto_cluster: true,
             settle: Duration::from_secs(3),

@@ -11,7 +11,7 @@ use likeness_catalog::{
 };
 
 use super::matcher::{squared_l2, IncrementalMatcher};
-use super::{confidence, PeopleConfig};
+use super::{confidence, quality_passes, PeopleConfig};
 use crate::clock::Clock;
 use crate::error::EngineError;
 
@@ -30,6 +30,8 @@ pub struct ReclusterSummary {
     pub anchors: u64,
     /// Faces marked "not a face".
     pub not_faces: u64,
+    /// Undecided faces below the quality bar: left out of clustering and suggestions.
+    pub low_quality: u64,
     /// Undecided faces that were clustered.
     pub clustered: u64,
     /// Clusters found among them.
@@ -130,6 +132,7 @@ fn run(
     let dim = common_dim(&input);
     let mut anchors = IncrementalMatcher::new(config);
     let mut undecided: Vec<&ClusterFace> = Vec::new();
+    let mut low_quality: Vec<FaceId> = Vec::new();
     for f in &input {
         if f.not_face {
             summary.not_faces += 1;
@@ -140,10 +143,19 @@ fn run(
                 anchors.add_anchor(person, &f.embedding);
                 summary.anchors += 1;
             }
-            _ if f.embedding.len() == dim && dim > 0 => undecided.push(f),
+            _ if f.embedding.len() == dim && dim > 0 => {
+                if quality_passes(f.quality, config.min_quality) {
+                    undecided.push(f);
+                } else {
+                    // Kept, never grouped or suggested by itself: its automatic assignment
+                    // (from a lower bar) is dropped with the plan below.
+                    low_quality.push(f.face);
+                }
+            }
             _ => {}
         }
     }
+    summary.low_quality = low_quality.len() as u64;
     // A content order (not face ids, which differ between two catalogs of the same photos):
     // the same faces cluster the same way and unnamed clusters are created in the same order.
     undecided.sort_by(|a, b| cmp_embedding(&a.embedding, &b.embedding).then(a.face.cmp(&b.face)));
@@ -233,7 +245,11 @@ fn run(
         }
     }
     let plan = ClusteringPlan {
-        faces: undecided.iter().map(|f| f.face).collect(),
+        faces: undecided
+            .iter()
+            .map(|f| f.face)
+            .chain(low_quality.iter().copied())
+            .collect(),
         clusters,
         suggestions,
     };
@@ -389,6 +405,7 @@ mod tests {
             assignment,
             not_face: false,
             rejected: Vec::new(),
+            quality: None,
         }
     }
 
@@ -467,6 +484,114 @@ mod scale {
         }
     }
 
+    /// A catalog with one photo per face: (embedding, quality).
+    fn catalog_of(dir: &std::path::Path, faces: &[(Vec<f32>, Option<f32>)]) -> Catalog {
+        let mut cat = Catalog::open(&dir.join("c.sqlite")).expect("open");
+        let root = cat.add_root(&dir.join("p"), 0).expect("root");
+        let upsert: Vec<FileCandidate> = (0..faces.len())
+            .map(|i| FileCandidate {
+                path: dir.join(format!("p/{i}.jpg")),
+                size: 1,
+                mtime_ns: 1,
+            })
+            .collect();
+        let changes = ScanChanges {
+            upsert,
+            ..ScanChanges::default()
+        };
+        cat.apply_scan(root.id, &changes, 0).expect("scan");
+        let pending = cat.pending_files(0, 1000).expect("pending");
+        let batch: Vec<IndexOutcome> = pending
+            .iter()
+            .zip(faces)
+            .enumerate()
+            .map(|(n, (f, (embedding, quality)))| {
+                let mut hash = [0u8; 32];
+                hash[..8].copy_from_slice(&(n as u64).to_le_bytes());
+                IndexOutcome::Analyzed {
+                    file: f.id,
+                    size: 1,
+                    mtime_ns: 1,
+                    photo: NewPhoto {
+                        hash: ContentHash(hash),
+                        meta: PhotoMeta {
+                            width: 100,
+                            height: 100,
+                            stored_width: 100,
+                            stored_height: 100,
+                            orientation: 1,
+                            format: "jpeg".into(),
+                            taken_at: None,
+                            taken_source: TakenSource::FileTime,
+                            camera_make: None,
+                            camera_model: None,
+                            gps: None,
+                            file_size: 1,
+                        },
+                        model: "m".into(),
+                        faces: vec![NewFace {
+                            bbox: [10.0, 10.0, 60.0, 60.0],
+                            landmarks: [0.0; 10],
+                            score: 0.99,
+                            embedding: embedding.clone(),
+                            quality: *quality,
+                        }],
+                    },
+                }
+            })
+            .collect();
+        cat.commit_batch(&batch, 0).expect("commit");
+        cat
+    }
+
+    #[test]
+    fn faces_below_the_quality_bar_are_never_grouped_by_themselves() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut noise = Noise(3);
+        let mut faces = Vec::new();
+        // Two tight identities far apart; B's faces are below the bar, two are unmeasured.
+        for (centre, quality) in [(0.0f32, Some(0.9)), (1.0, Some(0.1))] {
+            for _ in 0..6 {
+                let e: Vec<f32> = (0..128)
+                    .map(|k| if k == 0 { centre } else { noise.normal() * 0.005 })
+                    .collect();
+                faces.push((e, quality));
+            }
+        }
+        faces[0].1 = None;
+        let mut cat = catalog_of(dir.path(), &faces);
+        let clock = SystemClock;
+        let cancel = AtomicBool::new(false);
+        let assigned = |cat: &Catalog| -> Vec<bool> {
+            (0..faces.len())
+                .map(|i| {
+                    // Photos were stored one per face, in order, from id 1.
+                    let photo = (i + 1) as likeness_catalog::PhotoId;
+                    cat.faces_of_photo(photo).expect("faces")[0].person.is_some()
+                })
+                .collect()
+        };
+        let config = PeopleConfig::default();
+        let s = recluster(&mut cat, &config, &clock, &cancel).expect("cluster");
+        assert_eq!(s.low_quality, 6);
+        assert_eq!(s.clusters, 1, "{s:?}");
+        let a = assigned(&cat);
+        assert!(a[..6].iter().all(|&x| x), "{a:?}");
+        assert!(a[6..].iter().all(|&x| !x), "{a:?}");
+        // "Include small and blurry faces": B is grouped too.
+        let all = PeopleConfig {
+            min_quality: 0.0,
+            ..PeopleConfig::default()
+        };
+        let s = recluster(&mut cat, &all, &clock, &cancel).expect("cluster");
+        assert_eq!((s.low_quality, s.clusters), (0, 2), "{s:?}");
+        assert!(assigned(&cat).iter().all(|&x| x));
+        // And back: B's automatic assignments go.
+        recluster(&mut cat, &config, &clock, &cancel).expect("cluster");
+        let a = assigned(&cat);
+        assert!(a[6..].iter().all(|&x| !x), "{a:?}");
+    }
+
     #[test]
     #[ignore = "scale measurement"]
     fn recluster_scale() {
@@ -540,6 +665,7 @@ mod scale {
                             landmarks: [0.0; 10],
                             score: 0.99,
                             embedding,
+                            quality: None,
                         }],
                     },
                 });

@@ -335,6 +335,7 @@ fn placeholder(bbox: [f64; 4]) -> NewFace {
         landmarks: [0.0; 10],
         score: 0.0,
         embedding: Vec::new(),
+        quality: None,
     }
 }
 

@@ -96,6 +96,7 @@ pub fn manual_face(
             landmarks,
             score,
             embedding: embedding.0,
+            quality: None,
         },
         how,
     ))
