@@ -97,7 +97,7 @@ impl CommonArgs {
             config.embed_batch = n;
         }
         if let Some(d) = self.detector.as_deref().and_then(DetectorKind::parse) {
-            config.detector = d;
+            config.set_detector(d);
         }
         if let Some(px) = self.detect_min_side {
             config.detect_min_side = px;

@@ -130,7 +130,7 @@ fn main() -> ExitCode {
         .as_deref()
         .and_then(likeness_engine::DetectorKind::parse);
     if let Some(d) = detector {
-        config.detector = d;
+        config.set_detector(d);
     }
     // Commands on a library work in its session: its saved settings (the app's Settings
     // screen) apply, and only what was said on the command line overrides them.

@@ -73,11 +73,30 @@ pub struct EngineConfig {
     /// long side stays ≥ `detect_max_side`; faces too small in the reduced image get their
     /// chip from a full-resolution decode.
     pub reduced_decode: bool,
+    /// When a photo without any EXIF orientation tag (scans, old cameras) has no face
+    /// upright, also run the detector on it turned 90° and 270° and keep the turn whose best
+    /// face scores highest (boxes and landmarks mapped back to the upright frame; chips are cut
+    /// upright by the landmark alignment). Only with [`Alignment::MtcnnTemplate`]: the shape
+    /// predictor expects an upright face. Off by default: the retry runs on every photo
+    /// without a face and costs two more detections there (bench/README.md, "Sideways
+    /// photos").
+    pub try_rotations: bool,
     /// Clustering and matching faces to people (thresholds, clustering parameters, whether
     /// indexing clusters by itself).
     pub people: PeopleConfig,
     /// XMP face regions: automatic export after people edits and what it writes.
     pub xmp: XmpConfig,
+}
+
+impl EngineConfig {
+    /// Runs `kind`, with its quality bar ([`crate::people::quality_bar`]) unless the bar is
+    /// off (0: "include small and blurry faces").
+    pub fn set_detector(&mut self, kind: DetectorKind) {
+        self.detector = kind;
+        if self.people.min_quality > 0.0 {
+            self.people.min_quality = crate::people::quality_bar(kind);
+        }
+    }
 }
 
 /// Default chips per embedder run (see bench/README.md, "Memory").
@@ -105,6 +124,7 @@ impl Default for EngineConfig {
             detect_max_side: DEFAULT_DETECT_MAX_SIDE,
             detect_min_side: 0,
             reduced_decode: true,
+            try_rotations: false,
             people: PeopleConfig::default(),
             xmp: XmpConfig::default(),
         }

@@ -538,7 +538,7 @@ fn configure(base: &EngineConfig, settings: &Settings, overrides: &Overrides) ->
         config.xmp.auto_export = x;
     }
     if let Some(d) = overrides.detector {
-        config.detector = d;
+        config.set_detector(d);
     }
     config
 }

@@ -106,7 +106,7 @@ impl Settings {
     /// automatic XMP export). Detection applies to the next indexing run, clustering to the
     /// next clustering run, the provider to the next time the pipeline is loaded.
     pub fn apply(&self, config: &mut EngineConfig) {
-        config.detector = self.detector;
+        config.set_detector(self.detector);
         config.min_face_size = self.detection.min_face_size();
         config.people = self.clustering.people_config(&config.people);
         if self.include_low_quality {

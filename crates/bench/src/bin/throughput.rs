@@ -33,6 +33,10 @@ struct Args {
     /// Do not run the face_recognition peer.
     #[arg(long)]
     skip_peer: bool,
+    /// Peer processes, each on its own contiguous share of the photos, all at once — what
+    /// face_recognition's CLI does with `--cpus N` (default 2: both cores, like Likeness).
+    #[arg(long, default_value_t = 2)]
+    peer_processes: usize,
     /// Python of the peer venv (default: .cache/peer-venv/bin/python in the repository).
     #[arg(long, value_name = "PATH")]
     peer_python: Option<PathBuf>,
@@ -481,7 +485,53 @@ fn what_if(
     Ok(())
 }
 
-/// Runs `bench/peer_throughput.py` on `paths` and reads its JSON.
+/// One JSON result from several peer processes that ran at the same time: counts, stage times
+/// and peak RSS add up, the wall time is the slowest process's, per-photo rows are concatenated
+/// (the processes had contiguous shares, so the order is the input's).
+fn merge_peer_parts(parts: Vec<Value>) -> Value {
+    let mut parts = parts.into_iter();
+    let Some(mut merged) = parts.next() else {
+        return Value::Null;
+    };
+    for p in parts {
+        for k in ["photos", "errors", "faces", "no_face", "peak_rss_kib"] {
+            let sum = merged.get(k).and_then(Value::as_u64).unwrap_or(0)
+                + p.get(k).and_then(Value::as_u64).unwrap_or(0);
+            merged[k] = Value::from(sum);
+        }
+        let wall = merged["wall_s"]
+            .as_f64()
+            .unwrap_or(0.0)
+            .max(p["wall_s"].as_f64().unwrap_or(0.0));
+        merged["wall_s"] = Value::from(wall);
+        if let (Some(a), Some(b)) = (
+            merged["stages_s"].as_object().cloned(),
+            p["stages_s"].as_object(),
+        ) {
+            let mut out = a.clone();
+            for (k, v) in b {
+                let sum =
+                    a.get(k).and_then(Value::as_f64).unwrap_or(0.0) + v.as_f64().unwrap_or(0.0);
+                out.insert(k.clone(), Value::from(sum));
+            }
+            merged["stages_s"] = Value::Object(out);
+        }
+        if let (Some(a), Some(b)) = (
+            merged["per_photo"].as_array().cloned(),
+            p["per_photo"].as_array(),
+        ) {
+            let mut out = a;
+            out.extend(b.iter().cloned());
+            merged["per_photo"] = Value::Array(out);
+        }
+        let procs = merged.get("processes").and_then(Value::as_u64).unwrap_or(1) + 1;
+        merged["processes"] = Value::from(procs);
+    }
+    merged
+}
+
+/// Runs `bench/peer_throughput.py` on `paths` (in `--peer-processes` processes at once) and
+/// reads its JSON.
 fn run_peer(args: &Args, paths: &[PathBuf]) -> Result<(Side, Value, Vec<Option<PhotoTime>>)> {
     let root = repo_root();
     let python = args
@@ -495,45 +545,61 @@ fn run_peer(args: &Args, paths: &[PathBuf]) -> Result<(Side, Value, Vec<Option<P
             python.display()
         );
     }
-    eprintln!("peer: {} {}", python.display(), script.display());
-    let mut cmd = Command::new(&python);
-    cmd.arg(&script);
-    if args.no_warmup {
-        cmd.arg("--no-warmup");
+    let n = args.peer_processes.clamp(1, paths.len().max(1));
+    eprintln!(
+        "peer: {} {} × {n} processes",
+        python.display(),
+        script.display()
+    );
+    // Spawn every process first, then feed each its share, so they run together.
+    let share = paths.len().div_ceil(n);
+    let mut children = Vec::new();
+    for chunk in paths.chunks(share.max(1)) {
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script);
+        if args.no_warmup {
+            cmd.arg("--no-warmup");
+        }
+        let child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", python.display()))?;
+        children.push((child, chunk));
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("starting {}", python.display()))?;
-    {
+    for (child, chunk) in &mut children {
         let mut stdin = child.stdin.take().context("peer stdin")?;
-        let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+        let list: String = chunk.iter().map(|p| format!("{}\n", p.display())).collect();
         stdin
             .write_all(list.as_bytes())
             .context("writing the photo list to the peer")?;
     }
-    let output = child.wait_with_output().context("waiting for the peer")?;
-    if !output.status.success() {
-        bail!("peer failed ({}); see its messages above", output.status);
+    let mut parts: Vec<Value> = Vec::new();
+    for (child, _) in children {
+        let output = child.wait_with_output().context("waiting for the peer")?;
+        if !output.status.success() {
+            bail!("peer failed ({}); see its messages above", output.status);
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout
+            .lines()
+            .rev()
+            .find(|l| l.trim_start().starts_with('{'))
+            .context("the peer printed no JSON")?;
+        parts.push(serde_json::from_str(line).context("parsing the peer's JSON")?);
     }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('{'))
-        .context("the peer printed no JSON")?;
-    let json: Value = serde_json::from_str(line).context("parsing the peer's JSON")?;
+    let json = merge_peer_parts(parts);
     let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
     let count = |k: &str| json.get(k).and_then(Value::as_u64).unwrap_or(0) as usize;
     let stages = json.get("stages_s").cloned().unwrap_or(Value::Null);
     let side = Side {
         name: format!(
-            "face_recognition {} (dlib HOG + dlib ResNet)",
+            "face_recognition {} (dlib HOG + dlib ResNet), {} processes",
             json.get("face_recognition_version")
                 .and_then(Value::as_str)
-                .unwrap_or("?")
+                .unwrap_or("?"),
+            json.get("processes").and_then(Value::as_u64).unwrap_or(1)
         ),
         photos: count("photos"),
         errors: count("errors"),
