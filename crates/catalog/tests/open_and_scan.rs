@@ -13,7 +13,7 @@ fn open_creates_the_latest_schema_and_reopen_is_a_no_op() {
     let db = dir.path().join("nested/folder/catalog.sqlite");
     let cat = Catalog::open(&db).expect("open");
     assert_eq!(cat.schema_version().expect("version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     assert_eq!(cat.integrity_check().expect("check"), "ok");
     drop(cat);
 

@@ -43,7 +43,8 @@ fn doctor_finds_runtime_models_and_a_provider() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(v["ok"], true);
-    assert_eq!(v["models"].as_array().unwrap().len(), 5);
+    // MTCNN's three stages, YuNet, CenterFace, RetinaFace, the dlib ResNet and shape predictor.
+    assert_eq!(v["models"].as_array().unwrap().len(), 8);
     assert!(v["models"]
         .as_array()
         .unwrap()

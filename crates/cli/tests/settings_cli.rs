@@ -38,8 +38,10 @@ fn settings_are_the_apps_file_and_one_set_changes_only_what_it_names() {
     let shown = json(&likeness(&catalog, &["settings", "--json"]));
     assert_eq!(
         shown,
-        serde_json::json!({"detection": "normal", "clustering": "balanced",
-                           "provider": "auto", "xmpAutoExport": false})
+        serde_json::json!({"detector": likeness_engine::DetectorKind::default().name(),
+                           "detection": "normal", "clustering": "balanced",
+                           "provider": "auto", "xmpAutoExport": false,
+                           "includeLowQuality": false})
     );
 
     // Two settings changed; the others stay.
@@ -52,10 +54,16 @@ fn settings_are_the_apps_file_and_one_set_changes_only_what_it_names() {
             "strict",
             "--xmp-auto-export",
             "on",
+            "--detector",
+            "retinaface",
+            "--include-low-quality",
+            "on",
             "--json",
         ],
     ));
     assert_eq!(set["clustering"], "strict");
+    assert_eq!(set["detector"], "retinaface");
+    assert_eq!(set["includeLowQuality"], true);
     assert_eq!(set["xmpAutoExport"], true);
     assert_eq!(set["detection"], "normal");
 
@@ -65,6 +73,8 @@ fn settings_are_the_apps_file_and_one_set_changes_only_what_it_names() {
             .unwrap();
     assert_eq!(file["clustering"], "strict");
     assert_eq!(file["xmpAutoExport"], true);
+    assert_eq!(file["detector"], "retinaface");
+    assert_eq!(file["includeLowQuality"], true);
 
     // Read back by the next command.
     let again = json(&likeness(&catalog, &["settings", "--json"]));

@@ -553,7 +553,13 @@ mod scale {
         for (centre, quality) in [(0.0f32, Some(0.9)), (1.0, Some(0.1))] {
             for _ in 0..6 {
                 let e: Vec<f32> = (0..128)
-                    .map(|k| if k == 0 { centre } else { noise.normal() * 0.005 })
+                    .map(|k| {
+                        if k == 0 {
+                            centre
+                        } else {
+                            noise.normal() * 0.005
+                        }
+                    })
                     .collect();
                 faces.push((e, quality));
             }
@@ -567,7 +573,9 @@ mod scale {
                 .map(|i| {
                     // Photos were stored one per face, in order, from id 1.
                     let photo = (i + 1) as likeness_catalog::PhotoId;
-                    cat.faces_of_photo(photo).expect("faces")[0].person.is_some()
+                    cat.faces_of_photo(photo).expect("faces")[0]
+                        .person
+                        .is_some()
                 })
                 .collect()
         };
