@@ -507,7 +507,18 @@ impl FacePipeline {
         timings.decode += t.elapsed();
         let t = Instant::now();
         // Detections in the decoded image's frame, then in the full frame.
-        let decoded = self.detect_with(worker, &photo.image)?;
+        let mut decoded = self.detect_with(worker, &photo.image)?;
+        if decoded.is_empty() && self.may_be_sideways(bytes, &photo) {
+            if let Some((turn, found)) = self.detect_turned(worker, &photo.image)? {
+                tracing::debug!(
+                    path = %path.display(),
+                    degrees = turn.degrees(),
+                    faces = found.len(),
+                    "no face upright: faces found on the photo turned"
+                );
+                decoded = found;
+            }
+        }
         let full = photo.full_size;
         let detections: Vec<Detection> = if photo.reduction == 1 {
             decoded.clone()
@@ -539,6 +550,42 @@ impl FacePipeline {
             quality,
             quality_parts,
         })
+    }
+
+    /// Whether a photo with no face upright gets the sideways retry: `try_rotations` is on,
+    /// the alignment is [`Alignment::MtcnnTemplate`] (dlib's shape predictor runs in an
+    /// axis-aligned rectangle and expects an upright face in it, so a sideways face would get
+    /// wrong landmarks and a wrong chip), and the file carries no EXIF orientation tag at all
+    /// (a tag, even 1, means the camera knew which way was up). Files whose metadata the
+    /// `image` crate cannot open (HEIF, RAW containers) are never retried.
+    fn may_be_sideways(&self, bytes: &[u8], photo: &DecodedPhoto) -> bool {
+        self.config.try_rotations
+            && self.shape_predictor.is_none()
+            && photo.exif.orientation.0 == 1
+            && orientation_tag(bytes) == Some(false)
+    }
+
+    /// Runs the detector on the image turned 90° clockwise and 270° clockwise; keeps the turn
+    /// whose best detection scores highest, with its detections mapped back to `image`'s
+    /// frame (`None` when neither finds a face).
+    fn detect_turned(
+        &self,
+        worker: usize,
+        image: &RgbImage,
+    ) -> Result<Option<(Turn, Vec<Detection>)>, EngineError> {
+        let mut best: Option<(Turn, Vec<Detection>)> = None;
+        for turn in [Turn::Cw90, Turn::Cw270] {
+            let found = self.detect_with(worker, &turn.apply(image))?;
+            let score = |d: &[Detection]| d.iter().map(|d| d.score).fold(f32::MIN, f32::max);
+            if !found.is_empty() && best.as_ref().is_none_or(|(_, b)| score(&found) > score(b)) {
+                best = Some((turn, found));
+            }
+        }
+        let size = image.dimensions();
+        Ok(best.map(|(turn, found)| {
+            let back = found.iter().map(|d| turn.unturn(d, size)).collect();
+            (turn, back)
+        }))
     }
 
     /// One chip per face: from the decoded image when it is full resolution or the face is
@@ -639,6 +686,65 @@ fn rescale(d: &Detection, from: (u32, u32), to: (u32, u32)) -> Detection {
         *o = Point::new(mx(p.x), my(p.y));
     }
     out
+}
+
+/// A quarter turn the sideways retry tries (`EngineConfig::try_rotations`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// 90° clockwise (`image::imageops::rotate90`).
+    Cw90,
+    /// 270° clockwise, i.e. 90° counter-clockwise (`image::imageops::rotate270`).
+    Cw270,
+}
+
+impl Turn {
+    fn degrees(self) -> u32 {
+        match self {
+            Turn::Cw90 => 90,
+            Turn::Cw270 => 270,
+        }
+    }
+
+    fn apply(self, image: &RgbImage) -> RgbImage {
+        match self {
+            Turn::Cw90 => image::imageops::rotate90(image),
+            Turn::Cw270 => image::imageops::rotate270(image),
+        }
+    }
+
+    /// Maps a detection made on the turned image back to the unturned image of size
+    /// `(w, h)`: every landmark point, and the box as the axis-aligned box of the turned box
+    /// (exact for quarter turns). Pixel centres map to pixel centres: `rotate90` sends
+    /// `(x, y)` to `(h − 1 − y, x)`, `rotate270` sends it to `(y, w − 1 − x)`.
+    fn unturn(self, d: &Detection, (w, h): (u32, u32)) -> Detection {
+        let (w, h) = (f64::from(w), f64::from(h));
+        let back = |u: f64, v: f64| match self {
+            Turn::Cw90 => Point::new(v, h - 1.0 - u),
+            Turn::Cw270 => Point::new(w - 1.0 - v, u),
+        };
+        let mut out = d.clone();
+        let (a, b) = (back(d.bbox.x1, d.bbox.y1), back(d.bbox.x2, d.bbox.y2));
+        out.bbox.x1 = a.x.min(b.x);
+        out.bbox.y1 = a.y.min(b.y);
+        out.bbox.x2 = a.x.max(b.x);
+        out.bbox.y2 = a.y.max(b.y);
+        for (o, p) in out.landmarks.iter_mut().zip(&d.landmarks) {
+            *o = back(p.x, p.y);
+        }
+        out
+    }
+}
+
+/// Whether the photo's EXIF block has an Orientation tag (`Some(false)`: no EXIF, or EXIF
+/// without one); `None` when the `image` crate cannot read the container's metadata.
+fn orientation_tag(bytes: &[u8]) -> Option<bool> {
+    use image::ImageDecoder;
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
+    let mut decoder = reader.into_decoder().ok()?;
+    let exif = decoder.exif_metadata().ok()?;
+    Some(exif.is_some_and(|chunk| image::metadata::Orientation::from_exif_chunk(&chunk).is_some()))
 }
 
 /// A photo whose faces are found and whose chips wait for the embedder.
