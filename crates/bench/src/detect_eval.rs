@@ -175,6 +175,7 @@ pub fn average_precision(outcomes: &[(f32, Outcome)], n_scored: usize) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

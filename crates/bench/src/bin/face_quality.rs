@@ -166,7 +166,7 @@ fn main() -> Result<()> {
     }
     t.print();
 
-    let params = config.people.cluster.clone();
+    let params = config.people.cluster;
     let all: Vec<usize> = (0..faces.len()).collect();
     outln("\nEvery bar on all photos:\n");
     let mut t = Table::new(&[
