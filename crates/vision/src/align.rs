@@ -1,6 +1,10 @@
 //! dlib-exact face chip extraction: a bit-identical port of
 //! `dlib.get_face_chip(img, shape5, size=150, padding=0.25)` (dlib 20.0.1), which is what the
-//! dlib ResNet embedder was trained on, plus the same extraction driven by MTCNN landmarks.
+//! dlib ResNet embedder was trained on, plus the same extraction driven by any detector's 5
+//! landmarks on that detector's own template ([`template_chip150`], fitted per
+//! [`DetectorKind`] on the reference pack by `likeness-bench`'s `fit_template`), and the
+//! rectangle for dlib's shape predictor derived from those landmarks
+//! ([`ChipAligner::dlib_rect_from_landmarks`]).
 //!
 //! The pipeline is dlib's, function by function:
 //!
@@ -61,6 +65,7 @@
 //! Landmarks that are non-finite or degenerate (all identical, zero scale) give a black chip
 //! rather than a panic, as do faces entirely outside the image.
 
+use crate::detector::DetectorKind;
 use crate::types::Point;
 use image::RgbImage;
 
@@ -75,9 +80,12 @@ pub const DLIB_TEMPLATE_UNPADDED: [Point; 5] = [
     Point::new(0.4901123135679, 0.6277975316475),
 ];
 
-/// Least-squares positions of the MTCNN landmarks inside dlib's 150-px chip with padding 0.25
-/// (fitted on 68 real faces), in MTCNN order: eye on the image's left, eye on the image's
-/// right, nose tip, mouth corner image-left, mouth corner image-right.
+/// Where MTCNN's 5 landmarks sit inside dlib's 150-px chip with padding 0.25, in the
+/// detectors' common order: eye on the image's left, eye on the image's right, nose tip, mouth
+/// corner image-left, mouth corner image-right. The mean positions over the 68 faces of the
+/// reference pack's group photos (`dlib_faces_det`), fitted when the aligner was ported
+/// (`shared/MODELS.md`; `fit_template` reproduces them within 0.5 px on the `image`-crate
+/// pixels). The anchor of the other detectors' templates ([`template_chip150`]).
 pub const MTCNN_TEMPLATE_CHIP150: [Point; 5] = [
     Point::new(48.30, 46.52),
     Point::new(102.04, 45.94),
@@ -85,6 +93,134 @@ pub const MTCNN_TEMPLATE_CHIP150: [Point; 5] = [
     Point::new(50.98, 104.45),
     Point::new(101.22, 103.76),
 ];
+
+/// YuNet 2023mar's landmarks inside dlib's 150/0.25 chip (same order as
+/// [`MTCNN_TEMPLATE_CHIP150`]): its mouth corners lie 1.8 and 2.1 px further in than MTCNN's,
+/// its nose 0.8 px lower.
+/// Fit and residuals in [`template_chip150`].
+pub const YUNET_TEMPLATE_CHIP150: [Point; 5] = [
+    Point::new(48.37, 46.78),
+    Point::new(102.20, 46.51),
+    Point::new(74.44, 78.55),
+    Point::new(52.79, 103.73),
+    Point::new(99.15, 103.95),
+];
+
+/// CenterFace's landmarks inside dlib's 150/0.25 chip: its eyes lie lower than MTCNN's (2.6 px
+/// image-left, 1.3 px image-right) and 2.6 px further apart, its nose 1.8 px lower.
+/// Fit and residuals in [`template_chip150`].
+pub const CENTERFACE_TEMPLATE_CHIP150: [Point; 5] = [
+    Point::new(47.41, 49.14),
+    Point::new(103.71, 47.25),
+    Point::new(74.56, 79.60),
+    Point::new(52.30, 104.77),
+    Point::new(100.48, 102.95),
+];
+
+/// RetinaFace-mnet0.25's landmarks inside dlib's 150/0.25 chip: its mouth corners lie 1.5 and
+/// 1.8 px further in and 1.2 px higher than MTCNN's. Fit and residuals in [`template_chip150`].
+pub const RETINAFACE_TEMPLATE_CHIP150: [Point; 5] = [
+    Point::new(48.34, 47.24),
+    Point::new(101.92, 46.31),
+    Point::new(73.98, 77.79),
+    Point::new(52.50, 103.25),
+    Point::new(99.45, 102.57),
+];
+
+/// The chip template of `kind`'s landmarks: where that detector's 5 points sit, on average,
+/// inside the chip dlib cuts from its own 5 landmarks (150 px, padding 0.25). The pipeline's
+/// default alignment puts the running detector's landmarks on its own template
+/// ([`ChipAligner::chip_from_landmarks`]).
+///
+/// **Fit** (reference pack, never LFW; `cargo run --release -p likeness-bench --bin
+/// fit_template -- --cpu` prints the tables and these constants): every detector runs through
+/// the pipeline's detection route on the `image`-crate pixels (score cut 0.5 for the
+/// single-shot detectors) and is paired with dlib's faces of `dlib_image_rs.jsonl` (each box's
+/// centre inside the other; 142 of 143 faces for every detector). Its landmarks are mapped into
+/// that face's dlib chip frame by dlib's own chip transform (the similarity from
+/// [`ChipAligner::dlib_template`] to dlib's landmarks). MTCNN keeps
+/// [`MTCNN_TEMPLATE_CHIP150`]; each other detector's template is MTCNN's moved by the mean,
+/// over the same faces, of its landmark minus MTCNN's landmark in that frame.
+///
+/// **Why relative to MTCNN's**: where a landmark falls in dlib's chip depends on the faces
+/// more than on the detector. MTCNN's mouth corners lie about 3 px higher on the pack's portraits
+/// (`deepface_testset`) than on its group photos, more than any detector's largest shift from
+/// MTCNN's (YuNet 2.1, CenterFace 2.8, RetinaFace 2.1 px). Per-face differences between two
+/// detectors cancel pose, expression and image set: their scatter around the mean shift is a
+/// median 2.9–4.0 px, so each shift is known to about ±0.4 px. Templates fitted as plain means
+/// over all 142 faces scored lower on LFW (MTCNN 98.92 % against 99.03 % with its own
+/// template; RetinaFace 98.87, CenterFace 98.80, YuNet 98.83 %).
+///
+/// **Residuals** (150-px chip): a landmark around its all-faces mean, median 3.2–4.2 px, 90 %
+/// 8.3–10.3 px; the chips these templates give lie a median 3.5 (MTCNN), 4.9 (YuNet), 5.2
+/// (CenterFace), 4.5 px (RetinaFace) from dlib's own chip (mean displacement over the face
+/// square), their descriptors a median 0.137 / 0.160 / 0.168 / 0.156 from dlib's own.
+///
+/// **LFW** (`lfw --cpu --align mtcnn`, 10-fold, bench/README.md): MTCNN 99.03 % (unchanged),
+/// YuNet@0.5 98.88 % (98.77 % on MTCNN's template), CenterFace 98.92 % (98.90 %), RetinaFace
+/// 98.95 % (98.97 %): all within the benchmark's noise (±0.1 point is 6 of 6,000 pairs).
+pub fn template_chip150(kind: DetectorKind) -> [Point; 5] {
+    match kind {
+        DetectorKind::Mtcnn => MTCNN_TEMPLATE_CHIP150,
+        DetectorKind::Yunet => YUNET_TEMPLATE_CHIP150,
+        DetectorKind::Centerface => CENTERFACE_TEMPLATE_CHIP150,
+        DetectorKind::Retinaface => RETINAFACE_TEMPLATE_CHIP150,
+    }
+}
+
+/// A square in a 150-px chip frame (padding 0.25): centre and side (dlib's inclusive width,
+/// `r − l + 1`), in chip pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChipRect {
+    pub cx: f64,
+    pub cy: f64,
+    pub side: f64,
+}
+
+impl ChipRect {
+    pub const fn new(cx: f64, cy: f64, side: f64) -> Self {
+        Self { cx, cy, side }
+    }
+}
+
+/// Where dlib's HOG detector puts its face rectangle (untrimmed) in the chip frame of MTCNN's
+/// landmarks on [`MTCNN_TEMPLATE_CHIP150`]; fit and residuals in [`dlib_rect_chip150`].
+pub const MTCNN_DLIB_RECT_CHIP150: ChipRect = ChipRect::new(73.70, 73.40, 132.17);
+/// The same for YuNet's landmarks on [`YUNET_TEMPLATE_CHIP150`].
+pub const YUNET_DLIB_RECT_CHIP150: ChipRect = ChipRect::new(73.62, 73.34, 132.06);
+/// The same for CenterFace's landmarks on [`CENTERFACE_TEMPLATE_CHIP150`].
+pub const CENTERFACE_DLIB_RECT_CHIP150: ChipRect = ChipRect::new(73.56, 73.52, 132.82);
+/// The same for RetinaFace's landmarks on [`RETINAFACE_TEMPLATE_CHIP150`].
+pub const RETINAFACE_DLIB_RECT_CHIP150: ChipRect = ChipRect::new(73.72, 73.33, 132.25);
+
+/// dlib's HOG face rectangle (the box the 5-point shape predictor was trained in) in the
+/// chip frame of `kind`'s landmarks on `kind`'s template: [`ChipAligner::dlib_rect_from_landmarks`]
+/// maps it into the image, rotating with the face but staying upright like dlib's boxes.
+///
+/// Fitted with the templates on the same paired faces (`fit_template`): dlib's untrimmed box
+/// (`box_raw_ltrb`) mapped into the chip frame that the detector's landmarks give on its
+/// template; centre and side averaged. It replaces, for the pipeline's shape-predictor
+/// alignment, [`crate::landmarks::dlib_rect_from_mtcnn`] (fitted on MTCNN's boxes only; other
+/// detectors' boxes are drawn differently).
+///
+/// **Residuals** (|fitted − dlib| / dlib side, median / 90 %, 142 faces each): centre x
+/// 0.025–0.030 / 0.060–0.067, centre y 0.028–0.030 / 0.068–0.075, side 0.070–0.078 /
+/// 0.160–0.189 over the four detectors; `dlib_rect_from_mtcnn` on MTCNN's boxes: 0.039 /
+/// 0.105, 0.038 / 0.081, 0.069 / 0.128 (the same box model refitted per detector: centre x
+/// 0.041–0.049 / 0.098–0.110). **Descriptors** of the chips the shape predictor then gives,
+/// against dlib's own: median 0.044–0.048, 90 % 0.088–0.106, max 0.217–0.308; with
+/// `dlib_rect_from_mtcnn` on each detector's box the tails were longer (max 0.234 MTCNN,
+/// 0.50–0.82 for the others). **LFW** (`lfw --cpu --align shape-predictor`): MTCNN 98.98 %, YuNet@0.5
+/// 98.83 %, CenterFace 98.95 %, RetinaFace 98.87 % (from the MTCNN-box fit: 98.90, 98.80, –,
+/// 98.87 %).
+pub fn dlib_rect_chip150(kind: DetectorKind) -> ChipRect {
+    match kind {
+        DetectorKind::Mtcnn => MTCNN_DLIB_RECT_CHIP150,
+        DetectorKind::Yunet => YUNET_DLIB_RECT_CHIP150,
+        DetectorKind::Centerface => CENTERFACE_DLIB_RECT_CHIP150,
+        DetectorKind::Retinaface => RETINAFACE_DLIB_RECT_CHIP150,
+    }
+}
 
 /// Chip size and padding of `dlib.get_face_chip`; `Default` is the embedder's 150 / 0.25.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -116,15 +252,17 @@ impl ChipAligner {
         })
     }
 
-    /// The MTCNN template in chip pixel coordinates. Exactly [`MTCNN_TEMPLATE_CHIP150`] for
-    /// 150 / 0.25; other sizes and paddings are converted through the unpadded frame.
-    pub fn mtcnn_template(&self) -> [Point; 5] {
+    /// `kind`'s template ([`template_chip150`]) in this aligner's chip pixel coordinates:
+    /// exactly the constants for 150 / 0.25; other sizes and paddings are converted through
+    /// the unpadded frame.
+    pub fn template_for(&self, kind: DetectorKind) -> [Point; 5] {
+        let chip150 = template_chip150(kind);
         if self.size == 150 && self.padding == 0.25 {
-            return MTCNN_TEMPLATE_CHIP150;
+            return chip150;
         }
         let size = f64::from(self.size);
         let denom = 2.0 * self.padding + 1.0;
-        MTCNN_TEMPLATE_CHIP150.map(|p| {
+        chip150.map(|p| {
             // unpadded fraction f = p/150·1.5 − 0.25, then re-padded like dlib's template.
             let fx = p.x / 150.0 * 1.5 - 0.25;
             let fy = p.y / 150.0 * 1.5 - 0.25;
@@ -133,6 +271,11 @@ impl ChipAligner {
                 (self.padding + fy) / denom * size,
             )
         })
+    }
+
+    /// The MTCNN template in chip pixel coordinates (`template_for(DetectorKind::Mtcnn)`).
+    pub fn mtcnn_template(&self) -> [Point; 5] {
+        self.template_for(DetectorKind::Mtcnn)
     }
 
     /// `get_face_chip_details` for arbitrary template points (chip coordinates) and the
@@ -148,11 +291,52 @@ impl ChipAligner {
         extract_image_chip(image, &details)
     }
 
-    /// The same chip extraction, aligning MTCNN's 5 landmarks (MTCNN order) to
-    /// [`MTCNN_TEMPLATE_CHIP150`] instead of dlib's template.
-    pub fn chip_from_mtcnn_landmarks(&self, image: &RgbImage, landmarks: &[Point; 5]) -> RgbImage {
-        let details = self.chip_details(&self.mtcnn_template(), landmarks);
+    /// The chip of a face found by `kind`: its 5 landmarks (the detectors' common order)
+    /// aligned by least squares to that detector's template ([`Self::template_for`]), then
+    /// dlib's extraction.
+    pub fn chip_from_landmarks(
+        &self,
+        image: &RgbImage,
+        landmarks: &[Point; 5],
+        kind: DetectorKind,
+    ) -> RgbImage {
+        self.chip_with_template(image, &self.template_for(kind), landmarks)
+    }
+
+    /// The chip extraction for any template (chip coordinates) and the matching image points.
+    pub fn chip_with_template(
+        &self,
+        image: &RgbImage,
+        template: &[Point],
+        landmarks: &[Point],
+    ) -> RgbImage {
+        let details = self.chip_details(template, landmarks);
         extract_image_chip(image, &details)
+    }
+
+    /// The rectangle dlib's HOG detector would most likely have drawn around the face whose
+    /// landmarks `kind` found: [`dlib_rect_chip150`] through the similarity from `kind`'s
+    /// 150-px template to the landmarks (centre mapped, side scaled; upright, not rounded).
+    /// For [`crate::landmarks::ShapePredictor::predict`].
+    pub fn dlib_rect_from_landmarks(&self, landmarks: &[Point; 5], kind: DetectorKind) -> DRect {
+        let rect = dlib_rect_chip150(kind);
+        let tform = find_similarity_transform(&template_chip150(kind), landmarks);
+        let centre = tform.apply(Point::new(rect.cx, rect.cy));
+        let scale = (tform.m[0][0] * tform.m[0][0] + tform.m[1][0] * tform.m[1][0]).sqrt();
+        // dlib width = r − l + 1.
+        let half = (rect.side * scale - 1.0) / 2.0;
+        DRect {
+            l: centre.x - half,
+            t: centre.y - half,
+            r: centre.x + half,
+            b: centre.y + half,
+        }
+    }
+
+    /// MTCNN's 5 landmarks aligned to [`MTCNN_TEMPLATE_CHIP150`]
+    /// (`chip_from_landmarks(image, landmarks, DetectorKind::Mtcnn)`).
+    pub fn chip_from_mtcnn_landmarks(&self, image: &RgbImage, landmarks: &[Point; 5]) -> RgbImage {
+        self.chip_from_landmarks(image, landmarks, DetectorKind::Mtcnn)
     }
 }
 
@@ -1192,6 +1376,49 @@ mod tests {
     }
 
     #[test]
+    fn templates_per_detector() {
+        let a = ChipAligner::default();
+        assert_eq!(a.mtcnn_template(), MTCNN_TEMPLATE_CHIP150);
+        for kind in DetectorKind::ALL {
+            let t = a.template_for(kind);
+            assert_eq!(t, template_chip150(kind));
+            // Same padding, other size: the template scales with the chip.
+            let big = ChipAligner {
+                size: 300,
+                padding: 0.25,
+            }
+            .template_for(kind);
+            for (p, q) in t.iter().zip(&big) {
+                assert!((p.x * 2.0 - q.x).abs() < 1e-9 && (p.y * 2.0 - q.y).abs() < 1e-9);
+            }
+            // Eyes above the nose above the mouth, image-left before image-right.
+            assert!(t[0].x < t[1].x && t[3].x < t[4].x);
+            assert!(t[0].y < t[2].y && t[1].y < t[2].y && t[2].y < t[3].y && t[2].y < t[4].y);
+        }
+    }
+
+    #[test]
+    fn dlib_rect_follows_the_landmarks() {
+        let a = ChipAligner::default();
+        for kind in DetectorKind::ALL {
+            let r = dlib_rect_chip150(kind);
+            // Landmarks exactly on the template: the rectangle is the chip-frame one.
+            let same = a.dlib_rect_from_landmarks(&template_chip150(kind), kind);
+            assert!((same.center().x - r.cx).abs() < 1e-6);
+            assert!((same.center().y - r.cy).abs() < 1e-6);
+            assert!((same.width() - r.side).abs() < 1e-6);
+            // Twice as large, rotated by 90° and moved: centre follows, side doubles, upright.
+            let moved =
+                template_chip150(kind).map(|p| Point::new(500.0 - 2.0 * p.y, 2.0 * p.x + 40.0));
+            let got = a.dlib_rect_from_landmarks(&moved, kind);
+            assert!((got.center().x - (500.0 - 2.0 * r.cy)).abs() < 1e-6);
+            assert!((got.center().y - (2.0 * r.cx + 40.0)).abs() < 1e-6);
+            assert!((got.width() - 2.0 * r.side).abs() < 1e-6);
+            assert!((got.height() - 2.0 * r.side).abs() < 1e-6);
+        }
+    }
+
+    #[test]
     fn degenerate_inputs_do_not_panic() {
         let img = RgbImage::from_pixel(64, 48, image::Rgb([200, 100, 50]));
         let a = ChipAligner::default();
@@ -1202,6 +1429,8 @@ mod tests {
         let _ = a.chip_from_dlib_landmarks(&img, &line);
         let nan = [Point::new(f64::NAN, 1.0); 5];
         let _ = a.chip_from_mtcnn_landmarks(&img, &nan);
+        let _ = a.chip_from_landmarks(&img, &nan, DetectorKind::Retinaface);
+        let _ = a.dlib_rect_from_landmarks(&nan, DetectorKind::Yunet);
         let huge = [
             Point::new(1e7, 1e5),
             Point::new(5e6, 1e5),
