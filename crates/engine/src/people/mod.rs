@@ -42,7 +42,7 @@ pub fn quality_bar(kind: likeness_vision::DetectorKind) -> f32 {
     match kind {
         Mtcnn => 0.1,
         Yunet => 0.25,
-        Centerface => 0.25,
+        Centerface => 0.225,
         Retinaface => 0.35,
     }
 }
