@@ -113,6 +113,15 @@ impl CommonArgs {
         config
     }
 
+    /// The detector these options run, for tables' titles: `yunet (score cut 0.5)`.
+    pub fn detector_label(&self) -> String {
+        let config = self.engine_config();
+        match config.detector_score_threshold {
+            Some(t) => format!("{} (score cut {t})", config.detector),
+            None => config.detector.to_string(),
+        }
+    }
+
     /// A data set folder, e.g. `lfw-pairs`.
     pub fn data_dir(&self, name: &str) -> Result<PathBuf> {
         data_dir(self.data.as_deref(), name)

@@ -129,7 +129,7 @@ fn main() -> Result<()> {
     let n_main = faces.iter().filter(|f| f.identity.is_some()).count();
     outln(&format!(
         "## Face quality on celeba-dev — {} ({} photos, {:.0} s)\n",
-        detector_label(&args.common),
+        args.common.detector_label(),
         paths.len(),
         wall.as_secs_f64()
     ));
@@ -267,14 +267,6 @@ fn main() -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn detector_label(common: &CommonArgs) -> String {
-    let c = common.engine_config();
-    match c.detector_score_threshold {
-        Some(t) => format!("{} (score cut {t})", c.detector),
-        None => c.detector.to_string(),
-    }
 }
 
 fn score_row(bar: f32, s: &Score) -> Vec<String> {

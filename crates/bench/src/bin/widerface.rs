@@ -270,7 +270,7 @@ fn main() -> Result<()> {
 
     outln(&format!(
         "## WIDER FACE val200 — Likeness {}, {} photos (416×416), {n_scored} scored faces of {n_gt_all} (valid, ≥ {} px wide and tall), IoU ≥ {}\n",
-        config_detector_label(&args.common),
+        args.common.detector_label(),
         paths.len(),
         args.gt_min,
         args.iou
@@ -383,13 +383,4 @@ fn main() -> Result<()> {
 fn in_bucket(b: &FaceBox, lo: f64, hi: f64) -> bool {
     let side = b.width().min(b.height());
     side >= lo && side < hi
-}
-
-/// The detector a run used, for the table's title.
-fn config_detector_label(common: &likeness_bench::CommonArgs) -> String {
-    let config = common.engine_config();
-    match config.detector_score_threshold {
-        Some(t) => format!("{} (score cut {t})", config.detector),
-        None => config.detector.to_string(),
-    }
 }
