@@ -317,9 +317,18 @@ fn pause_holds_indexing_and_resume_finishes_it_cancel_keeps_the_rest_pending() {
         }
     }
     control.pause();
-    std::thread::sleep(Duration::from_millis(1500)); // in-flight photos finish and commit
+    // In-flight photos finish and commit (on a loaded 2-core machine a big photo can take
+    // longer than a fixed sleep): wait until the count holds still for 1.5 s, at most 30 s.
     let reader = Catalog::open_read_only(&paths.catalog).expect("reader");
-    let held = reader.count_pending().expect("pending");
+    let mut held = reader.count_pending().expect("pending");
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(1500));
+        let now = reader.count_pending().expect("pending");
+        if now == held {
+            break;
+        }
+        held = now;
+    }
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(
         reader.count_pending().expect("pending"),

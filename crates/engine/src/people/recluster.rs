@@ -550,7 +550,7 @@ mod scale {
         let mut noise = Noise(3);
         let mut faces = Vec::new();
         // Two tight identities far apart; B's faces are below the bar, two are unmeasured.
-        for (centre, quality) in [(0.0f32, Some(0.9)), (1.0, Some(0.1))] {
+        for (centre, quality) in [(0.0f32, Some(0.9)), (1.0, Some(0.01))] {
             for _ in 0..6 {
                 let e: Vec<f32> = (0..128)
                     .map(|k| {
