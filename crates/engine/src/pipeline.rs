@@ -226,7 +226,9 @@ impl FacePipeline {
     pub fn model_id(&self) -> String {
         let align = match self.config.alignment {
             Alignment::MtcnnTemplate => "mtcnn-template",
-            Alignment::ShapePredictor => "dlib-5pt",
+            // "-lm": the rectangle comes from the detector's landmarks (embeddings differ from
+            // the earlier MTCNN-box rectangle's, so those libraries are re-detected).
+            Alignment::ShapePredictor => "dlib-5pt-lm",
         };
         format!(
             "{}+{}/{align}",
