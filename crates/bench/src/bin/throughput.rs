@@ -153,7 +153,10 @@ fn main() -> Result<()> {
         })
         .collect();
     let likeness = Side {
-        name: "Likeness (MTCNN + dlib ResNet, ONNX Runtime)".into(),
+        name: format!(
+            "Likeness ({} + dlib ResNet, ONNX Runtime)",
+            args.common.detector_label()
+        ),
         photos: ok.len(),
         errors: results.len() - ok.len(),
         faces: ok.iter().map(|p| p.faces.len()).sum(),
@@ -325,7 +328,7 @@ fn main() -> Result<()> {
     ]);
     setup.row([
         "detector".to_string(),
-        format!("MTCNN, min face {} px", config.min_face_size),
+        format!("{}, min face {} px", config.detector, config.min_face_size),
         peer_info("detector"),
     ]);
     setup.row([
