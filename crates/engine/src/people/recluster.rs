@@ -484,6 +484,47 @@ mod scale {
         }
     }
 
+    /// A file's analysis with one 100×100 photo (content `n`) holding one face.
+    fn one_face_photo(
+        file: likeness_catalog::FileId,
+        n: u64,
+        embedding: Vec<f32>,
+        quality: Option<f32>,
+    ) -> IndexOutcome {
+        let mut hash = [0u8; 32];
+        hash[..8].copy_from_slice(&n.to_le_bytes());
+        IndexOutcome::Analyzed {
+            file,
+            size: 1,
+            mtime_ns: 1,
+            photo: NewPhoto {
+                hash: ContentHash(hash),
+                meta: PhotoMeta {
+                    width: 100,
+                    height: 100,
+                    stored_width: 100,
+                    stored_height: 100,
+                    orientation: 1,
+                    format: "jpeg".into(),
+                    taken_at: None,
+                    taken_source: TakenSource::FileTime,
+                    camera_make: None,
+                    camera_model: None,
+                    gps: None,
+                    file_size: 1,
+                },
+                model: "m".into(),
+                faces: vec![NewFace {
+                    bbox: [10.0, 10.0, 60.0, 60.0],
+                    landmarks: [0.0; 10],
+                    score: 0.99,
+                    embedding,
+                    quality,
+                }],
+            },
+        }
+    }
+
     /// A catalog with one photo per face: (embedding, quality).
     fn catalog_of(dir: &std::path::Path, faces: &[(Vec<f32>, Option<f32>)]) -> Catalog {
         let mut cat = Catalog::open(&dir.join("c.sqlite")).expect("open");
@@ -506,38 +547,7 @@ mod scale {
             .zip(faces)
             .enumerate()
             .map(|(n, (f, (embedding, quality)))| {
-                let mut hash = [0u8; 32];
-                hash[..8].copy_from_slice(&(n as u64).to_le_bytes());
-                IndexOutcome::Analyzed {
-                    file: f.id,
-                    size: 1,
-                    mtime_ns: 1,
-                    photo: NewPhoto {
-                        hash: ContentHash(hash),
-                        meta: PhotoMeta {
-                            width: 100,
-                            height: 100,
-                            stored_width: 100,
-                            stored_height: 100,
-                            orientation: 1,
-                            format: "jpeg".into(),
-                            taken_at: None,
-                            taken_source: TakenSource::FileTime,
-                            camera_make: None,
-                            camera_model: None,
-                            gps: None,
-                            file_size: 1,
-                        },
-                        model: "m".into(),
-                        faces: vec![NewFace {
-                            bbox: [10.0, 10.0, 60.0, 60.0],
-                            landmarks: [0.0; 10],
-                            score: 0.99,
-                            embedding: embedding.clone(),
-                            quality: *quality,
-                        }],
-                    },
-                }
+                one_face_photo(f.id, n as u64, embedding.clone(), *quality)
             })
             .collect();
         cat.commit_batch(&batch, 0).expect("commit");
@@ -645,38 +655,7 @@ mod scale {
                     .iter()
                     .map(|c| c + noise.normal() * 0.02 / 0.577)
                     .collect();
-                let mut hash = [0u8; 32];
-                hash[..8].copy_from_slice(&(n as u64).to_le_bytes());
-                batch.push(IndexOutcome::Analyzed {
-                    file: f.id,
-                    size: 1,
-                    mtime_ns: 1,
-                    photo: NewPhoto {
-                        hash: ContentHash(hash),
-                        meta: PhotoMeta {
-                            width: 100,
-                            height: 100,
-                            stored_width: 100,
-                            stored_height: 100,
-                            orientation: 1,
-                            format: "jpeg".into(),
-                            taken_at: None,
-                            taken_source: TakenSource::FileTime,
-                            camera_make: None,
-                            camera_model: None,
-                            gps: None,
-                            file_size: 1,
-                        },
-                        model: "m".into(),
-                        faces: vec![NewFace {
-                            bbox: [10.0, 10.0, 60.0, 60.0],
-                            landmarks: [0.0; 10],
-                            score: 0.99,
-                            embedding,
-                            quality: None,
-                        }],
-                    },
-                });
+                batch.push(one_face_photo(f.id, n as u64, embedding, None));
                 n += 1;
             }
             cat.commit_batch(&batch, 0).expect("commit");
