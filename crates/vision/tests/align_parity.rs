@@ -3,6 +3,8 @@
 //! PIL-pixel chips of `dlib.jsonl` must match wherever our decoded pixels equal PIL's.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,16 +18,6 @@ use sha2::{Digest, Sha256};
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-fn decode(path: &Path) -> RgbImage {
-    image::ImageReader::open(path)
-        .unwrap()
-        .with_guessed_format()
-        .unwrap()
-        .decode()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .to_rgb8()
 }
 
 fn points5(v: &Value) -> [Point; 5] {
@@ -68,7 +60,7 @@ impl Images {
 
     fn get(&mut self, rel: &str) -> &RgbImage {
         if !self.cache.contains_key(rel) {
-            let img = decode(&self.root.join(rel));
+            let img = common::load_rgb(&self.root.join(rel));
             let want = self.meta[rel]["rgb_sha256_image_rs"].as_str().unwrap();
             assert_eq!(
                 sha256_hex(img.as_raw()),
@@ -156,7 +148,7 @@ fn dlib_chips_are_byte_identical() {
         }
         let lm = points5(&face["landmarks5"]);
         let chip = aligner.chip_from_dlib_landmarks(images.get(rel), &lm);
-        let want = decode(&root.join(face["chip"].as_str().unwrap()));
+        let want = common::load_rgb(&root.join(face["chip"].as_str().unwrap()));
         assert_eq!(
             sha256_hex(want.as_raw()),
             face["chip_rgb_sha256"].as_str().unwrap(),

@@ -10,6 +10,8 @@
 //! Score cuts are low (more faces, more NMS work) and are the ones Likeness runs with.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,16 +46,6 @@ fn python() -> Option<PathBuf> {
         p.display()
     ));
     None
-}
-
-fn load_rgb(path: &Path) -> image::RgbImage {
-    image::ImageReader::open(path)
-        .unwrap()
-        .with_guessed_format()
-        .unwrap()
-        .decode()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .to_rgb8()
 }
 
 fn reference(
@@ -153,7 +145,7 @@ fn check(kind: DetectorKind, threshold: f32) {
     let mut pixels = HashMap::new();
     for (i, img) in images.iter().enumerate() {
         let name = img["image"].as_str().unwrap().to_string();
-        let rgb = load_rgb(&reference_dir.join(&name));
+        let rgb = common::load_rgb(&reference_dir.join(&name));
         let raw = tmp.path().join(format!("{i}.rgb"));
         std::fs::write(&raw, rgb.as_raw()).unwrap();
         list.push(serde_json::json!({

@@ -10,8 +10,9 @@
 //! by name if it ever flips, and fails the test like any other difference.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use likeness_vision::mtcnn::{MtcnnConfig, MtcnnDetector};
@@ -57,16 +58,6 @@ fn ref_faces(v: &serde_json::Value) -> Vec<RefFace> {
             }
         })
         .collect()
-}
-
-fn load_rgb(path: &Path) -> image::RgbImage {
-    image::ImageReader::open(path)
-        .unwrap()
-        .with_guessed_format()
-        .unwrap()
-        .decode()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .to_rgb8()
 }
 
 /// Greedy one-to-one matching by IoU (best pairs first). Returns (ref index, det index, IoU).
@@ -132,7 +123,7 @@ fn mtcnn_matches_reference_on_image_rs_pixels() {
     for img in &images {
         let name = img["image"].as_str().unwrap();
         let path = reference.join(name);
-        let rgb = load_rgb(&path);
+        let rgb = common::load_rgb(&path);
         let sha = hex::encode(Sha256::digest(rgb.as_raw()));
         assert_eq!(
             sha,
@@ -306,8 +297,8 @@ fn detector_is_shareable_across_threads() {
         MtcnnConfig::default(),
     )
     .unwrap();
-    let a = load_rgb(&reference.join("images/dlib_faces_det/2008_002079.jpg"));
-    let b = load_rgb(&reference.join("images/deepface_testset/selfie-many-people.jpg"));
+    let a = common::load_rgb(&reference.join("images/dlib_faces_det/2008_002079.jpg"));
+    let b = common::load_rgb(&reference.join("images/deepface_testset/selfie-many-people.jpg"));
     let (ra, rb) = (detector.detect(&a).unwrap(), detector.detect(&b).unwrap());
     std::thread::scope(|s| {
         let ta = s.spawn(|| {
