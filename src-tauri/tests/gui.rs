@@ -59,8 +59,12 @@ fn first_run_index_name_merge_undo_in_the_real_window() {
     );
     wd.screenshot(shots, "02-indexing");
     // Pause and resume while it runs (12 photos take a few seconds: the run may be over first).
-    let state = wd.js(
-        "return document.querySelector('[data-testid=\"progress-panel\"]').dataset.state;",
+    // Past the model loading, where Pause is disabled.
+    let state = wd.wait_for(
+        "the run past loading",
+        short,
+        "const s = document.querySelector('[data-testid=\"progress-panel\"]').dataset.state; \
+         return s !== 'loading' && s;",
         json!([]),
     );
     if state == json!("running") {

@@ -78,40 +78,85 @@ function errorsStat(errors: number): HTMLElement {
   return h("div", { class: "stat" }, b, h("span", { class: "stat-label" }, errors === 1 ? "error" : "errors"));
 }
 
+/** The running/paused panel's parts. They are built once per run and updated in place, so a
+ * progress sample never replaces the button under the pointer (a click pressed on the old
+ * button and released on a new one is lost) nor closes the open list of failed files. */
+interface RunningView {
+  root: HTMLElement;
+  headline: HTMLElement;
+  pauseButton: HTMLButtonElement;
+  bar: HTMLElement;
+  fill: HTMLElement;
+  done: HTMLElement;
+  faces: HTMLElement;
+  detail: HTMLElement;
+  provider: HTMLElement;
+  errors: HTMLButtonElement;
+  errorsLabel: HTMLElement;
+}
+
+let view: RunningView | null = null;
+
+function buildRunningView(): RunningView {
+  const headline = h("h2", { class: "progress-headline", "data-testid": "progress-headline" });
+  // One button that pauses or resumes by the panel's state: its label and test id follow it.
+  const pauseButton = button("Pause", "index-pause", () => void (state === "paused" ? resume() : pause()));
+  const fill = h("div", { class: "bar-fill" });
+  const bar = h("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "data-testid": "progress-bar" }, fill);
+  const value = (testid: string) => h("span", { class: "stat-value", "data-testid": testid });
+  const statOf = (label: string, v: HTMLElement) => h("div", { class: "stat" }, v, h("span", { class: "stat-label" }, label));
+  const done = value("progress-done");
+  const faces = value("progress-faces");
+  const detail = value("progress-detail");
+  const provider = value("progress-provider");
+  const errors = button("0", "progress-errors", () => void toggleErrors(), false);
+  errors.classList.add("link", "stat-value");
+  const errorsLabel = h("span", { class: "stat-label" }, "errors");
+  const root = h("div", { class: "progress-running" },
+    h("div", { class: "progress-head" },
+      headline,
+      h("div", { class: "progress-actions" }, pauseButton, button("Stop", "index-cancel", () => void cancel()))),
+    bar,
+    h("div", { class: "stats" },
+      statOf("photos", done), statOf("faces", faces), statOf("speed", detail), statOf("runs on", provider),
+      h("div", { class: "stat" }, errors, errorsLabel)),
+    h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
+  );
+  return { root, headline, pauseButton, bar, fill, done, faces, detail, provider, errors, errorsLabel };
+}
+
 function render(next: PanelState): void {
   state = next;
   const p = panel();
   p.hidden = false;
   p.dataset.state = next;
+  if (!view || view.root.parentElement !== p) {
+    view = buildRunningView();
+    p.replaceChildren(view.root);
+  }
+  const v = view;
   const progress = last;
-  const headline =
+  v.headline.textContent =
     next === "loading" || !progress ? "Loading the face models…" : progressHeadline({ ...progress, paused: next === "paused" });
-  const bar = h("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "data-testid": "progress-bar" });
   const pct = progress ? percent(progress) : 0;
-  bar.setAttribute("aria-valuenow", String(pct));
-  const fill = h("div", { class: "bar-fill" });
+  v.bar.setAttribute("aria-valuenow", String(pct));
   // Through the CSSOM: the CSP forbids inline style attributes.
-  fill.style.width = `${pct}%`;
-  bar.append(fill);
-  if (!progress || progress.phase === "scanning") bar.classList.add("indeterminate");
-  const pauseButton =
-    next === "paused"
-      ? button("Resume", "index-resume", () => void resume(), true)
-      : button("Pause", "index-pause", () => void pause());
-  pauseButton.disabled = next === "loading";
-  p.replaceChildren(
-    h("div", { class: "progress-head" },
-      h("h2", { class: "progress-headline", "data-testid": "progress-headline" }, headline),
-      h("div", { class: "progress-actions" }, pauseButton, button("Stop", "index-cancel", () => void cancel()))),
-    bar,
-    h("div", { class: "stats" },
-      stat("photos", progress ? `${progress.done.toLocaleString("en-US")} / ${progress.total.toLocaleString("en-US")}` : "–", "progress-done"),
-      stat("faces", progress ? progress.faces.toLocaleString("en-US") : "–", "progress-faces"),
-      stat("speed", progress ? progressDetail(progress) || "–" : "–", "progress-detail"),
-      stat("runs on", progress?.provider ?? "–", "progress-provider"),
-      errorsStat(progress?.errors ?? 0)),
-    h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
-  );
+  v.fill.style.width = `${pct}%`;
+  v.bar.classList.toggle("indeterminate", !progress || progress.phase === "scanning");
+  const paused = next === "paused";
+  v.pauseButton.textContent = paused ? "Resume" : "Pause";
+  v.pauseButton.dataset.testid = paused ? "index-resume" : "index-pause";
+  v.pauseButton.className = paused ? "primary small" : "secondary small";
+  v.pauseButton.disabled = next === "loading";
+  v.done.textContent = progress ? `${progress.done.toLocaleString("en-US")} / ${progress.total.toLocaleString("en-US")}` : "–";
+  v.faces.textContent = progress ? progress.faces.toLocaleString("en-US") : "–";
+  v.detail.textContent = progress ? progressDetail(progress) || "–" : "–";
+  v.provider.textContent = progress?.provider ?? "–";
+  const errors = progress?.errors ?? 0;
+  v.errors.textContent = errors.toLocaleString("en-US");
+  v.errors.disabled = errors === 0;
+  v.errors.setAttribute("aria-label", `${plural(errors, "error")}: show the failed files`);
+  v.errorsLabel.textContent = errors === 1 ? "error" : "errors";
 }
 
 function renderFinished(done: IndexDoneDto): void {

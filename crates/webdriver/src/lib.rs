@@ -125,6 +125,13 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// pooled connection to WebKitWebDriver went stale ("client error (SendRequest)": the request
 /// never reached the browser), so an empty answer is retried.
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+    http_result(port, method, path, body)
+        .unwrap_or_else(|err| panic!("{method} {path}: WebDriver error {}: {err}", err["error"]))
+}
+
+/// [`http`], with a WebDriver error (the answer's `value`, which holds `error` and `message`)
+/// returned instead of panicking.
+fn http_result(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, Value> {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     for attempt in 1..=4 {
         let Some(payload) = http_once(port, method, path, &body) else {
@@ -134,10 +141,10 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
         };
         let value: Value = serde_json::from_str(&payload)
             .unwrap_or_else(|e| panic!("{method} {path}: bad response ({e}): {payload}"));
-        if let Some(err) = value["value"].get("error") {
-            panic!("{method} {path}: WebDriver error {err}: {}", value["value"]);
+        if value["value"].get("error").is_some() {
+            return Err(value["value"].clone());
         }
-        return value["value"].clone();
+        return Ok(value["value"].clone());
     }
     panic!("{method} {path}: no answer from tauri-driver");
 }
@@ -264,8 +271,20 @@ impl WebDriver {
             "return document.querySelector(arguments[0]) !== null;",
             json!([css]),
         );
-        let id = self.find(css);
-        self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
+        // The page may replace the element between the find and the click (a screen that
+        // redraws on an event): find it again, a few times, before giving up.
+        for attempt in 1..=5 {
+            let id = self.find(css);
+            let path = format!("/session/{}/element/{id}/click", self.session);
+            match http_result(self.port, "POST", &path, Some(&json!({}))) {
+                Ok(_) => return,
+                Err(err) if err["error"] == "stale element reference" && attempt < 5 => {
+                    eprintln!("gui: click {css}: the element was replaced, finding it again");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(err) => panic!("POST {path}: WebDriver error {}: {err}", err["error"]),
+            }
+        }
     }
 
     pub fn type_into(&self, css: &str, text: &str) {
