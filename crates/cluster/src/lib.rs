@@ -48,6 +48,7 @@ mod index;
 mod kernel;
 mod nn;
 mod refine;
+mod whispers;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
@@ -57,7 +58,10 @@ use linfa::ParamGuard;
 use linfa_clustering::Dbscan;
 use linfa_nn::distance::L2Dist;
 
-pub use refine::{ATTACH_CANDIDATES, MERGE_CANDIDATES, SAMPLE};
+pub use refine::{ATTACH_CANDIDATES, MERGE_CANDIDATES, SAMPLE, SPREAD_QUANTILE};
+pub use whispers::ROUNDS as WHISPERS_ROUNDS;
+
+use refine::{Groups, Rules};
 
 /// Clustering parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,6 +74,12 @@ pub struct ClusterParams {
     pub merge_threshold: f32,
     /// A noise point joins a cluster whose mean member distance is below this (0 disables).
     pub attach_threshold: f32,
+    /// Tightness check on a merge: the 90th percentile of the distances between the two
+    /// clusters' sampled members must also be below this (0 disables).
+    pub merge_spread: f32,
+    /// Tightness check on an attach: the point's nearest sampled member must also be closer
+    /// than this (0 disables).
+    pub attach_nearest: f32,
     /// Neighbour index.
     pub index: IndexKind,
 }
@@ -82,6 +92,8 @@ impl Default for ClusterParams {
             min_points: 2,
             merge_threshold: 0.55,
             attach_threshold: 0.60,
+            merge_spread: 0.0,
+            attach_nearest: 0.0,
             index: IndexKind::Auto,
         }
     }
@@ -176,9 +188,33 @@ pub fn cluster(
     params: &ClusterParams,
     cancel: &AtomicBool,
 ) -> Result<Clustering, ClusterError> {
+    cluster_constrained(points, dim, None, params, cancel)
+}
+
+/// [`cluster`] with cannot-link groups: `groups[i]` is point `i`'s group (the photo a face is
+/// on), and two points of one group never end in one cluster — a hard rule in every stage.
+/// After DBSCAN, a cluster holding several points of one group keeps the one nearest its
+/// centroid (the others become noise); a merge of two clusters sharing a group is refused;
+/// a noise point never joins a cluster holding its group, and of two noise points of one
+/// group choosing the same cluster only the nearer joins.
+pub fn cluster_constrained(
+    points: &[f32],
+    dim: usize,
+    groups: Option<&[u32]>,
+    params: &ClusterParams,
+    cancel: &AtomicBool,
+) -> Result<Clustering, ClusterError> {
     let n = check_points(points, dim)?;
+    check_groups(n, groups)?;
     check_threshold("merge_threshold", params.merge_threshold)?;
     check_threshold("attach_threshold", params.attach_threshold)?;
+    check_threshold("merge_spread", params.merge_spread)?;
+    check_threshold("attach_nearest", params.attach_nearest)?;
+    let rules = Rules {
+        groups: Groups(groups),
+        merge_spread: params.merge_spread,
+        attach_nearest: params.attach_nearest,
+    };
     let (mut labels, index_ms, dbscan_ms) = dbscan_timed(
         points,
         dim,
@@ -188,13 +224,17 @@ pub fn cluster(
         cancel,
     )?;
     let m = kernel::Matrix::new(points, dim);
-    tracing::debug!(rss_kib = nn::rss_kib(), "dbscan done");
+    let ejected = refine::enforce(&m, &mut labels, rules.groups);
+    if ejected > 0 {
+        refine::drop_singletons(&mut labels);
+    }
+    tracing::debug!(rss_kib = nn::rss_kib(), ejected, "dbscan done");
     let t = Instant::now();
-    refine::merge(&m, &mut labels, params.merge_threshold, cancel)?;
+    refine::merge(&m, &mut labels, params.merge_threshold, rules, cancel)?;
     let merge_ms = nn::ms(t.elapsed());
     tracing::debug!(rss_kib = nn::rss_kib(), "merged");
     let t = Instant::now();
-    refine::attach(&m, &mut labels, params.attach_threshold, cancel)?;
+    refine::attach(&m, &mut labels, params.attach_threshold, rules, cancel)?;
     let attach_ms = nn::ms(t.elapsed());
     let clusters = refine::relabel(&mut labels);
     let noise = labels.iter().filter(|l| l.is_none()).count();
@@ -280,41 +320,131 @@ fn dbscan_timed(
     Ok((labels, index_ms, total.saturating_sub(index_ms)))
 }
 
-/// Merges clusters while their average linkage is below `threshold` (see the crate docs).
+/// Merges clusters while their average linkage is below `params.merge_threshold` (and their
+/// spread below `params.merge_spread`, when set), never two that share a group (see the
+/// crate docs).
 pub fn merge_clusters(
     points: &[f32],
     dim: usize,
+    groups: Option<&[u32]>,
     labels: &mut [Option<u32>],
-    threshold: f32,
+    params: &ClusterParams,
 ) -> Result<(), ClusterError> {
     let n = check_points(points, dim)?;
     check_labels(n, labels)?;
-    check_threshold("merge_threshold", threshold)?;
+    check_groups(n, groups)?;
+    check_threshold("merge_threshold", params.merge_threshold)?;
+    check_threshold("merge_spread", params.merge_spread)?;
     refine::merge(
         &kernel::Matrix::new(points, dim),
         labels,
-        threshold,
+        params.merge_threshold,
+        rules_of(groups, params),
         &AtomicBool::new(false),
     )
 }
 
 /// Attaches noise points to the cluster with the smallest mean member distance below
-/// `threshold` (see the crate docs). Labels stay as they were otherwise.
+/// `params.attach_threshold` (and a member nearer than `params.attach_nearest`, when set),
+/// never to a cluster holding the point's group (see the crate docs). Labels stay as they
+/// were otherwise.
 pub fn attach_noise(
     points: &[f32],
     dim: usize,
+    groups: Option<&[u32]>,
     labels: &mut [Option<u32>],
-    threshold: f32,
+    params: &ClusterParams,
 ) -> Result<(), ClusterError> {
     let n = check_points(points, dim)?;
     check_labels(n, labels)?;
-    check_threshold("attach_threshold", threshold)?;
+    check_groups(n, groups)?;
+    check_threshold("attach_threshold", params.attach_threshold)?;
+    check_threshold("attach_nearest", params.attach_nearest)?;
     refine::attach(
         &kernel::Matrix::new(points, dim),
         labels,
-        threshold,
+        params.attach_threshold,
+        rules_of(groups, params),
         &AtomicBool::new(false),
     )
+}
+
+/// Makes every cluster hold at most one point per group, as [`cluster_constrained`] does
+/// after DBSCAN: the point nearest the centroid stays, the others (and what is left as a
+/// cluster of one) become noise. Returns how many points were ejected.
+pub fn enforce_groups(
+    points: &[f32],
+    dim: usize,
+    groups: &[u32],
+    labels: &mut [Option<u32>],
+) -> Result<usize, ClusterError> {
+    let n = check_points(points, dim)?;
+    check_labels(n, labels)?;
+    check_groups(n, Some(groups))?;
+    let ejected = refine::enforce(
+        &kernel::Matrix::new(points, dim),
+        labels,
+        Groups(Some(groups)),
+    );
+    if ejected > 0 {
+        refine::drop_singletons(labels);
+        refine::relabel(labels);
+    }
+    Ok(ejected)
+}
+
+/// Chinese whispers over the graph of pairs closer than `threshold` (dlib's face-clustering
+/// method; see the `whispers` module), with the same cannot-link rule. Labels dense; a point
+/// alone in its label is noise.
+pub fn chinese_whispers(
+    points: &[f32],
+    dim: usize,
+    groups: Option<&[u32]>,
+    threshold: f32,
+    index: IndexKind,
+    cancel: &AtomicBool,
+) -> Result<Vec<Option<u32>>, ClusterError> {
+    let n = check_points(points, dim)?;
+    check_groups(n, groups)?;
+    if !(threshold.is_finite() && threshold > 0.0) {
+        return Err(ClusterError::BadInput(format!(
+            "threshold must be finite and > 0, got {threshold}"
+        )));
+    }
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    whispers::run(
+        &kernel::Matrix::new(points, dim),
+        threshold,
+        Groups(groups),
+        index,
+        cancel,
+    )
+}
+
+/// How many clusters hold two points of one group (0 for everything this crate returns
+/// with groups).
+pub fn group_violations(labels: &[Option<u32>], groups: &[u32]) -> usize {
+    refine::violations(labels, groups)
+}
+
+fn rules_of<'a>(groups: Option<&'a [u32]>, params: &ClusterParams) -> Rules<'a> {
+    Rules {
+        groups: Groups(groups),
+        merge_spread: params.merge_spread,
+        attach_nearest: params.attach_nearest,
+    }
+}
+
+fn check_groups(n: usize, groups: Option<&[u32]>) -> Result<(), ClusterError> {
+    match groups {
+        Some(g) if g.len() != n => Err(ClusterError::BadInput(format!(
+            "{} groups for {n} points",
+            g.len()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Share of the true `eps`-neighbour pairs (exact brute force) an index finds: 1.0 for

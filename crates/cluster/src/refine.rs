@@ -63,6 +63,128 @@ fn linkage(m: &Matrix<'_>, a: &[u32], b: &[u32]) -> f32 {
     (sum / (a.len() * b.len()).max(1) as f64) as f32
 }
 
+/// Share of the cross distances a merge's spread is measured at (see [`spread`]).
+pub const SPREAD_QUANTILE: f64 = 0.9;
+
+/// The [`SPREAD_QUANTILE`] quantile of the distances between the members of two samples: a
+/// complete-linkage that one outlier pair cannot decide. Two look-alikes whose average
+/// distance is just under the merge threshold still have many far pairs; two halves of one
+/// person do not.
+fn spread(m: &Matrix<'_>, a: &[u32], b: &[u32]) -> f32 {
+    let mut ds: Vec<f32> = Vec::with_capacity(a.len() * b.len());
+    for &x in a {
+        let xr = m.row(x as usize);
+        for &y in b {
+            ds.push(l2sq(xr, m.row(y as usize)).sqrt());
+        }
+    }
+    if ds.is_empty() {
+        return 0.0;
+    }
+    let k = ((ds.len() - 1) as f64 * SPREAD_QUANTILE).round() as usize;
+    *ds.select_nth_unstable_by(k, f32::total_cmp).1
+}
+
+/// Cannot-link groups (a photo per point): points of one group never share a cluster.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Groups<'a>(pub(crate) Option<&'a [u32]>);
+
+impl Groups<'_> {
+    fn of(&self, p: u32) -> Option<u32> {
+        self.0.map(|g| g[p as usize])
+    }
+
+    /// Sorted, deduplicated groups of `members`.
+    fn set(&self, members: &[u32]) -> Vec<u32> {
+        let Some(g) = self.0 else {
+            return Vec::new();
+        };
+        let mut s: Vec<u32> = members.iter().map(|&p| g[p as usize]).collect();
+        s.sort_unstable();
+        s.dedup();
+        s
+    }
+}
+
+/// Whether two sorted group sets share a group.
+fn intersects(a: &[u32], b: &[u32]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// Makes every cluster hold at most one point per group: of several points of one group, the
+/// one nearest the cluster's centroid stays and the others become noise (attach may still
+/// place them elsewhere). Returns the number of points sent to noise.
+pub(crate) fn enforce(m: &Matrix<'_>, labels: &mut [Option<u32>], groups: Groups<'_>) -> usize {
+    let Some(g) = groups.0 else {
+        return 0;
+    };
+    let members = members_of(labels);
+    let dim = m.dim;
+    let mut ejected = 0;
+    for ms in &members {
+        let mut seen: Vec<u32> = ms.iter().map(|&p| g[p as usize]).collect();
+        seen.sort_unstable();
+        if seen.windows(2).all(|w| w[0] != w[1]) {
+            continue;
+        }
+        let mut c = vec![0f64; dim];
+        for &p in ms {
+            for (a, x) in c.iter_mut().zip(m.row(p as usize)) {
+                *a += f64::from(*x);
+            }
+        }
+        let c: Vec<f32> = c.iter().map(|a| (a / ms.len() as f64) as f32).collect();
+        let mut by_group: Vec<(u32, f32, u32)> = ms
+            .iter()
+            .map(|&p| (g[p as usize], l2sq(&c, m.row(p as usize)), p))
+            .collect();
+        by_group.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for w in 1..by_group.len() {
+            if by_group[w].0 == by_group[w - 1].0 {
+                labels[by_group[w].2 as usize] = None;
+                ejected += 1;
+            }
+        }
+    }
+    ejected
+}
+
+/// Makes the points of one-member clusters noise (what is left of a cluster after
+/// [`enforce`] ejected the others).
+pub(crate) fn drop_singletons(labels: &mut [Option<u32>]) {
+    let members = members_of(labels);
+    for l in labels.iter_mut() {
+        if l.is_some_and(|x| members[x as usize].len() < 2) {
+            *l = None;
+        }
+    }
+}
+
+/// Clusters that hold two points of one group (0 after every stage of this crate).
+pub(crate) fn violations(labels: &[Option<u32>], groups: &[u32]) -> usize {
+    let mut pairs: Vec<(u32, u32)> = labels
+        .iter()
+        .zip(groups)
+        .filter_map(|(l, &g)| l.map(|l| (l, g)))
+        .collect();
+    pairs.sort_unstable();
+    let mut bad: Vec<u32> = pairs
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0].0)
+        .collect();
+    bad.dedup();
+    bad.len()
+}
+
 /// Mean distance from one point to the members of a sample.
 fn mean_distance(m: &Matrix<'_>, q: &[f32], sample: &[u32]) -> f32 {
     let sum: f64 = sample
@@ -70,6 +192,15 @@ fn mean_distance(m: &Matrix<'_>, q: &[f32], sample: &[u32]) -> f32 {
         .map(|&y| f64::from(l2sq(q, m.row(y as usize)).sqrt()))
         .sum();
     (sum / sample.len().max(1) as f64) as f32
+}
+
+/// Distance from one point to the nearest member of a sample.
+fn nearest_distance(m: &Matrix<'_>, q: &[f32], sample: &[u32]) -> f32 {
+    sample
+        .iter()
+        .map(|&y| l2sq(q, m.row(y as usize)))
+        .min_by(f32::total_cmp)
+        .map_or(f32::INFINITY, f32::sqrt)
 }
 
 /// Members of each cluster, by label.
@@ -129,10 +260,21 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     x
 }
 
+/// The merge and attach rules besides their thresholds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rules<'a> {
+    pub(crate) groups: Groups<'a>,
+    /// A merge also needs the [`spread`] of the two samples below this (0: no check).
+    pub(crate) merge_spread: f32,
+    /// An attach also needs the point's nearest sampled member closer than this (0: no check).
+    pub(crate) attach_nearest: f32,
+}
+
 pub(crate) fn merge(
     m: &Matrix<'_>,
     labels: &mut [Option<u32>],
     threshold: f32,
+    rules: Rules<'_>,
     cancel: &AtomicBool,
 ) -> Result<(), ClusterError> {
     let members = members_of(labels);
@@ -144,6 +286,21 @@ pub(crate) fn merge(
     let dim = m.dim;
     let mut samples: Vec<Vec<u32>> = members.par_iter().map(|ms| bottom_k(ms.clone())).collect();
     let mut sizes: Vec<usize> = members.iter().map(Vec::len).collect();
+    let mut gsets: Vec<Vec<u32>> = members.iter().map(|ms| rules.groups.set(ms)).collect();
+    // A pair may merge: below the threshold on average, tight enough, and no shared group.
+    let passes = |samples: &[Vec<u32>], gsets: &[Vec<u32>], a: usize, b: usize| -> Option<f32> {
+        if intersects(&gsets[a], &gsets[b]) {
+            return None;
+        }
+        let l = linkage(m, &samples[a], &samples[b]);
+        if l >= threshold {
+            return None;
+        }
+        if rules.merge_spread > 0.0 && spread(m, &samples[a], &samples[b]) >= rules.merge_spread {
+            return None;
+        }
+        Some(l)
+    };
     let mut sums: Vec<f64> = vec![0.0; k * dim];
     for (c, ms) in members.iter().enumerate() {
         let s = &mut sums[c * dim..(c + 1) * dim];
@@ -205,8 +362,8 @@ pub(crate) fn merge(
     let mut heap: BinaryHeap<Reverse<Edge>> = pairs
         .par_iter()
         .filter_map(|&(a, b)| {
-            let l = linkage(m, &samples[a as usize], &samples[b as usize]);
-            (l < threshold).then_some(Reverse(Edge {
+            let l = passes(&samples, &gsets, a as usize, b as usize)?;
+            Some(Reverse(Edge {
                 linkage: l.to_bits(),
                 a,
                 b,
@@ -238,6 +395,13 @@ pub(crate) fn merge(
         samples[root] = bottom_k(joined);
         samples[other] = Vec::new();
         sizes[root] += sizes[other];
+        if rules.groups.0.is_some() {
+            let mut g = std::mem::take(&mut gsets[root]);
+            g.extend(std::mem::take(&mut gsets[other]));
+            g.sort_unstable();
+            g.dedup();
+            gsets[root] = g;
+        }
         for j in 0..dim {
             sums[root * dim + j] += sums[other * dim + j];
         }
@@ -249,8 +413,7 @@ pub(crate) fn merge(
         adj.retain(|&x| x as usize != root);
         for &o in &adj {
             let o = o as usize;
-            let l = linkage(m, &samples[root], &samples[o]);
-            if l < threshold {
+            if let Some(l) = passes(&samples, &gsets, root, o) {
                 let (x, y) = (root.min(o), root.max(o));
                 heap.push(Reverse(Edge {
                     linkage: l.to_bits(),
@@ -275,9 +438,11 @@ pub(crate) fn attach(
     m: &Matrix<'_>,
     labels: &mut [Option<u32>],
     threshold: f32,
+    rules: Rules<'_>,
     cancel: &AtomicBool,
 ) -> Result<(), ClusterError> {
     let members = members_of(labels);
+    let gsets: Vec<Vec<u32>> = members.iter().map(|ms| rules.groups.set(ms)).collect();
     let noise: Vec<u32> = labels
         .iter()
         .enumerate()
@@ -307,32 +472,55 @@ pub(crate) fn attach(
     let cm = Matrix::new(&centroids, dim);
     let cids: Vec<u32> = (0..k as u32).collect();
     let index = Index::build(&cm, &cids, Plan::for_centroids(k), cancel)?;
-    let decided: Vec<(u32, Option<u32>)> = noise
+    let decided: Vec<(u32, Option<(f32, u32)>)> = noise
         .par_iter()
         .map(|&q| {
             if cancel.load(Ordering::Relaxed) {
                 return (q, None);
             }
             let qr = m.row(q as usize);
+            let group = rules.groups.of(q);
             let cands: Vec<u32> = index
                 .knn(&cm, qr, ATTACH_CANDIDATES)
                 .into_iter()
                 .map(|(_, c)| c)
+                .filter(|&c| group.is_none_or(|g| gsets[c as usize].binary_search(&g).is_err()))
                 .collect();
             let best = cands
                 .into_iter()
                 .map(|c| (mean_distance(m, qr, &samples[c as usize]), c))
                 .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            (q, best.filter(|(d, _)| *d < threshold).map(|(_, c)| c))
+            let best = best.filter(|&(d, c)| {
+                d < threshold
+                    && (rules.attach_nearest <= 0.0
+                        || nearest_distance(m, qr, &samples[c as usize]) < rules.attach_nearest)
+            });
+            (q, best)
         })
         .collect();
     if cancel.load(Ordering::Relaxed) {
         return Err(ClusterError::Cancelled);
     }
-    for (q, c) in decided {
-        if c.is_some() {
-            labels[q as usize] = c;
+    // Two noise points of one group may pick the same cluster: the nearer one joins.
+    let mut joins: Vec<(u32, u32, f32, u32)> = decided
+        .into_iter()
+        .filter_map(|(q, best)| {
+            best.map(|(d, c)| (c, rules.groups.of(q).unwrap_or(u32::MAX - q), d, q))
+        })
+        .collect();
+    joins.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.cmp(&b.1))
+            .then(a.2.total_cmp(&b.2))
+            .then(a.3.cmp(&b.3))
+    });
+    let mut last: Option<(u32, u32)> = None;
+    for (c, g, _, q) in joins {
+        if rules.groups.0.is_some() && last == Some((c, g)) {
+            continue;
         }
+        last = Some((c, g));
+        labels[q as usize] = Some(c);
     }
     Ok(())
 }

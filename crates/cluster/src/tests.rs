@@ -192,10 +192,30 @@ fn line() -> (Vec<f32>, Vec<Option<u32>>) {
 fn merge_joins_clusters_below_the_average_linkage() {
     let (pts, labels) = line();
     let mut l = labels.clone();
-    merge_clusters(&pts, 2, &mut l, 0.45).expect("merge");
+    merge_clusters(
+        &pts,
+        2,
+        None,
+        &mut l,
+        &ClusterParams {
+            merge_threshold: 0.45,
+            ..ClusterParams::default()
+        },
+    )
+    .expect("merge");
     assert_eq!(l, labels, "linkage 0.5 is not below 0.45");
     let mut l = labels.clone();
-    merge_clusters(&pts, 2, &mut l, 0.55).expect("merge");
+    merge_clusters(
+        &pts,
+        2,
+        None,
+        &mut l,
+        &ClusterParams {
+            merge_threshold: 0.55,
+            ..ClusterParams::default()
+        },
+    )
+    .expect("merge");
     assert_eq!(
         l,
         vec![Some(0), Some(0), Some(0), Some(0), Some(1), Some(1), None]
@@ -206,10 +226,30 @@ fn merge_joins_clusters_below_the_average_linkage() {
 fn attach_uses_the_mean_distance_to_members() {
     let (pts, labels) = line();
     let mut l = labels.clone();
-    attach_noise(&pts, 2, &mut l, 0.45).expect("attach");
+    attach_noise(
+        &pts,
+        2,
+        None,
+        &mut l,
+        &ClusterParams {
+            attach_threshold: 0.45,
+            ..ClusterParams::default()
+        },
+    )
+    .expect("attach");
     assert_eq!(l, labels, "mean 0.5 is not below 0.45");
     let mut l = labels.clone();
-    attach_noise(&pts, 2, &mut l, 0.6).expect("attach");
+    attach_noise(
+        &pts,
+        2,
+        None,
+        &mut l,
+        &ClusterParams {
+            attach_threshold: 0.6,
+            ..ClusterParams::default()
+        },
+    )
+    .expect("attach");
     assert_eq!(l[6], Some(1));
 }
 
@@ -286,4 +326,162 @@ fn empty_one_point_and_bad_input() {
         cluster(&[0.1; 4], 2, &bad, &c),
         Err(ClusterError::BadInput(_))
     ));
+}
+
+/// Two faces of one photo are never one cluster, in any stage and with any parameters: a
+/// property over seeded random data (tight planted identities, each photo holding faces of
+/// two or three of them, plus faces that sit between identities).
+#[test]
+fn no_cluster_ever_holds_two_points_of_one_group() {
+    let dim = 32;
+    let c = no_cancel();
+    for seed in 1..=12u64 {
+        let pts = planted(dim, 12, 8, 0.05, 30, seed);
+        let n = pts.len() / dim;
+        let mut r = Rng(seed * 7919);
+        // Photos of 1–3 faces, faces drawn at random: many groups hold faces that DBSCAN
+        // would put together.
+        let mut groups = vec![0u32; n];
+        let mut next = 0u32;
+        let mut i = 0;
+        let mut order: Vec<usize> = (0..n).collect();
+        for k in (1..n).rev() {
+            let j = (r.next() * (k + 1) as f64) as usize % (k + 1);
+            order.swap(k, j);
+        }
+        while i < n {
+            let size = 1 + (r.next() * 3.0) as usize % 3;
+            for &p in order.iter().skip(i).take(size) {
+                groups[p] = next;
+            }
+            next += 1;
+            i += size;
+        }
+        for (eps, merge, attach, spread, nearest) in [
+            (0.40, 0.55, 0.60, 0.0, 0.0),
+            (0.60, 0.80, 0.90, 0.0, 0.0),
+            (0.45, 0.70, 0.80, 0.75, 0.55),
+        ] {
+            let p = ClusterParams {
+                eps,
+                merge_threshold: merge,
+                attach_threshold: attach,
+                merge_spread: spread,
+                attach_nearest: nearest,
+                ..ClusterParams::default()
+            };
+            let out = cluster_constrained(&pts, dim, Some(&groups), &p, &c).expect("run");
+            assert_eq!(
+                group_violations(&out.labels, &groups),
+                0,
+                "seed {seed} eps {eps}"
+            );
+            // Without the groups the same data does break the rule (so the test can fail).
+            if seed == 1 && eps > 0.5 {
+                let free = cluster(&pts, dim, &p, &c).expect("run");
+                assert!(group_violations(&free.labels, &groups) > 0);
+            }
+        }
+        for t in [0.5f32, 0.8] {
+            let l =
+                chinese_whispers(&pts, dim, Some(&groups), t, IndexKind::Exact, &c).expect("cw");
+            assert_eq!(
+                group_violations(&l, &groups),
+                0,
+                "whispers seed {seed} t {t}"
+            );
+        }
+    }
+}
+
+#[test]
+fn merge_and_attach_never_join_a_group_twice() {
+    // line(): A = {0, 1}, B = {2, 3}, C = {4, 5}, loner 6 near B.
+    let (pts, labels) = line();
+    let p = ClusterParams {
+        merge_threshold: 0.55,
+        attach_threshold: 0.6,
+        ..ClusterParams::default()
+    };
+    // Points 1 and 2 are faces of one photo: A and B may not merge.
+    let groups = [0, 1, 1, 2, 3, 4, 5];
+    let mut l = labels.clone();
+    merge_clusters(&pts, 2, Some(&groups), &mut l, &p).expect("merge");
+    assert_eq!(l, labels);
+    // The loner shares a photo with point 3 (in B): it stays noise.
+    let groups = [0, 1, 2, 3, 4, 5, 3];
+    let mut l = labels.clone();
+    attach_noise(&pts, 2, Some(&groups), &mut l, &p).expect("attach");
+    assert_eq!(l[6], None);
+    // Two loners of one photo near B: only the nearer joins.
+    let xs = [0.0f32, 0.1, 0.5, 0.6, 5.0, 5.1, 1.05, 0.95];
+    let pts: Vec<f32> = xs.iter().flat_map(|&x| [x, 0.0]).collect();
+    let mut l = vec![
+        Some(0),
+        Some(0),
+        Some(1),
+        Some(1),
+        Some(2),
+        Some(2),
+        None,
+        None,
+    ];
+    let groups = [0, 1, 2, 3, 4, 5, 6, 6];
+    attach_noise(&pts, 2, Some(&groups), &mut l, &p).expect("attach");
+    assert_eq!((l[6], l[7]), (None, Some(1)));
+}
+
+#[test]
+fn the_spread_check_keeps_two_loose_groups_apart() {
+    // A at x = 0, 0.1; B at x = 0.5, 0.6: linkage 0.5, cross distances 0.4, 0.5, 0.5, 0.6
+    // (90th percentile 0.6).
+    let (pts, labels) = line();
+    let loose = ClusterParams {
+        merge_threshold: 0.55,
+        merge_spread: 0.65,
+        ..ClusterParams::default()
+    };
+    let mut l = labels.clone();
+    merge_clusters(&pts, 2, None, &mut l, &loose).expect("merge");
+    assert_eq!(l[0], l[2], "spread 0.6 < 0.65 merges");
+    let tight = ClusterParams {
+        merge_spread: 0.58,
+        ..loose
+    };
+    let mut l = labels.clone();
+    merge_clusters(&pts, 2, None, &mut l, &tight).expect("merge");
+    assert_eq!(l, labels, "spread 0.6 ≥ 0.58 keeps them apart");
+    // Attach: the loner's nearest member of B is 0.45 away.
+    let p = ClusterParams {
+        attach_threshold: 0.6,
+        attach_nearest: 0.4,
+        ..ClusterParams::default()
+    };
+    let mut l = labels.clone();
+    attach_noise(&pts, 2, None, &mut l, &p).expect("attach");
+    assert_eq!(l[6], None);
+    let p = ClusterParams {
+        attach_nearest: 0.5,
+        ..p
+    };
+    let mut l = labels.clone();
+    attach_noise(&pts, 2, None, &mut l, &p).expect("attach");
+    assert_eq!(l[6], Some(1));
+}
+
+#[test]
+fn chinese_whispers_finds_planted_clusters_and_is_deterministic() {
+    let dim = 128;
+    let pts = planted(dim, 30, 10, 0.022, 0, 5);
+    let c = no_cancel();
+    let a = chinese_whispers(&pts, dim, None, 0.5, IndexKind::Exact, &c).expect("run");
+    let b = chinese_whispers(&pts, dim, None, 0.5, IndexKind::Exact, &c).expect("run");
+    assert_eq!(a, b);
+    for k in 0..30 {
+        let l = a[k * 10];
+        assert!(l.is_some());
+        assert!(a[k * 10..(k + 1) * 10].iter().all(|x| *x == l));
+    }
+    let distinct: std::collections::BTreeSet<_> = a.iter().flatten().collect();
+    assert_eq!(distinct.len(), 30);
 }
