@@ -27,6 +27,8 @@ pub struct Celeba {
     pub face_identity: Vec<Option<u32>>,
     /// Number of distinct identities.
     pub identities: usize,
+    /// The photo of each face, dense `0..photos` (the cannot-link group of the face).
+    pub face_photo: Vec<u32>,
 }
 
 impl Celeba {
@@ -74,6 +76,8 @@ pub fn load_celeba(common: &CommonArgs, scratch: &Path) -> Result<Celeba> {
     let mut photos = Vec::new();
     let mut after: FaceId = 0;
     let mut n = 0usize;
+    let mut face_photo = Vec::new();
+    let mut photo_index: HashMap<PhotoId, u32> = HashMap::new();
     loop {
         let page = catalog.faces_after(after, 4096)?;
         let Some(last) = page.last() else { break };
@@ -81,6 +85,8 @@ pub fn load_celeba(common: &CommonArgs, scratch: &Path) -> Result<Celeba> {
         for f in &page {
             dim = f.embedding.len();
             embeddings.extend_from_slice(&f.embedding);
+            let next = photo_index.len() as u32;
+            face_photo.push(*photo_index.entry(f.photo).or_insert(next));
             let area = (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]);
             let key = f.photo;
             match best.get(&key) {
@@ -137,6 +143,7 @@ pub fn load_celeba(common: &CommonArgs, scratch: &Path) -> Result<Celeba> {
         items,
         face_identity,
         identities: ids.len(),
+        face_photo,
     })
 }
 

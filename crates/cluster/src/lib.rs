@@ -224,10 +224,7 @@ pub fn cluster_constrained(
         cancel,
     )?;
     let m = kernel::Matrix::new(points, dim);
-    let ejected = refine::enforce(&m, &mut labels, rules.groups);
-    if ejected > 0 {
-        refine::drop_singletons(&mut labels);
-    }
+    let ejected = split_groups(&m, &mut labels, rules.groups, params, cancel)?;
     tracing::debug!(rss_kib = nn::rss_kib(), ejected, "dbscan done");
     let t = Instant::now();
     refine::merge(&m, &mut labels, params.merge_threshold, rules, cancel)?;
@@ -427,6 +424,53 @@ pub fn chinese_whispers(
 /// with groups).
 pub fn group_violations(labels: &[Option<u32>], groups: &[u32]) -> usize {
     refine::violations(labels, groups)
+}
+
+/// Rounds of [`split_groups`] at most.
+const SPLIT_ROUNDS: usize = 4;
+
+/// After DBSCAN: a cluster holding several faces of one photo keeps the one nearest its
+/// centroid, and the faces it lets go (usually someone standing beside that person, a
+/// sibling, a look-alike) are clustered again among the noise, by DBSCAN with the same
+/// parameters: they form their own cluster instead of staying loose. Repeated while a round
+/// ejects faces (at most [`SPLIT_ROUNDS`]). Returns the faces ejected in the first round.
+fn split_groups(
+    m: &kernel::Matrix<'_>,
+    labels: &mut [Option<u32>],
+    groups: Groups<'_>,
+    params: &ClusterParams,
+    cancel: &AtomicBool,
+) -> Result<usize, ClusterError> {
+    let first = refine::enforce(m, labels, groups);
+    let mut ejected = first;
+    let mut round = 0;
+    while ejected > 0 && round < SPLIT_ROUNDS {
+        round += 1;
+        refine::drop_singletons(labels);
+        let noise: Vec<usize> = (0..labels.len()).filter(|&i| labels[i].is_none()).collect();
+        let mut sub = Vec::with_capacity(noise.len() * m.dim);
+        for &i in &noise {
+            sub.extend_from_slice(m.row(i));
+        }
+        let (sub_labels, _, _) = dbscan_timed(
+            &sub,
+            m.dim,
+            params.eps,
+            params.min_points,
+            params.index,
+            cancel,
+        )?;
+        let offset = labels.iter().flatten().map(|&l| l + 1).max().unwrap_or(0);
+        for (&i, l) in noise.iter().zip(sub_labels) {
+            if let Some(l) = l {
+                labels[i] = Some(offset + l);
+            }
+        }
+        ejected = refine::enforce(m, labels, groups);
+    }
+    refine::drop_singletons(labels);
+    refine::relabel(labels);
+    Ok(first)
 }
 
 fn rules_of<'a>(groups: Option<&'a [u32]>, params: &ClusterParams) -> Rules<'a> {

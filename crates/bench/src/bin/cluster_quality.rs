@@ -80,10 +80,18 @@ fn staged(
     let cancel = AtomicBool::new(false);
     let mut labels = dbscan(&c.embeddings, c.dim, eps, min, index, &cancel)?;
     if let Some(m) = merge {
-        merge_clusters(&c.embeddings, c.dim, &mut labels, m)?;
+        let p = ClusterParams {
+            merge_threshold: m,
+            ..ClusterParams::default()
+        };
+        merge_clusters(&c.embeddings, c.dim, None, &mut labels, &p)?;
     }
     if let Some(a) = attach {
-        attach_noise(&c.embeddings, c.dim, &mut labels, a)?;
+        let p = ClusterParams {
+            attach_threshold: a,
+            ..ClusterParams::default()
+        };
+        attach_noise(&c.embeddings, c.dim, None, &mut labels, &p)?;
     }
     Ok((labels, t.elapsed().as_millis()))
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use likeness_catalog::{
     Catalog, ContentHash, FaceAssignment, FaceId, IndexOutcome, JobCounts, JobState, NewFace,
-    NewPhoto, PendingFile, PhotoId, PhotoMeta, TakenSource,
+    NewPhoto, PendingFile, PersonId, PhotoId, PhotoMeta, TakenSource,
 };
 use likeness_vision::Detection;
 
@@ -518,21 +518,35 @@ impl<'a> Indexer<'a> {
         }
         let mut assignments = Vec::new();
         for photo in photos {
-            for face in catalog.faces_of_photo(photo)? {
+            let faces = catalog.faces_of_photo(photo)?;
+            // Two faces of one photo are never one person: people already on the photo are
+            // left out, and of two new faces matching one person the nearer one wins.
+            let mut on_photo: Vec<PersonId> =
+                faces.iter().filter_map(|f| f.person).map(|p| p.0).collect();
+            let mut hits = Vec::new();
+            for face in &faces {
                 if face.person.is_some()
                     || face.not_face
                     || !quality_passes(face.quality, self.people.min_quality)
                 {
                     continue;
                 }
-                if let Some(hit) = matcher.match_face(&face.embedding, &[]) {
-                    assignments.push(FaceAssignment {
-                        face: face.id,
-                        person: hit.person,
-                        provenance: hit.provenance,
-                        confidence: Some(hit.confidence),
-                    });
+                if let Some(hit) = matcher.match_face(&face.embedding, &on_photo) {
+                    hits.push((hit, face.id));
                 }
+            }
+            hits.sort_by(|a, b| a.0.distance.total_cmp(&b.0.distance).then(a.1.cmp(&b.1)));
+            for (hit, face) in hits {
+                if on_photo.contains(&hit.person) {
+                    continue;
+                }
+                on_photo.push(hit.person);
+                assignments.push(FaceAssignment {
+                    face,
+                    person: hit.person,
+                    provenance: hit.provenance,
+                    confidence: Some(hit.confidence),
+                });
             }
         }
         if assignments.is_empty() {

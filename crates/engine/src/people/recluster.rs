@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use likeness_catalog::{
     Catalog, ClusterFace, ClusterTarget, ClusteringPlan, FaceAssignment, FaceId, JobCounts,
-    JobState, PersonId, PlannedCluster, Provenance,
+    JobState, PersonId, PhotoId, PlannedCluster, Provenance,
 };
 
 use super::matcher::{squared_l2, IncrementalMatcher};
@@ -131,6 +131,9 @@ fn run(
     };
     let dim = common_dim(&input);
     let mut anchors = IncrementalMatcher::new(config);
+    // The photos each person is already on (their confirmed faces, then what this plan gives
+    // them): no second face of such a photo goes to that person.
+    let mut taken: HashMap<PersonId, HashSet<PhotoId>> = HashMap::new();
     let mut undecided: Vec<&ClusterFace> = Vec::new();
     let mut low_quality: Vec<FaceId> = Vec::new();
     for f in &input {
@@ -141,6 +144,7 @@ fn run(
         match f.assignment {
             Some((person, Provenance::Confirmed)) => {
                 anchors.add_anchor(person, &f.embedding);
+                taken.entry(person).or_default().insert(f.photo);
                 summary.anchors += 1;
             }
             _ if f.embedding.len() == dim && dim > 0 => {
@@ -161,14 +165,21 @@ fn run(
     undecided.sort_by(|a, b| cmp_embedding(&a.embedding, &b.embedding).then(a.face.cmp(&b.face)));
     summary.clustered = undecided.len() as u64;
     let mut points = Vec::with_capacity(undecided.len() * dim);
+    // Each face's photo, as a dense cannot-link group: two faces of one photo are never put
+    // in one cluster (the user can still say they are one person: mirrors, photos of photos).
+    let mut photo_group: HashMap<PhotoId, u32> = HashMap::new();
+    let mut groups = Vec::with_capacity(undecided.len());
     for f in &undecided {
         points.extend_from_slice(&f.embedding);
+        let next = photo_group.len() as u32;
+        groups.push(*photo_group.entry(f.photo).or_insert(next));
     }
     let t = Instant::now();
     let labels = if undecided.is_empty() {
         Vec::new()
     } else {
-        likeness_cluster::cluster(&points, dim, &config.cluster, cancel)?.labels
+        likeness_cluster::cluster_constrained(&points, dim, Some(&groups), &config.cluster, cancel)?
+            .labels
     };
     summary.cluster_time = t.elapsed();
     drop(points);
@@ -198,9 +209,19 @@ fn run(
     let mut clusters = Vec::new();
     let mut claimed: HashSet<PersonId> = HashSet::new();
     for (_, members) in groups {
-        let (target, kept, left_out) = place_cluster(&members, &anchors, config, |m| {
+        let (target, kept, left_out) = place_cluster(&members, &anchors, &taken, config, |m| {
             stable_unnamed(m, &unnamed, &claimed)
         });
+        if let ClusterTarget::Person(person, _) = target {
+            let kept_ids: HashSet<FaceId> = kept.iter().map(|k| k.0).collect();
+            let photos = taken.entry(person).or_default();
+            photos.extend(
+                members
+                    .iter()
+                    .filter(|m| kept_ids.contains(&m.face))
+                    .map(|m| m.photo),
+            );
+        }
         match target {
             ClusterTarget::Person(_, Provenance::Automatic) => summary.to_people += 1,
             ClusterTarget::Person(..) => summary.suggested_clusters += 1,
@@ -222,11 +243,14 @@ fn run(
     if cancel.load(Ordering::SeqCst) {
         return Err(EngineError::Cancelled);
     }
-    let mut suggestions = Vec::new();
+    // Each single face's best person, never one already on its photo; then the nearest
+    // face of a photo first, so two faces of one photo are never both "Is this X?".
+    let mut candidates: Vec<(f32, PersonId, &ClusterFace)> = Vec::new();
     for f in singles {
         let best = anchors
             .nearest_per_person(&f.embedding, &f.rejected)
             .into_iter()
+            .filter(|(p, _)| !taken.get(p).is_some_and(|ph| ph.contains(&f.photo)))
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         // A face the user already turned down for someone is asked about again only when
         // the next person is a confident match: no "Is this B?", "Is this C?" round after round.
@@ -236,13 +260,21 @@ fn run(
             config.auto
         };
         if let Some((person, d)) = best.filter(|(_, d)| *d < limit) {
-            suggestions.push(FaceAssignment {
-                face: f.face,
-                person,
-                provenance: Provenance::Suggested,
-                confidence: Some(confidence(d)),
-            });
+            candidates.push((d, person, f));
         }
+    }
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.face.cmp(&b.2.face)));
+    let mut suggestions = Vec::new();
+    for (d, person, f) in candidates {
+        if !taken.entry(person).or_default().insert(f.photo) {
+            continue;
+        }
+        suggestions.push(FaceAssignment {
+            face: f.face,
+            person,
+            provenance: Provenance::Suggested,
+            confidence: Some(confidence(d)),
+        });
     }
     let plan = ClusteringPlan {
         faces: undecided
@@ -268,6 +300,7 @@ fn run(
 fn place_cluster<'f>(
     members: &[&'f ClusterFace],
     anchors: &IncrementalMatcher,
+    taken: &HashMap<PersonId, HashSet<PhotoId>>,
     config: &PeopleConfig,
     stable: impl FnOnce(&[&ClusterFace]) -> Option<PersonId>,
 ) -> (ClusterTarget, Vec<(FaceId, f32)>, Vec<&'f ClusterFace>) {
@@ -303,9 +336,13 @@ fn place_cluster<'f>(
             Provenance::Suggested
         };
         let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+        let on = taken.get(&person);
         for f in members {
+            let photo_taken = on.is_some_and(|photos| photos.contains(&f.photo));
             match anchors.nearest_of(person, &f.embedding) {
-                Some(d) if !f.rejected.contains(&person) => kept.push((f.face, confidence(d))),
+                Some(d) if !f.rejected.contains(&person) && !photo_taken => {
+                    kept.push((f.face, confidence(d)))
+                }
                 _ => left_out.push(*f),
             }
         }
@@ -418,7 +455,8 @@ mod tests {
         let mut members: Vec<ClusterFace> = (0..5).map(|i| face(i, 0.1, None)).collect();
         members[3].rejected = vec![1];
         let refs: Vec<&ClusterFace> = members.iter().collect();
-        let (target, kept, left_out) = place_cluster(&refs, &anchors, &config, |_| None);
+        let (target, kept, left_out) =
+            place_cluster(&refs, &anchors, &HashMap::new(), &config, |_| None);
         assert_eq!(target, ClusterTarget::Person(1, Provenance::Automatic));
         assert_eq!(kept.len(), 4);
         assert_eq!(left_out.len(), 1);
@@ -426,7 +464,7 @@ mod tests {
         // Between auto and suggest: a suggestion.
         let members: Vec<ClusterFace> = (0..3).map(|i| face(i, 0.5, None)).collect();
         let refs: Vec<&ClusterFace> = members.iter().collect();
-        let (target, _, _) = place_cluster(&refs, &anchors, &config, |_| None);
+        let (target, _, _) = place_cluster(&refs, &anchors, &HashMap::new(), &config, |_| None);
         assert_eq!(target, ClusterTarget::Person(1, Provenance::Suggested));
         // Far from everyone: unnamed, keeping the id most members had.
         let unnamed: HashSet<PersonId> = [7, 8].into();
@@ -436,7 +474,7 @@ mod tests {
             face(12, 1.0, Some((8, Provenance::Suggested))),
         ];
         let refs: Vec<&ClusterFace> = members.iter().collect();
-        let (target, kept, _) = place_cluster(&refs, &anchors, &config, |m| {
+        let (target, kept, _) = place_cluster(&refs, &anchors, &HashMap::new(), &config, |m| {
             stable_unnamed(m, &unnamed, &HashSet::new())
         });
         assert_eq!(target, ClusterTarget::Unnamed(Some(8)));
@@ -491,6 +529,15 @@ mod scale {
         embedding: Vec<f32>,
         quality: Option<f32>,
     ) -> IndexOutcome {
+        photo_with_faces(file, n, vec![(embedding, quality)])
+    }
+
+    /// A file's analysis with one 100×100 photo (content `n`) holding these faces.
+    fn photo_with_faces(
+        file: likeness_catalog::FileId,
+        n: u64,
+        faces: Vec<(Vec<f32>, Option<f32>)>,
+    ) -> IndexOutcome {
         let mut hash = [0u8; 32];
         hash[..8].copy_from_slice(&n.to_le_bytes());
         IndexOutcome::Analyzed {
@@ -514,19 +561,33 @@ mod scale {
                     file_size: 1,
                 },
                 model: "m".into(),
-                faces: vec![NewFace {
-                    bbox: [10.0, 10.0, 60.0, 60.0],
-                    landmarks: [0.0; 10],
-                    score: 0.99,
-                    embedding,
-                    quality,
-                }],
+                faces: faces
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (embedding, quality))| {
+                        let x = 10.0 + 30.0 * i as f32;
+                        NewFace {
+                            bbox: [x, 10.0, x + 25.0, 35.0],
+                            landmarks: [0.0; 10],
+                            score: 0.99,
+                            embedding,
+                            quality,
+                        }
+                    })
+                    .collect(),
             },
         }
     }
 
     /// A catalog with one photo per face: (embedding, quality).
     fn catalog_of(dir: &std::path::Path, faces: &[(Vec<f32>, Option<f32>)]) -> Catalog {
+        let photos: Vec<Vec<(Vec<f32>, Option<f32>)>> =
+            faces.iter().map(|f| vec![f.clone()]).collect();
+        catalog_of_photos(dir, &photos)
+    }
+
+    /// A catalog with these photos, each holding its faces: (embedding, quality).
+    fn catalog_of_photos(dir: &std::path::Path, faces: &[Vec<(Vec<f32>, Option<f32>)>]) -> Catalog {
         let mut cat = Catalog::open(&dir.join("c.sqlite")).expect("open");
         let root = cat.add_root(&dir.join("p"), 0).expect("root");
         let upsert: Vec<FileCandidate> = (0..faces.len())
@@ -546,9 +607,7 @@ mod scale {
             .iter()
             .zip(faces)
             .enumerate()
-            .map(|(n, (f, (embedding, quality)))| {
-                one_face_photo(f.id, n as u64, embedding.clone(), *quality)
-            })
+            .map(|(n, (f, faces))| photo_with_faces(f.id, n as u64, faces.clone()))
             .collect();
         cat.commit_batch(&batch, 0).expect("commit");
         cat
@@ -608,6 +667,63 @@ mod scale {
         recluster(&mut cat, &config, &clock, &cancel).expect("cluster");
         let a = assigned(&cat);
         assert!(a[6..].iter().all(|&x| !x), "{a:?}");
+    }
+
+    /// Look-alikes (twins) photographed together: however close their faces are, the two
+    /// faces of one photo never end in one person, not by clustering, not by a suggestion.
+    #[test]
+    fn two_faces_of_one_photo_are_never_one_person() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut noise = Noise(11);
+        let mut face = |centre: f32| -> (Vec<f32>, Option<f32>) {
+            let e = (0..128)
+                .map(|k| {
+                    if k == 0 {
+                        centre
+                    } else {
+                        noise.normal() * 0.01
+                    }
+                })
+                .collect();
+            (e, None)
+        };
+        // Twin A at 0.0, twin B at 0.2 (closer than DBSCAN's eps): 8 photos of both, and
+        // 3 photos of A alone.
+        let mut photos: Vec<Vec<(Vec<f32>, Option<f32>)>> =
+            (0..8).map(|_| vec![face(0.0), face(0.2)]).collect();
+        photos.extend((0..3).map(|_| vec![face(0.0)]));
+        let mut cat = catalog_of_photos(dir.path(), &photos);
+        let clock = SystemClock;
+        let cancel = AtomicBool::new(false);
+        let config = PeopleConfig::default();
+        // Every person's faces, by photo: no photo twice.
+        let check = |cat: &Catalog| {
+            let mut seen: HashSet<(PersonId, likeness_catalog::PhotoId)> = HashSet::new();
+            for photo in 1..=photos.len() as likeness_catalog::PhotoId {
+                for f in cat.faces_of_photo(photo).expect("faces") {
+                    if let Some((p, _)) = f.person {
+                        assert!(seen.insert((p, photo)), "person {p} twice on photo {photo}");
+                    }
+                }
+            }
+            seen.len()
+        };
+        let s = recluster(&mut cat, &config, &clock, &cancel).expect("cluster");
+        assert!(s.clusters >= 2, "{s:?}");
+        assert_eq!(
+            check(&cat),
+            19,
+            "every face has a person, none twice on a photo"
+        );
+        // The user names twin A on the first photo: B's faces are not suggested as A.
+        let a = cat.faces_of_photo(1).expect("faces")[0].id;
+        let (ann, _) = cat
+            .new_person_with_faces(Some("Ann"), &[a], 1)
+            .expect("name");
+        recluster(&mut cat, &config, &clock, &cancel).expect("cluster");
+        check(&cat);
+        let b = cat.faces_of_photo(1).expect("faces")[1].clone();
+        assert_ne!(b.person.map(|p| p.0), Some(ann));
     }
 
     #[test]
