@@ -33,6 +33,8 @@ pub(crate) struct Keys {
     pub not_face: BTreeSet<FaceId>,
     /// Face rows themselves: only manual faces an edit creates (XMP import).
     pub faces: BTreeSet<FaceId>,
+    /// "Not the same person" pairs, `(a, b)` with `a < b`.
+    pub distinct: BTreeSet<(PersonId, PersonId)>,
 }
 
 impl Keys {
@@ -59,6 +61,13 @@ impl Keys {
         let faces = st.query_map([person], |r| r.get::<_, FaceId>(0))?;
         for f in faces {
             self.rejections.insert((f?, person));
+        }
+        let mut st = c.prepare_cached("SELECT a, b FROM distinct_people WHERE a = ?1 OR b = ?1")?;
+        for pair in st.query_map([person], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let (a, b): (PersonId, PersonId) = pair?;
+            self.distinct.insert((a, b));
+            self.people.insert(a);
+            self.people.insert(b);
         }
         Ok(())
     }
@@ -105,6 +114,9 @@ struct Image {
     rejections: Vec<(FaceId, PersonId, Option<i64>)>,
     /// `None`: the face did not exist.
     not_face: Vec<(FaceId, Option<bool>)>,
+    /// (a, b, decided_at): "not the same person" (absent in edits made before V7).
+    #[serde(default)]
+    distinct: Vec<(PersonId, PersonId, Option<i64>)>,
 }
 
 fn capture_person(c: &Connection, id: PersonId) -> Res<Option<PersonImage>> {
@@ -178,6 +190,12 @@ fn capture(c: &Connection, keys: &Keys) -> Res<Image> {
     for &face in &keys.not_face {
         let mark = st.query_row([face], |r| r.get(0)).optional()?;
         image.not_face.push((face, mark));
+    }
+    let mut st =
+        c.prepare_cached("SELECT decided_at FROM distinct_people WHERE a = ?1 AND b = ?2")?;
+    for &(a, b) in &keys.distinct {
+        let at = st.query_row(params![a, b], |r| r.get(0)).optional()?;
+        image.distinct.push((a, b, at));
     }
     Ok(image)
 }
@@ -377,6 +395,24 @@ impl Image {
                 .execute(params![face, mark])?;
             if n == 0 {
                 skipped.insert(face);
+            }
+        }
+        for &(a, b, at) in &self.distinct {
+            match at {
+                Some(at) => {
+                    c.prepare_cached(
+                        "INSERT INTO distinct_people (a, b, decided_at)
+                         SELECT ?1, ?2, ?3
+                         WHERE EXISTS (SELECT 1 FROM people WHERE id = ?1)
+                           AND EXISTS (SELECT 1 FROM people WHERE id = ?2)
+                         ON CONFLICT (a, b) DO UPDATE SET decided_at = excluded.decided_at",
+                    )?
+                    .execute(params![a, b, at])?;
+                }
+                None => {
+                    c.prepare_cached("DELETE FROM distinct_people WHERE a = ?1 AND b = ?2")?
+                        .execute(params![a, b])?;
+                }
             }
         }
         // Manual face rows that did not exist (their assignments and rejections go with them).

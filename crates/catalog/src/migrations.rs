@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Step `i` (0-based) takes the schema from version `i` to version `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -323,6 +323,21 @@ CREATE INDEX people_cover ON people (cover_face_id) WHERE cover_face_id IS NOT N
 /// matched automatically.
 const V6: &str = r#"
 ALTER TABLE faces ADD COLUMN quality REAL;
+"#;
+
+/// "Not the same person": the user turned down a merge suggestion for these two people
+/// (`a < b`). Merge suggestions never offer the pair again; clustering never gives a group
+/// that was one of them to the other. Rows go with their people (a merge's undo brings them
+/// back from its edit image).
+const V7: &str = r#"
+CREATE TABLE distinct_people (
+    a          INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    b          INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    decided_at INTEGER NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+) WITHOUT ROWID;
+CREATE INDEX distinct_people_b ON distinct_people (b);
 "#;
 
 /// Runs every step above the file's version, each in its own transaction together with its

@@ -337,6 +337,52 @@ impl Catalog {
         })
     }
 
+    /// Every "not the same person" pair `(a, b)`, `a < b`.
+    pub fn distinct_pairs(&self) -> Result<Vec<(PersonId, PersonId)>, CatalogError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT a, b FROM distinct_people ORDER BY a, b")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// Unsorted faces: faces of live photos that belong to nobody (no assignment, or only a
+    /// suggestion) and are not marked "not a face" — loners, faces under the quality bar,
+    /// strangers. Best quality first (unmeasured faces, e.g. manual ones, count as best),
+    /// then by id; paged.
+    pub fn unsorted_faces(
+        &self,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<FaceRow>, CatalogError> {
+        self.read(|c| {
+            let sql = format!(
+                "{FACE_SELECT} WHERE f.not_face = 0 AND p.orphaned_at IS NULL
+                   AND (a.face_id IS NULL OR a.provenance = 'suggested')
+                 ORDER BY coalesce(f.quality, 1.0) DESC, f.id
+                 LIMIT ?1 OFFSET ?2"
+            );
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params![limit, offset], face_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    /// How many faces [`Self::unsorted_faces`] lists in all.
+    pub fn unsorted_count(&self) -> Result<u64, CatalogError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT count(*) FROM faces f JOIN photos p ON p.id = f.photo_id
+                 LEFT JOIN assignments a ON a.face_id = f.id
+                 WHERE f.not_face = 0 AND p.orphaned_at IS NULL
+                   AND (a.face_id IS NULL OR a.provenance = 'suggested')",
+            )?
+            .query_row([], |r| r.get::<_, i64>(0))? as u64)
+        })
+    }
+
     /// What the user decided; see [`Decisions`].
     pub fn decisions(&self) -> Result<Decisions, CatalogError> {
         self.read(|c| {

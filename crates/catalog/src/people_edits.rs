@@ -303,6 +303,63 @@ impl Catalog {
         })
     }
 
+    /// "Not the same person" for each pair (or, with `distinct` false, takes that back): ONE
+    /// edit for all of them. Merge suggestions never offer such a pair again, and clustering
+    /// never hands a group that was one of them to the other. NotFound for an unknown
+    /// person, Invalid for a pair of one person or no pair.
+    pub fn set_distinct(
+        &mut self,
+        pairs: &[(PersonId, PersonId)],
+        distinct: bool,
+        now: i64,
+    ) -> Result<EditSummary, CatalogError> {
+        self.write(|tx| {
+            let mut keys = Keys::default();
+            let mut rows = Vec::new();
+            for &(x, y) in pairs {
+                if x == y {
+                    return Err(Fault::Invalid(format!(
+                        "person {x} cannot be told apart from itself"
+                    )));
+                }
+                let (a, b) = (x.min(y), x.max(y));
+                if keys.distinct.insert((a, b)) {
+                    rows.push((get_person(tx, a)?, get_person(tx, b)?));
+                }
+                keys.people.insert(a);
+                keys.people.insert(b);
+            }
+            let label = match rows.as_slice() {
+                [] => return Err(Fault::Invalid("no pair of people given".into())),
+                [(a, b)] if distinct => {
+                    format!(
+                        "{} and {} are not the same person",
+                        label_of(a),
+                        label_of(b)
+                    )
+                }
+                [(a, b)] => format!("{} and {} may be the same person", label_of(a), label_of(b)),
+                many if distinct => format!("{} pairs are not the same person", many.len()),
+                many => format!("{} pairs may be the same person", many.len()),
+            };
+            let pairs: Vec<(PersonId, PersonId)> = keys.distinct.iter().copied().collect();
+            let rec = Recorder::start(tx, keys)?;
+            for (a, b) in pairs {
+                if distinct {
+                    tx.prepare_cached(
+                        "INSERT INTO distinct_people (a, b, decided_at) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (a, b) DO NOTHING",
+                    )?
+                    .execute(params![a, b, now])?;
+                } else {
+                    tx.prepare_cached("DELETE FROM distinct_people WHERE a = ?1 AND b = ?2")?
+                        .execute(params![a, b])?;
+                }
+            }
+            rec.finish(tx, EditKind::Distinct, label, now)
+        })
+    }
+
     /// Hides or shows people on the People page: ONE edit for all of them (one undo shows
     /// or hides them all again). Duplicates are ignored; Invalid if none is given, NotFound
     /// (nothing changed) for an unknown person.

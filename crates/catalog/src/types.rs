@@ -326,6 +326,8 @@ pub enum EditKind {
     AcceptSuggestions,
     /// [`crate::Catalog::import_faces`] (XMP face regions).
     ImportXmp,
+    /// [`crate::Catalog::set_distinct`] ("not the same person").
+    Distinct,
 }
 
 impl EditKind {
@@ -665,6 +667,7 @@ impl EditKind {
             EditKind::Cover => "cover",
             EditKind::AcceptSuggestions => "accept_suggestions",
             EditKind::ImportXmp => "import_xmp",
+            EditKind::Distinct => "distinct",
         }
     }
     pub(crate) fn from_sql(s: &str) -> Option<Self> {
@@ -680,6 +683,7 @@ impl EditKind {
             "cover" => EditKind::Cover,
             "accept_suggestions" => EditKind::AcceptSuggestions,
             "import_xmp" => EditKind::ImportXmp,
+            "distinct" => EditKind::Distinct,
             _ => return None,
         })
     }
