@@ -368,6 +368,24 @@ impl Library {
         self.change(|c, clock| people::reject_suggestions(c, clock, faces))
     }
 
+    /// "Not the same person" for merge suggestions `(from, into)` (one edit).
+    pub fn not_same_person(
+        &self,
+        pairs: &[(PersonId, PersonId)],
+    ) -> Result<EditSummary, EngineError> {
+        self.change(|c, clock| people::not_same_person(c, clock, pairs))
+    }
+
+    /// "Are these the same person?", most confident first (the thresholds of the settings).
+    pub fn merge_suggestions(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<people::MergeSuggestion>, EngineError> {
+        let config = self.config()?;
+        let catalog = self.catalog()?;
+        people::merge_suggestions(&catalog, &config.people, limit)
+    }
+
     /// Undoes the last edit.
     pub fn undo(&self) -> Result<EditSummary, EngineError> {
         self.change(|c, clock| people::undo(c, clock))

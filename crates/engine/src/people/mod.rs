@@ -10,6 +10,8 @@
 //!   (no confirmed assignment, not marked "not a face") are clustered, and every cluster is
 //!   either given to the person whose anchors it sits on (Automatic, or Suggested when less
 //!   sure) or kept as an unnamed cluster whose id stays stable across runs.
+//! - [`merge_suggestions`]: "Are these the same person?" for pairs of people that are
+//!   probably one; "no" is remembered ("not the same person", undoable).
 //! - [`IncrementalMatcher`]: right after each indexing batch, new faces are matched against
 //!   the anchors so they are suggested at once, before the next clustering run.
 //!
@@ -17,6 +19,7 @@
 //! person the user rejected it from; the catalog re-checks both in SQL when it applies a plan.
 
 mod matcher;
+mod merges;
 mod ops;
 mod recluster;
 
@@ -28,6 +31,7 @@ pub use likeness_cluster::{ClusterParams, IndexKind};
 use crate::error::EngineError;
 
 pub use matcher::{FaceMatch, IncrementalMatcher};
+pub use merges::{merge_suggestions, MergeSuggestion};
 pub use ops::*;
 pub use recluster::{clustering_due, recluster, ReclusterSummary};
 
@@ -74,6 +78,9 @@ pub struct PeopleConfig {
     pub incremental_strict: f32,
     /// …and at least this much closer than any other person's. Default 0.10.
     pub incremental_margin: f32,
+    /// "Are these the same person?" is asked for two people whose faces are closer than this
+    /// on average (and never seen together on one photo). Default 0.65.
+    pub merge_suggest: f32,
     /// Faces whose quality ([`likeness_vision::QualityParts`]) is below this are kept but never
     /// clustered, matched or suggested by themselves; the user can still name them. 0 = every
     /// face. Default [`DEFAULT_MIN_QUALITY`].
@@ -95,6 +102,7 @@ impl Default for PeopleConfig {
             suggest_cluster: 0.60,
             incremental_strict: 0.40,
             incremental_margin: 0.10,
+            merge_suggest: 0.65,
             min_quality: DEFAULT_MIN_QUALITY,
             match_new_faces: true,
             auto_cluster: true,

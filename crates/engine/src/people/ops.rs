@@ -301,6 +301,43 @@ pub fn reject_suggestions(
         .map_err(op_error)
 }
 
+/// "No, these are not the same person" for each `(from, into)` pair of merge suggestions
+/// (ONE undoable edit): the pairs are never suggested again, and clustering never hands a
+/// group of one to the other.
+pub fn not_same_person(
+    catalog: &mut Catalog,
+    clock: &dyn Clock,
+    pairs: &[(PersonId, PersonId)],
+) -> Result<EditSummary, EngineError> {
+    if pairs.is_empty() {
+        return Err(invalid("no pair of people given"));
+    }
+    for &(a, b) in pairs {
+        require_person(catalog, a)?;
+        require_person(catalog, b)?;
+    }
+    catalog
+        .set_distinct(pairs, true, clock.now())
+        .map_err(op_error)
+}
+
+/// The unsorted faces: in no person (loners, faces below the quality bar, strangers; a
+/// suggestion does not count as a person), not "not a face". Best quality first; `limit`
+/// from `offset`, with the total.
+#[derive(Debug, Clone)]
+pub struct Unsorted {
+    pub faces: Vec<FaceRow>,
+    pub total: u64,
+}
+
+/// See [`Unsorted`].
+pub fn unsorted(catalog: &Catalog, limit: usize, offset: usize) -> Result<Unsorted, EngineError> {
+    Ok(Unsorted {
+        faces: catalog.unsorted_faces(limit, offset)?,
+        total: catalog.unsorted_count()?,
+    })
+}
+
 /// The People page: every person (hidden ones too if asked), biggest first.
 pub fn overview(
     catalog: &Catalog,

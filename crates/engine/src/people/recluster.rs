@@ -206,12 +206,23 @@ fn run(
     let mut groups: Vec<(usize, Vec<&ClusterFace>)> = groups.into_values().collect();
     groups.sort_by_key(|(first, g)| (std::cmp::Reverse(g.len()), *first));
 
+    let mut distinct: HashMap<PersonId, HashSet<PersonId>> = HashMap::new();
+    for (a, b) in catalog.distinct_pairs()? {
+        distinct.entry(a).or_default().insert(b);
+        distinct.entry(b).or_default().insert(a);
+    }
     let mut clusters = Vec::new();
     let mut claimed: HashSet<PersonId> = HashSet::new();
     for (_, members) in groups {
-        let (target, kept, left_out) = place_cluster(&members, &anchors, &taken, config, |m| {
-            stable_unnamed(m, &unnamed, &claimed)
-        });
+        // The user said the group this cluster was is not these people: never theirs.
+        let vetoed: Vec<PersonId> = stable_unnamed(&members, &unnamed, &claimed)
+            .and_then(|u| distinct.get(&u))
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        let (target, kept, left_out) =
+            place_cluster(&members, &anchors, &taken, &vetoed, config, |m| {
+                stable_unnamed(m, &unnamed, &claimed)
+            });
         if let ClusterTarget::Person(person, _) = target {
             let kept_ids: HashSet<FaceId> = kept.iter().map(|k| k.0).collect();
             let photos = taken.entry(person).or_default();
@@ -301,6 +312,7 @@ fn place_cluster<'f>(
     members: &[&'f ClusterFace],
     anchors: &IncrementalMatcher,
     taken: &HashMap<PersonId, HashSet<PhotoId>>,
+    vetoed: &[PersonId],
     config: &PeopleConfig,
     stable: impl FnOnce(&[&ClusterFace]) -> Option<PersonId>,
 ) -> (ClusterTarget, Vec<(FaceId, f32)>, Vec<&'f ClusterFace>) {
@@ -308,7 +320,7 @@ fn place_cluster<'f>(
     // over the anchors per cluster); the medians are then taken for those only.
     let centroid = centroid(members);
     let mut near: Vec<(PersonId, f32)> = anchors
-        .nearest_per_person(&centroid, &[])
+        .nearest_per_person(&centroid, vetoed)
         .into_iter()
         .collect();
     near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
@@ -456,7 +468,7 @@ mod tests {
         members[3].rejected = vec![1];
         let refs: Vec<&ClusterFace> = members.iter().collect();
         let (target, kept, left_out) =
-            place_cluster(&refs, &anchors, &HashMap::new(), &config, |_| None);
+            place_cluster(&refs, &anchors, &HashMap::new(), &[], &config, |_| None);
         assert_eq!(target, ClusterTarget::Person(1, Provenance::Automatic));
         assert_eq!(kept.len(), 4);
         assert_eq!(left_out.len(), 1);
@@ -464,7 +476,8 @@ mod tests {
         // Between auto and suggest: a suggestion.
         let members: Vec<ClusterFace> = (0..3).map(|i| face(i, 0.5, None)).collect();
         let refs: Vec<&ClusterFace> = members.iter().collect();
-        let (target, _, _) = place_cluster(&refs, &anchors, &HashMap::new(), &config, |_| None);
+        let (target, _, _) =
+            place_cluster(&refs, &anchors, &HashMap::new(), &[], &config, |_| None);
         assert_eq!(target, ClusterTarget::Person(1, Provenance::Suggested));
         // Far from everyone: unnamed, keeping the id most members had.
         let unnamed: HashSet<PersonId> = [7, 8].into();
@@ -474,9 +487,10 @@ mod tests {
             face(12, 1.0, Some((8, Provenance::Suggested))),
         ];
         let refs: Vec<&ClusterFace> = members.iter().collect();
-        let (target, kept, _) = place_cluster(&refs, &anchors, &HashMap::new(), &config, |m| {
-            stable_unnamed(m, &unnamed, &HashSet::new())
-        });
+        let (target, kept, _) =
+            place_cluster(&refs, &anchors, &HashMap::new(), &[], &config, |m| {
+                stable_unnamed(m, &unnamed, &HashSet::new())
+            });
         assert_eq!(target, ClusterTarget::Unnamed(Some(8)));
         assert_eq!(kept.len(), 3);
         // …unless a bigger cluster claimed it already.
@@ -724,6 +738,79 @@ mod scale {
         check(&cat);
         let b = cat.faces_of_photo(1).expect("faces")[1].clone();
         assert_ne!(b.person.map(|p| p.0), Some(ann));
+    }
+
+    /// "Are these the same person?": two groups of one identity are asked about (the unnamed
+    /// one goes into the named one), a far person is not, a pair seen together on one photo
+    /// is not, and "no" is remembered, also by clustering.
+    #[test]
+    fn merge_suggestions_pair_the_split_parts_of_one_person() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut noise = Noise(5);
+        let mut face = |centre: f32| -> (Vec<f32>, Option<f32>) {
+            let e = (0..128)
+                .map(|k| {
+                    if k == 0 {
+                        centre
+                    } else {
+                        noise.normal() * 0.02
+                    }
+                })
+                .collect();
+            (e, None)
+        };
+        // Photos 1–4: Ann; 5–7: Ann again (a split); 8–10: Cy, far away; 11: Ann beside Dee
+        // (Dee at 0.3 from Ann).
+        let mut photos: Vec<Vec<(Vec<f32>, Option<f32>)>> = Vec::new();
+        photos.extend((0..7).map(|_| vec![face(0.0)]));
+        photos.extend((0..3).map(|_| vec![face(3.0)]));
+        photos.push(vec![face(0.0), face(0.3)]);
+        let mut cat = catalog_of_photos(dir.path(), &photos);
+        let first =
+            |cat: &Catalog, photo: i64, i: usize| cat.faces_of_photo(photo).expect("f")[i].id;
+        let ids = |cat: &Catalog, r: std::ops::RangeInclusive<i64>| -> Vec<FaceId> {
+            r.map(|p| first(cat, p, 0)).collect()
+        };
+        let (ann, _) = cat
+            .new_person_with_faces(Some("Ann"), &ids(&cat, 1..=4), 1)
+            .expect("ann");
+        let (split, _) = cat
+            .new_person_with_faces(None, &ids(&cat, 5..=7), 1)
+            .expect("split");
+        let (cy, _) = cat
+            .new_person_with_faces(Some("Cy"), &ids(&cat, 8..=10), 1)
+            .expect("cy");
+        let (dee, _) = cat
+            .new_person_with_faces(Some("Dee"), &[first(&cat, 11, 1)], 1)
+            .expect("dee");
+        cat.move_faces(&[first(&cat, 11, 0)], ann, 1)
+            .expect("ann on 11");
+        let config = PeopleConfig::default();
+        let got = crate::people::merge_suggestions(&cat, &config, 10).expect("suggest");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].from, got[0].into), (split, ann));
+        assert!(got[0].distance < 0.4 && got[0].confidence > 0.6, "{got:?}");
+        let _ = cy;
+        // "No": never asked again; the group stays its own on the next clustering.
+        crate::people::not_same_person(&mut cat, &SystemClock, &[(split, ann)]).expect("no");
+        // Next best for the split group: Dee, the look-alike (never seen with it).
+        let got = crate::people::merge_suggestions(&cat, &config, 10).expect("suggest");
+        assert_eq!(
+            got.iter().map(|m| (m.from, m.into)).collect::<Vec<_>>(),
+            vec![(split, dee)]
+        );
+        crate::people::not_same_person(&mut cat, &SystemClock, &[(split, dee)]).expect("no");
+        assert!(crate::people::merge_suggestions(&cat, &config, 10)
+            .expect("suggest")
+            .is_empty());
+        // Clustering again: the group sits right on Ann (it would be hers), but the user said
+        // it is not Ann (nor Dee): it stays the same unnamed group.
+        let cancel = AtomicBool::new(false);
+        recluster(&mut cat, &config, &SystemClock, &cancel).expect("cluster");
+        for f in ids(&cat, 5..=7) {
+            let row = cat.face(f).expect("face").expect("exists");
+            assert_eq!(row.person.map(|p| p.0), Some(split), "{row:?}");
+        }
     }
 
     #[test]
