@@ -113,7 +113,14 @@ impl NetTracer {
             stacks: true,
             limit: None,
         };
-        let probe_dir = std::env::temp_dir().join(format!("nettrace-probe-{}", std::process::id()));
+        // One folder per call: tests in one process probe at the same time, and one's clean-up
+        // must not delete the trace file another strace is about to open.
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let probe_dir = std::env::temp_dir().join(format!(
+            "nettrace-probe-{}-{}",
+            std::process::id(),
+            PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let mut probe = tracer
             .wrap(
                 &Command::new("true"),
