@@ -26,8 +26,8 @@ pub use library::{
     ProgressDto, RootDto, ScanDto, StatusDto, WatchEventDto,
 };
 pub use people::{
-    ClusterDto, EditDto, HistoryDto, PersonDetailDto, PersonDto, PersonEditDto, PersonFaceDto,
-    ProvenanceDto, SuggestionDto,
+    ClusterDto, EditDto, HistoryDto, MergeSuggestionDto, PersonDetailDto, PersonDto, PersonEditDto,
+    PersonFaceDto, ProvenanceDto, SuggestedPersonDto, SuggestionDto, UnsortedDto, UnsortedFaceDto,
 };
 pub use photos::{PhotoDetailDto, PhotoHitDto, TimelineDayDto, TimelineFrom, ViewFaceDto};
 pub use settings::{
@@ -91,6 +91,10 @@ pub fn typescript() -> String {
         PersonFaceDto,
         SuggestionDto,
         PersonDetailDto,
+        MergeSuggestionDto,
+        UnsortedFaceDto,
+        SuggestedPersonDto,
+        UnsortedDto,
         EditDto,
         PersonEditDto,
         HistoryDto,

@@ -6,7 +6,9 @@ use ts_rs::TS;
 use likeness_engine::catalog::{
     EditRow, EditSummary, FaceRow, PersonId, PersonSummary, PhotoId, Provenance, SuggestionRow,
 };
-use likeness_engine::people::{PersonDetail, PersonEdit};
+use likeness_engine::people::{
+    quality_passes, MergeSuggestion, PersonDetail, PersonEdit, Unsorted,
+};
 use likeness_engine::ReclusterSummary;
 
 /// Why a face belongs to a person: the user said so, clustering matched it, or it is an open
@@ -223,6 +225,104 @@ impl PersonDetailDto {
                 .iter()
                 .map(|s| SuggestionDto::new(s, path(s.photo)))
                 .collect(),
+        }
+    }
+}
+
+/// "Are these the same person?" (`likeness suggestions --merges`, the People page).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeSuggestionDto {
+    /// Merged away on "yes" (the unnamed one, else the smaller).
+    pub from: PersonDto,
+    /// Kept on "yes".
+    pub into: PersonDto,
+    /// Mean distance between their faces.
+    pub distance: f32,
+    /// 0–1, for display.
+    pub confidence: f32,
+}
+
+impl MergeSuggestionDto {
+    /// `None` when one of the two people is gone from `people` (the overview, hidden ones
+    /// included).
+    pub fn new(m: &MergeSuggestion, people: &[PersonSummary]) -> Option<Self> {
+        let find = |id: PersonId| people.iter().find(|p| p.id == id).map(PersonDto::from);
+        Some(Self {
+            from: find(m.from)?,
+            into: find(m.into)?,
+            distance: m.distance,
+            confidence: m.confidence,
+        })
+    }
+}
+
+/// A face in no person: a loner, a face below the quality bar, a stranger.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UnsortedFaceDto {
+    pub id: i64,
+    pub photo: i64,
+    /// A live file holding the photo (the CLI says; the desktop never hands paths out).
+    pub path: Option<String>,
+    /// `[x1, y1, x2, y2]` in upright pixels.
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// Face quality 0–1 (`null`: not measured, e.g. a face drawn by hand).
+    pub quality: Option<f32>,
+    /// Below the library's quality bar: never grouped by itself.
+    pub low_quality: bool,
+    /// An open "Is this X?" for it.
+    pub suggested: Option<SuggestedPersonDto>,
+}
+
+/// The person a face is suggested for.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SuggestedPersonDto {
+    pub person: i64,
+    pub name: Option<String>,
+}
+
+/// The unsorted faces, a page of them (`likeness unsorted`, People → Unsorted).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UnsortedDto {
+    pub faces: Vec<UnsortedFaceDto>,
+    /// How many there are in all.
+    pub total: u64,
+    #[ts(type = "number")]
+    pub offset: usize,
+}
+
+impl UnsortedDto {
+    /// `min_quality`: the library's bar; `name` finds a person's name; `path` a live file.
+    pub fn new(
+        u: &Unsorted,
+        offset: usize,
+        min_quality: f32,
+        mut name: impl FnMut(PersonId) -> Option<String>,
+        mut path: impl FnMut(PhotoId) -> Option<String>,
+    ) -> Self {
+        Self {
+            faces: u
+                .faces
+                .iter()
+                .map(|f| UnsortedFaceDto {
+                    id: f.id,
+                    photo: f.photo,
+                    path: path(f.photo),
+                    bbox: f.bbox,
+                    quality: f.quality,
+                    low_quality: !quality_passes(f.quality, min_quality),
+                    suggested: f.person.map(|(p, _)| SuggestedPersonDto {
+                        person: p,
+                        name: name(p),
+                    }),
+                })
+                .collect(),
+            total: u.total,
+            offset,
         }
     }
 }

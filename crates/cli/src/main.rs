@@ -93,8 +93,12 @@ enum Command {
     /// undo, redo, history.
     #[command(subcommand)]
     People(people::PeopleCommand),
-    /// "Is this X?": list open suggestions, or accept / reject them.
+    /// "Is this X?": list open suggestions, or accept / reject them; with --merges, "Are these
+    /// the same person?" for pairs of people.
     Suggestions(people::SuggestionsArgs),
+    /// Faces in no person (loners, small and blurry faces, strangers): list them, name them,
+    /// or dismiss them in bulk.
+    Unsorted(people::UnsortedArgs),
     /// XMP face regions (MWG): export names to sidecars, import regions other tools wrote.
     #[command(subcommand)]
     Xmp(xmp::XmpCommand),
@@ -160,6 +164,7 @@ fn main() -> ExitCode {
         Command::Cluster(args) => people::cluster(&location, args),
         Command::People(command) => people::people_command(&location, command),
         Command::Suggestions(args) => people::suggestions(&location, args),
+        Command::Unsorted(args) => people::unsorted(&location, args),
         Command::Xmp(command) => xmp::xmp_command(&location, command),
         Command::Settings(args) => settings::settings(&location, args),
     });

@@ -14,8 +14,8 @@ use likeness_engine::{EngineError, JobKind, Library};
 
 use crate::session::{install_ctrlc, print_or, LibraryLocation};
 use likeness_api::{
-    ApiError, ClusterDto, EditDto, ErrorEnvelope, HistoryDto, PersonDetailDto, PersonDto,
-    PersonEditDto, ProvenanceDto, SuggestionDto,
+    ApiError, ClusterDto, EditDto, ErrorEnvelope, HistoryDto, MergeSuggestionDto, PersonDetailDto,
+    PersonDto, PersonEditDto, ProvenanceDto, SuggestionDto, UnsortedDto,
 };
 
 #[derive(Debug, Args)]
@@ -173,6 +173,10 @@ pub enum PeopleCommand {
 
 #[derive(Debug, Args)]
 pub struct SuggestionsArgs {
+    /// "Are these the same person?" for pairs of people instead of "Is this X?" for faces:
+    /// accept / reject then take FROM:INTO pairs (ids, as listed).
+    #[arg(long, global = true)]
+    merges: bool,
     /// Only suggestions for this person.
     #[arg(long, global = true)]
     person: Option<String>,
@@ -188,21 +192,61 @@ pub struct SuggestionsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SuggestionAction {
-    /// "Yes": the faces become their suggested person's.
+    /// "Yes": the faces become their suggested person's (with --merges: each FROM person is
+    /// merged into INTO, one undoable edit per pair).
     Accept {
-        /// Face ids (from `likeness suggestions`).
-        faces: Vec<FaceId>,
+        /// Face ids (from `likeness suggestions`), or FROM:INTO person ids with --merges.
+        items: Vec<String>,
         /// Every open suggestion (of `--person`, if given).
-        #[arg(long, conflicts_with = "faces")]
+        #[arg(long, conflicts_with = "items")]
         all: bool,
     },
-    /// "No": the faces are rejected for their suggested person.
+    /// "No": the faces are rejected for their suggested person (with --merges: "not the
+    /// same person", never asked again; one undoable edit for all pairs).
     Reject {
-        /// Face ids (from `likeness suggestions`).
-        faces: Vec<FaceId>,
+        /// Face ids (from `likeness suggestions`), or FROM:INTO person ids with --merges.
+        items: Vec<String>,
         /// Every open suggestion (of `--person`, if given).
-        #[arg(long, conflicts_with = "faces")]
+        #[arg(long, conflicts_with = "items")]
         all: bool,
+    },
+}
+
+/// `likeness unsorted`: faces in no person.
+#[derive(Debug, Args)]
+pub struct UnsortedArgs {
+    /// At most this many (listing).
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// Skip this many first (listing).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    action: Option<UnsortedAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnsortedAction {
+    /// Give faces a person: an existing one (id or name) or a new one with this name (one
+    /// undoable edit).
+    Name {
+        /// The person's name (or id, `#12`).
+        person: String,
+        /// Face ids (from `likeness unsorted`).
+        #[arg(required = true)]
+        faces: Vec<FaceId>,
+    },
+    /// Dismiss faces nobody needs to sort (strangers, posters, statues): marked "not a face",
+    /// so they leave this list and clustering (one undoable edit).
+    Dismiss {
+        /// Face ids (from `likeness unsorted`).
+        faces: Vec<FaceId>,
+        /// Every unsorted face below the quality bar.
+        #[arg(long, conflicts_with = "faces")]
+        low_quality: bool,
     },
 }
 
@@ -375,8 +419,224 @@ pub fn people_command(
     }
 }
 
+/// `likeness suggestions --merges [accept|reject]`.
+fn merge_suggestions(
+    location: &LibraryLocation,
+    args: SuggestionsArgs,
+) -> anyhow::Result<ExitCode> {
+    let json = args.json;
+    report(json, || {
+        let Some(action) = args.action else {
+            let list: Vec<MergeSuggestionDto> = location.with_session(|lib| {
+                let found = lib.merge_suggestions(args.limit)?;
+                let people = people::overview(&*lib.catalog()?, true)?;
+                Ok(found
+                    .iter()
+                    .filter_map(|m| MergeSuggestionDto::new(m, &people))
+                    .collect())
+            })?;
+            print_or(json, &list, || {
+                if list.is_empty() {
+                    println!("no merge suggestions");
+                }
+                for m in &list {
+                    println!(
+                        "Are {} and {} the same person? ({:.2})  {}:{}",
+                        person_with_photos(&m.from),
+                        person_with_photos(&m.into),
+                        m.confidence,
+                        m.from.id,
+                        m.into.id
+                    );
+                }
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        };
+        let (items, all, accept) = match action {
+            SuggestionAction::Accept { items, all } => (items, all, true),
+            SuggestionAction::Reject { items, all } => (items, all, false),
+        };
+        if !all && items.is_empty() {
+            anyhow::bail!(
+                "name the pairs as FROM:INTO (ids from `likeness suggestions --merges`) or pass --all"
+            );
+        }
+        let given = items
+            .iter()
+            .map(|i| parse_pair(i))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let edits: Vec<EditSummary> = location.with_session(|lib| {
+            let pairs: Vec<(PersonId, PersonId)> = if all {
+                lib.merge_suggestions(usize::MAX)?
+                    .iter()
+                    .map(|m| (m.from, m.into))
+                    .collect()
+            } else {
+                given
+            };
+            if pairs.is_empty() {
+                return Ok(Vec::new());
+            }
+            if !accept {
+                return Ok(vec![lib.not_same_person(&pairs)?]);
+            }
+            // A person merged away by an earlier pair of the batch is gone: its later pairs
+            // follow it into where it went.
+            let mut went: HashMap<PersonId, PersonId> = HashMap::new();
+            let mut edits = Vec::new();
+            for (from, into) in pairs {
+                let resolve = |mut p: PersonId| {
+                    while let Some(&next) = went.get(&p) {
+                        p = next;
+                    }
+                    p
+                };
+                let (from, into) = (resolve(from), resolve(into));
+                if from == into {
+                    continue;
+                }
+                edits.push(lib.merge(&[from], into)?);
+                went.insert(from, into);
+            }
+            Ok(edits)
+        })?;
+        if edits.is_empty() {
+            print_or(json, &Vec::<EditDto>::new(), || {
+                println!("no merge suggestions")
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let dto: Vec<EditDto> = edits.iter().map(EditDto::from).collect();
+        print_or(json, &dto, || {
+            for e in &edits {
+                println!("{}", e.label);
+            }
+            undo_hint();
+        })?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `12:3` → (12, 3).
+fn parse_pair(text: &str) -> anyhow::Result<(PersonId, PersonId)> {
+    let parse = |t: &str| t.trim().trim_start_matches('#').parse::<PersonId>();
+    match text.split_once(':') {
+        Some((a, b)) => match (parse(a), parse(b)) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            _ => anyhow::bail!("{text:?} is not FROM:INTO (two person ids)"),
+        },
+        None => anyhow::bail!("{text:?} is not FROM:INTO (two person ids)"),
+    }
+}
+
+/// `likeness unsorted [name|dismiss]`.
+pub fn unsorted(location: &LibraryLocation, args: UnsortedArgs) -> anyhow::Result<ExitCode> {
+    let json = args.json;
+    report(json, || {
+        let Some(action) = args.action else {
+            let dto = location.with_session(|lib| {
+                let bar = lib.config()?.people.min_quality;
+                let catalog = lib.catalog()?;
+                let list = people::unsorted(&catalog, args.limit, args.offset)?;
+                let names: HashMap<PersonId, Option<String>> = catalog
+                    .people()?
+                    .into_iter()
+                    .map(|p| (p.id, p.name))
+                    .collect();
+                let mut paths = PhotoPaths::new(&catalog);
+                Ok(UnsortedDto::new(
+                    &list,
+                    args.offset,
+                    bar,
+                    |p| names.get(&p).cloned().flatten(),
+                    |ph| paths.get(ph),
+                ))
+            })?;
+            print_or(json, &dto, || {
+                if dto.total == 0 {
+                    println!("no unsorted faces");
+                    return;
+                }
+                println!(
+                    "{} unsorted faces{}",
+                    dto.total,
+                    if dto.faces.len() < dto.total as usize {
+                        format!(" ({} from {})", dto.faces.len(), dto.offset)
+                    } else {
+                        String::new()
+                    }
+                );
+                for f in &dto.faces {
+                    let quality = f.quality.map(|q| format!("{q:.2}")).unwrap_or("–".into());
+                    let low = if f.low_quality { " small/blurry" } else { "" };
+                    let hint = f
+                        .suggested
+                        .as_ref()
+                        .map(|s| {
+                            format!(
+                                " — is this {}?",
+                                s.name.clone().unwrap_or(format!("#{}", s.person))
+                            )
+                        })
+                        .unwrap_or_default();
+                    println!(
+                        "face {:>6}  quality {quality}{low}  {}{hint}",
+                        f.id,
+                        f.path.as_deref().unwrap_or("(no file)")
+                    );
+                }
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        };
+        match action {
+            UnsortedAction::Name { person, faces } => {
+                let e = location.with_session(|lib| {
+                    let target = match people::find_person(&*lib.catalog()?, &person) {
+                        Ok(p) => MoveTarget::Person(p.id),
+                        Err(_) => MoveTarget::Named(&person),
+                    };
+                    Ok(lib.move_faces(&faces, target)?)
+                })?;
+                print_or(json, &PersonEditDto::from(&e), || {
+                    println!("{}", e.edit.label);
+                    undo_hint();
+                })?;
+            }
+            UnsortedAction::Dismiss { faces, low_quality } => {
+                let e = location.with_session(|lib| {
+                    let faces = if low_quality {
+                        let bar = lib.config()?.people.min_quality;
+                        let all = people::unsorted(&*lib.catalog()?, usize::MAX, 0)?;
+                        all.faces
+                            .iter()
+                            .filter(|f| !people::quality_passes(f.quality, bar))
+                            .map(|f| f.id)
+                            .collect()
+                    } else {
+                        faces
+                    };
+                    if faces.is_empty() {
+                        anyhow::bail!(
+                            "name the faces (ids from `likeness unsorted`) or pass --low-quality"
+                        );
+                    }
+                    Ok(lib.not_a_face(&faces, true)?)
+                })?;
+                print_or(json, &EditDto::from(&e), || {
+                    println!("{}", e.label);
+                    undo_hint();
+                })?;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 /// `likeness suggestions [accept|reject]`.
 pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow::Result<ExitCode> {
+    if args.merges {
+        return merge_suggestions(location, args);
+    }
     let json = args.json;
     report(json, || {
         let Some(action) = args.action else {
@@ -400,10 +660,17 @@ pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow:
             })?;
             return Ok(ExitCode::SUCCESS);
         };
-        let (faces, all, accept) = match action {
-            SuggestionAction::Accept { faces, all } => (faces, all, true),
-            SuggestionAction::Reject { faces, all } => (faces, all, false),
+        let (items, all, accept) = match action {
+            SuggestionAction::Accept { items, all } => (items, all, true),
+            SuggestionAction::Reject { items, all } => (items, all, false),
         };
+        let faces = items
+            .iter()
+            .map(|i| {
+                i.parse::<FaceId>()
+                    .map_err(|_| anyhow::anyhow!("{i:?} is not a face id"))
+            })
+            .collect::<anyhow::Result<Vec<FaceId>>>()?;
         if !all && faces.is_empty() {
             anyhow::bail!("name the faces (ids from `likeness suggestions`) or pass --all");
         }
@@ -507,6 +774,14 @@ fn person_label(id: PersonId, name: Option<&str>) -> String {
         Some(n) => format!("{n} (#{id})"),
         None => format!("unnamed #{id}"),
     }
+}
+
+fn person_with_photos(p: &PersonDto) -> String {
+    format!(
+        "{} ({} photos)",
+        person_label(p.id, p.name.as_deref()),
+        p.photos
+    )
 }
 
 fn print_people(list: &[PersonDto]) {
