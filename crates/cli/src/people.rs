@@ -464,7 +464,7 @@ fn merge_suggestions(
         let given = items
             .iter()
             .map(|i| parse_pair(i))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, EngineError>>()?;
         let edits: Vec<EditSummary> = location.with_session(|lib| {
             let pairs: Vec<(PersonId, PersonId)> = if all {
                 lib.merge_suggestions(usize::MAX)?
@@ -518,15 +518,13 @@ fn merge_suggestions(
 }
 
 /// `12:3` → (12, 3).
-fn parse_pair(text: &str) -> anyhow::Result<(PersonId, PersonId)> {
-    let parse = |t: &str| t.trim().trim_start_matches('#').parse::<PersonId>();
-    match text.split_once(':') {
-        Some((a, b)) => match (parse(a), parse(b)) {
-            (Ok(a), Ok(b)) => Ok((a, b)),
-            _ => anyhow::bail!("{text:?} is not FROM:INTO (two person ids)"),
-        },
-        None => anyhow::bail!("{text:?} is not FROM:INTO (two person ids)"),
-    }
+fn parse_pair(text: &str) -> Result<(PersonId, PersonId), EngineError> {
+    let parse = |t: &str| t.trim().trim_start_matches('#').parse::<PersonId>().ok();
+    text.split_once(':')
+        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
+        .ok_or_else(|| EngineError::Invalid {
+            message: format!("{text:?} is not FROM:INTO (two person ids)"),
+        })
 }
 
 /// `likeness unsorted [name|dismiss]`.

@@ -314,3 +314,116 @@ fn cluster_name_merge_correct_undo_and_suggestions_from_the_command_line() {
         "{list}"
     );
 }
+
+/// `likeness suggestions --merges` and `likeness unsorted` on the indexed reference photos: a
+/// person split in two by the user is offered as one ("Are these the same person?"), "no" is
+/// remembered, "yes" merges; unsorted faces are listed, named and dismissed, each one undo.
+#[test]
+fn merge_suggestions_and_unsorted_faces_from_the_command_line() {
+    let dir: PathBuf = repo_root().join("target/test-tmp/cli-merges");
+    let _ = std::fs::remove_dir_all(&dir);
+    let photos = dir.join("photos");
+    copy_tree(
+        &reference_dir().expect("reference pack").join("images"),
+        &photos,
+    );
+    let cat = dir.join("lib/catalog.sqlite");
+    let cat = cat.as_path();
+    ok(cat, &["library", "add", "--json", photos.to_str().unwrap()]);
+    ok(cat, &["index", "--json"]);
+
+    // Split the biggest group by hand: half its faces become "Other".
+    let list = ok(cat, &["people", "list", "--json"]);
+    let biggest = list.as_array().unwrap()[0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    ok(cat, &["people", "name", &biggest, "Anna", "--json"]);
+    let anna = faces(&ok(cat, &["people", "show", "Anna", "--json"]));
+    assert!(anna.len() >= 4, "{anna:?}");
+    let half: Vec<String> = anna[..anna.len() / 2]
+        .iter()
+        .map(|(f, _)| f.to_string())
+        .collect();
+    let mut args = vec!["people", "move"];
+    args.extend(half.iter().map(String::as_str));
+    args.extend(["--new", "Other", "--json"]);
+    ok(cat, &args);
+
+    let merges = ok(cat, &["suggestions", "--merges", "--json"]);
+    println!("merges {merges}");
+    let list = merges.as_array().unwrap();
+    let pair = list
+        .iter()
+        .find(|m| {
+            let names = [m["from"]["name"].as_str(), m["into"]["name"].as_str()];
+            names.contains(&Some("Anna")) && names.contains(&Some("Other"))
+        })
+        .unwrap_or_else(|| panic!("Anna and Other are not offered: {merges}"));
+    assert!(pair["confidence"].as_f64().unwrap() > 0.5, "{pair}");
+    let ids = format!(
+        "{}:{}",
+        pair["from"]["id"].as_i64().unwrap(),
+        pair["into"]["id"].as_i64().unwrap()
+    );
+    let human = likeness(cat, &["suggestions", "--merges"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    println!("{text}");
+    assert!(text.contains(&ids), "{text}");
+    // "No": never offered again, and one undo brings the question back.
+    let no = ok(cat, &["suggestions", "--merges", "reject", &ids, "--json"]);
+    assert_eq!(no[0]["kind"], "distinct");
+    let again = ok(cat, &["suggestions", "--merges", "--json"]);
+    assert!(!again.to_string().contains("\"Other\""), "{again}");
+    ok(cat, &["people", "undo", "--json"]);
+    // "Yes": one edit merges them.
+    let yes = ok(cat, &["suggestions", "--merges", "accept", &ids, "--json"]);
+    assert_eq!(yes.as_array().unwrap().len(), 1);
+    assert_eq!(yes[0]["kind"], "merge");
+    let people = ok(cat, &["people", "list", "--json"]).to_string();
+    assert_eq!(
+        people.matches("\"Anna\"").count() + people.matches("\"Other\"").count(),
+        1,
+        "{people}"
+    );
+    assert_eq!(
+        refused(
+            cat,
+            &["suggestions", "--merges", "accept", "12-3", "--json"]
+        ),
+        "invalid"
+    );
+
+    // Unsorted faces: listed with their quality, named, dismissed.
+    let unsorted = ok(cat, &["unsorted", "--limit", "1000", "--json"]);
+    println!("unsorted {unsorted}");
+    let total = unsorted["total"].as_u64().unwrap();
+    let listed = unsorted["faces"].as_array().unwrap();
+    assert_eq!(listed.len() as u64, total);
+    assert!(total >= 2, "the reference pack has loners: {unsorted}");
+    let first = listed[0]["id"].as_i64().unwrap().to_string();
+    let second = listed[1]["id"].as_i64().unwrap().to_string();
+    let named = ok(cat, &["unsorted", "name", "Stranger", &first, "--json"]);
+    assert_eq!(named["created"], true);
+    let after = ok(cat, &["unsorted", "--json"]);
+    assert_eq!(after["total"].as_u64(), Some(total - 1));
+    let dismissed = ok(cat, &["unsorted", "dismiss", &second, "--json"]);
+    assert_eq!(dismissed["kind"], "not_face");
+    assert_eq!(
+        ok(cat, &["unsorted", "--json"])["total"].as_u64(),
+        Some(total - 2)
+    );
+    ok(cat, &["people", "undo", "--json"]);
+    ok(cat, &["people", "undo", "--json"]);
+    assert_eq!(
+        ok(cat, &["unsorted", "--json"])["total"].as_u64(),
+        Some(total)
+    );
+    let human = likeness(cat, &["unsorted"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    println!("{text}");
+    assert!(
+        text.starts_with(&format!("{total} unsorted faces")),
+        "{text}"
+    );
+}
