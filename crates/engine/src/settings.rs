@@ -76,6 +76,10 @@ impl ClusteringStrictness {
         c.cluster.eps = d.cluster.eps + step;
         c.cluster.merge_threshold = d.cluster.merge_threshold + step;
         c.cluster.attach_threshold = d.cluster.attach_threshold + step;
+        if d.cluster.merge_spread > 0.0 {
+            c.cluster.merge_spread = d.cluster.merge_spread + step;
+        }
+        c.merge_suggest = d.merge_suggest + step;
         c.auto = d.auto + step;
         c.suggest = d.suggest + step;
         c.suggest_cluster = d.suggest_cluster + step;

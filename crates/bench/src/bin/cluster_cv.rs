@@ -177,12 +177,12 @@ fn grid(family: Family, quick: bool) -> Vec<Method> {
     let merge: &[f32] = if quick {
         &[0.50, 0.55, 0.60]
     } else {
-        &[0.50, 0.525, 0.55, 0.575, 0.60]
+        &[0.50, 0.525, 0.55, 0.575, 0.60, 0.625, 0.65]
     };
     let attach: &[f32] = if quick {
         &[0.0, 0.55, 0.60]
     } else {
-        &[0.0, 0.55, 0.575, 0.60, 0.625]
+        &[0.0, 0.55, 0.575, 0.60, 0.625, 0.65]
     };
     let mut out = Vec::new();
     match family {
@@ -198,7 +198,7 @@ fn grid(family: Family, quick: bool) -> Vec<Method> {
             } else if quick {
                 &[0.0, 0.70]
             } else {
-                &[0.0, 0.65, 0.70, 0.75, 0.80]
+                &[0.0, 0.65, 0.70, 0.75]
             };
             let nearests: &[f32] = if !constrained {
                 &[0.0]

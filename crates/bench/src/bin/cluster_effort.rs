@@ -70,6 +70,24 @@ struct Args {
     /// Override PeopleConfig::auto (a cluster goes to a person below this; default the engine's).
     #[arg(long)]
     auto: Option<f32>,
+    /// Override PeopleConfig::merge_suggest ("Are these the same person?" below this).
+    #[arg(long)]
+    merge_suggest: Option<f32>,
+    /// Override the clustering's eps.
+    #[arg(long)]
+    eps: Option<f32>,
+    /// Override the clustering's merge threshold.
+    #[arg(long)]
+    merge: Option<f32>,
+    /// Override the clustering's attach threshold.
+    #[arg(long)]
+    attach: Option<f32>,
+    /// Override the clustering's merge spread check (0 = off).
+    #[arg(long)]
+    merge_spread: Option<f32>,
+    /// Override the clustering's attach nearest-member check (0 = off).
+    #[arg(long)]
+    attach_nearest: Option<f32>,
 }
 
 /// How the simulated user reviews "Is this X?" suggestions.
@@ -85,6 +103,11 @@ enum Review {
     /// next re-cluster to give it to that person (Automatic or Suggested); merged by hand only
     /// if it is still an unnamed cluster one round later.
     AllAtOnceMergesWait,
+    /// All at once, merges wait a round, and then the People page's "Are these the same
+    /// person?" list: each right pair accepted (1 action each), wrong pairs ignored (0); the
+    /// final pass happens in the unsorted-faces view (select one person's faces, name them: 1
+    /// action per target person).
+    Toolbox,
 }
 
 impl Review {
@@ -93,7 +116,12 @@ impl Review {
             Review::PerPerson => "per person",
             Review::AllAtOnce => "all at once",
             Review::AllAtOnceMergesWait => "all at once, merges wait a round",
+            Review::Toolbox => "all at once + merge suggestions + unsorted view",
         }
+    }
+
+    fn waits(self) -> bool {
+        matches!(self, Review::AllAtOnceMergesWait | Review::Toolbox)
     }
 }
 
@@ -105,16 +133,18 @@ enum Action {
     MoveFaces,
     RejectSuggestions,
     AcceptSuggestions,
+    AcceptMerge,
     FixFace,
 }
 
 impl Action {
-    const ALL: [Action; 6] = [
+    const ALL: [Action; 7] = [
         Action::NameCluster,
         Action::MergeCluster,
         Action::MoveFaces,
         Action::RejectSuggestions,
         Action::AcceptSuggestions,
+        Action::AcceptMerge,
         Action::FixFace,
     ];
 
@@ -125,6 +155,7 @@ impl Action {
             Action::MoveFaces => "move selected faces to a person",
             Action::RejectSuggestions => "reject suggestions (bulk)",
             Action::AcceptSuggestions => "accept suggestions (bulk)",
+            Action::AcceptMerge => "\"Are these the same person?\" → yes (1 per pair)",
             Action::FixFace => "final: select a person's leftover faces, assign (1 per person)",
         }
     }
@@ -281,6 +312,10 @@ struct User<'a> {
     review: Review,
     /// Unnamed clusters left for the re-cluster once (AllAtOnceMergesWait).
     waited: HashSet<PersonId>,
+    config: PeopleConfig,
+    /// Merge suggestions accepted (right) and left open at the end (wrong).
+    merges_right: usize,
+    merges_wrong_left: usize,
 }
 
 impl User<'_> {
@@ -369,9 +404,7 @@ impl User<'_> {
                     self.person_of.insert(major, edit.person);
                     self.act(Action::NameCluster);
                 }
-                Some(_)
-                    if self.review == Review::AllAtOnceMergesWait
-                        && self.waited.insert(summary.id) => {}
+                Some(_) if self.review.waits() && self.waited.insert(summary.id) => {}
                 Some(&into) => {
                     people::merge(self.cat, &self.clock, &[summary.id], into)?;
                     self.act(Action::MergeCluster);
@@ -410,7 +443,7 @@ impl User<'_> {
                     ))
                 })
                 .collect::<Result<_>>()?,
-            Review::AllAtOnce | Review::AllAtOnceMergesWait => {
+            Review::AllAtOnce | Review::AllAtOnceMergesWait | Review::Toolbox => {
                 vec![(None, people::suggestions(self.cat, None, usize::MAX)?)]
             }
         };
@@ -440,7 +473,54 @@ impl User<'_> {
                 self.act(Action::AcceptSuggestions);
             }
         }
+        // 4. "Are these the same person?": yes for the pairs of one identity (the identity
+        //    most of a person's labelled faces have), the others are left alone.
+        if self.review == Review::Toolbox {
+            let config = self.config.clone();
+            loop {
+                let found = people::merge_suggestions(self.cat, &config, usize::MAX)?;
+                let mut acted = false;
+                for m in &found {
+                    let (a, b) = (self.identity_of(m.from)?, self.identity_of(m.into)?);
+                    match (a, b) {
+                        (Some(a), Some(b)) if a == b => {
+                            people::merge(self.cat, &self.clock, &[m.from], m.into)?;
+                            if let Some(p) = self.person_of.get_mut(&a) {
+                                if *p == m.from {
+                                    *p = m.into;
+                                }
+                            }
+                            self.act(Action::AcceptMerge);
+                            self.merges_right += 1;
+                            acted = true;
+                            // The list changes after a merge: look again.
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                if !acted {
+                    self.merges_wrong_left = found.len();
+                    break;
+                }
+            }
+        }
         Ok(self.total() - before)
+    }
+
+    /// The identity most of a person's labelled listed faces have.
+    fn identity_of(&self, person: PersonId) -> Result<Option<String>> {
+        let faces: Vec<FaceId> = self
+            .faces_of(person)?
+            .into_iter()
+            .filter(|(_, prov)| *prov != Provenance::Suggested)
+            .map(|(f, _)| f)
+            .collect();
+        Ok(self
+            .by_identity(&faces)
+            .into_iter()
+            .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(&a.0)))
+            .map(|(id, _)| id))
     }
 
     /// Main faces not assigned (confirmed or automatic) to their identity's person.
@@ -476,6 +556,8 @@ struct Outcome {
     correct: usize,
     seconds: f64,
     recluster_seconds: f64,
+    merges_right: usize,
+    merges_wrong_left: usize,
 }
 
 fn simulate(
@@ -496,6 +578,9 @@ fn simulate(
         actions: BTreeMap::new(),
         review,
         waited: HashSet::new(),
+        config: config.clone(),
+        merges_right: 0,
+        merges_wrong_left: 0,
     };
     let mut rounds = Vec::new();
     let mut recluster_seconds = 0.0;
@@ -579,6 +664,8 @@ fn simulate(
         correct: truth.identity_of.len() - still_wrong.len(),
         seconds: start.elapsed().as_secs_f64(),
         recluster_seconds,
+        merges_right: user.merges_right,
+        merges_wrong_left: user.merges_wrong_left,
     })
 }
 
@@ -605,6 +692,21 @@ fn main() -> Result<()> {
     if let Some(v) = args.auto {
         config.auto = v;
     }
+    if let Some(v) = args.merge_suggest {
+        config.merge_suggest = v;
+    }
+    let c = &mut config.cluster;
+    for (value, field) in [
+        (args.eps, &mut c.eps),
+        (args.merge, &mut c.merge_threshold),
+        (args.attach, &mut c.attach_threshold),
+        (args.merge_spread, &mut c.merge_spread),
+        (args.attach_nearest, &mut c.attach_nearest),
+    ] {
+        if let Some(v) = value {
+            *field = v;
+        }
+    }
     eprintln!(
         "effort: people config: auto {}, suggest {}, cluster {:?}",
         config.auto, config.suggest, config.cluster
@@ -615,11 +717,13 @@ fn main() -> Result<()> {
         Review::PerPerson,
         Review::AllAtOnce,
         Review::AllAtOnceMergesWait,
+        Review::Toolbox,
     ] {
         let copy = args.scratch.join(match review {
             Review::PerPerson => "per-person/catalog.sqlite",
             Review::AllAtOnce => "all-at-once/catalog.sqlite",
             Review::AllAtOnceMergesWait => "merges-wait/catalog.sqlite",
+            Review::Toolbox => "toolbox/catalog.sqlite",
         });
         copy_catalog(&source, &copy)?;
         eprintln!(
@@ -654,14 +758,17 @@ fn report(truth: &Truth, config: &PeopleConfig, outcomes: &[Outcome]) {
         truth.identity_of.len()
     ));
     outln(&format!(
-        "People config: auto {}, suggest {} (faces) / {} (clusters); clustering eps {}, min points {}, merge {}, attach {}.\n",
+        "People config: auto {}, suggest {} (faces) / {} (clusters), merge suggestions below {}; clustering eps {}, min points {}, merge {} (spread check {}), attach {} (nearest check {}); two faces of one photo never one person.\n",
         config.auto,
         config.suggest,
         config.suggest_cluster,
+        config.merge_suggest,
         config.cluster.eps,
         config.cluster.min_points,
         config.cluster.merge_threshold,
-        config.cluster.attach_threshold
+        config.cluster.merge_spread,
+        config.cluster.attach_threshold,
+        config.cluster.attach_nearest
     ));
     let mut headers = vec!["suggestions reviewed".to_string()];
     headers.extend(outcomes.iter().map(|o| o.review.label().to_string()));
@@ -680,7 +787,7 @@ fn report(truth: &Truth, config: &PeopleConfig, outcomes: &[Outcome]) {
         truth.photos_without_face.to_string()
     });
     row("actions, total", &|o| o.total.to_string());
-    row("**actions per person** (target ≤ 1.5)", &|o| {
+    row("**actions per person** (target ≤ 1.25)", &|o| {
         format!("**{:.2}**", o.total as f64 / truth.identities.max(1) as f64)
     });
     for kind in Action::ALL {
@@ -709,6 +816,10 @@ fn report(truth: &Truth, config: &PeopleConfig, outcomes: &[Outcome]) {
     row(
         "· their median distance to own person's nearest confirmed face",
         &|o| format!("{:.3}", o.leftover_median_distance),
+    );
+    row(
+        "merge suggestions: accepted (right) / left open at the end (wrong)",
+        &|o| format!("{} / {}", o.merges_right, o.merges_wrong_left),
     );
     row("final: main faces correctly labelled", &|o| {
         format!("{} / {} (100 %)", o.correct, truth.identity_of.len())
