@@ -558,6 +558,8 @@ struct Outcome {
     recluster_seconds: f64,
     merges_right: usize,
     merges_wrong_left: usize,
+    /// Most people holding two faces of one photo after any re-cluster.
+    same_photo: usize,
 }
 
 fn simulate(
@@ -584,10 +586,12 @@ fn simulate(
     };
     let mut rounds = Vec::new();
     let mut recluster_seconds = 0.0;
+    let mut same_photo = 0;
     for round in 1..=max_rounds {
         let t = Instant::now();
         let summary = people::recluster(user.cat, config, &user.clock, &cancel)?;
         recluster_seconds += t.elapsed().as_secs_f64();
+        same_photo = same_photo.max(people_on_one_photo_twice(user.cat)?);
         let wrong_before = user.wrong_main_faces()?.len();
         let acted = user.round()?;
         let wrong_after = user.wrong_main_faces()?.len();
@@ -666,7 +670,26 @@ fn simulate(
         recluster_seconds,
         merges_right: user.merges_right,
         merges_wrong_left: user.merges_wrong_left,
+        same_photo,
     })
+}
+
+/// People (groups) holding two faces of one photo where automation put at least one of the
+/// two there (Automatic or Suggested; two confirmed ones are the user's own decision, e.g. a
+/// merge of two groups that each had a face of the photo).
+fn people_on_one_photo_twice(cat: &Catalog) -> Result<usize> {
+    let mut seen: HashMap<(PersonId, PhotoId), Vec<Provenance>> = HashMap::new();
+    for f in cat.clustering_input()? {
+        if let Some((p, prov)) = f.assignment {
+            seen.entry((p, f.photo)).or_default().push(prov);
+        }
+    }
+    let bad: HashSet<PersonId> = seen
+        .into_iter()
+        .filter(|(_, provs)| provs.len() > 1 && provs.iter().any(|p| *p != Provenance::Confirmed))
+        .map(|((p, _), _)| p)
+        .collect();
+    Ok(bad.len())
 }
 
 fn l2(a: &[f32], b: &[f32]) -> f32 {
@@ -820,6 +843,10 @@ fn report(truth: &Truth, config: &PeopleConfig, outcomes: &[Outcome]) {
     row(
         "merge suggestions: accepted (right) / left open at the end (wrong)",
         &|o| format!("{} / {}", o.merges_right, o.merges_wrong_left),
+    );
+    row(
+        "people given a second face of one photo by automation (most after any re-cluster)",
+        &|o| o.same_photo.to_string(),
     );
     row("final: main faces correctly labelled", &|o| {
         format!("{} / {} (100 %)", o.correct, truth.identity_of.len())
