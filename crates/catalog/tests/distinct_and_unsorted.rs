@@ -23,17 +23,22 @@ fn not_the_same_person_is_one_edit_and_survives_a_merge_undo() {
         vec![(ann.min(bob), ann.max(bob)), (ann.min(cy), ann.max(cy))]
     );
     f.cat.undo(3).expect("undo").expect("an edit");
-    assert!(f.cat.distinct_pairs().expect("pairs").is_empty(), "one undo takes both back");
+    assert!(
+        f.cat.distinct_pairs().expect("pairs").is_empty(),
+        "one undo takes both back"
+    );
     f.cat.redo(4).expect("redo").expect("an edit");
     assert_eq!(f.cat.distinct_pairs().expect("pairs").len(), 2);
-    // Merging Ann into Bob deletes Ann and her pairs; undoing the merge brings them back.
+    // Merging Ann into Dave deletes Ann and her pairs; undoing the merge brings them back.
     let dave = f.cat.create_person("Dave", 5).expect("dave");
     f.cat.merge_people(&[ann], dave, 6).expect("merge");
     assert!(f.cat.distinct_pairs().expect("pairs").is_empty());
     f.cat.undo(7).expect("undo").expect("an edit");
     assert_eq!(f.cat.distinct_pairs().expect("pairs").len(), 2);
     // Taking it back is an edit too.
-    f.cat.set_distinct(&[(ann, cy)], false, 8).expect("undistinct");
+    f.cat
+        .set_distinct(&[(ann, cy)], false, 8)
+        .expect("undistinct");
     assert_eq!(
         f.cat.distinct_pairs().expect("pairs"),
         vec![(ann.min(bob), ann.max(bob))]
