@@ -5,6 +5,8 @@
 //! - no face is assigned to a person it is rejected from, and no "not a face" is assigned;
 //! - no confirmed face changed person, except by the operation just made (its faces, or
 //!   the people it names/merges), or by undo/redo;
+//! - after a re-cluster, no person holds two faces of one photo unless both are confirmed (the
+//!   user's own merge or move);
 //!
 //! and at the end of a sequence, undoing every edit gives back the starting `decisions()`.
 //!
@@ -182,6 +184,23 @@ fn run_sequence(lib: &TestLibrary, rng: &mut Rng, steps: u64, tally: &mut Tally,
                 tally.violations.push(format!(
                     "seq {seq} step {step} {name}: face {face} is not a face but assigned"
                 ));
+            }
+        }
+        // After clustering, no person holds two faces of one photo unless both are the
+        // user's (a merge or a move they made): automation never puts them together.
+        if name == "recluster" && outcome.is_ok() {
+            let mut on: BTreeMap<(PersonId, i64), Vec<Provenance>> = BTreeMap::new();
+            for f in cat.clustering_input().unwrap() {
+                if let Some((p, prov)) = f.assignment {
+                    on.entry((p, f.photo)).or_default().push(prov);
+                }
+            }
+            for ((person, photo), provs) in on {
+                if provs.len() > 1 && provs.iter().any(|p| *p != Provenance::Confirmed) {
+                    tally.violations.push(format!(
+                        "seq {seq} step {step}: person {person} holds {provs:?} faces of photo {photo}"
+                    ));
+                }
             }
         }
         // No confirmed face changed person except by this step's own op.

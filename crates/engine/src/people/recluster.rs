@@ -219,29 +219,34 @@ fn run(
             .and_then(|u| distinct.get(&u))
             .map(|s| s.iter().copied().collect())
             .unwrap_or_default();
-        let (target, kept, left_out) =
+        let (target, mut kept, mut left_out) =
             place_cluster(&members, &anchors, &taken, &vetoed, config, |m| {
                 stable_unnamed(m, &unnamed, &claimed)
             });
-        if let ClusterTarget::Person(person, _) = target {
-            let kept_ids: HashSet<FaceId> = kept.iter().map(|k| k.0).collect();
-            let photos = taken.entry(person).or_default();
-            photos.extend(
-                members
-                    .iter()
-                    .filter(|m| kept_ids.contains(&m.face))
-                    .map(|m| m.photo),
-            );
+        // The person the faces go to, when it exists already (a named one, or the unnamed
+        // group the cluster keeps — which may hold confirmed faces the user moved there): no
+        // second face of a photo it is on, and no later cluster takes the same unnamed id.
+        let owner = match target {
+            ClusterTarget::Person(p, _) => Some(p),
+            ClusterTarget::Unnamed(id) => id,
+        };
+        if let Some(owner) = owner {
+            claimed.insert(owner);
+            let photos = taken.entry(owner).or_default();
+            let by_face: HashMap<FaceId, &ClusterFace> =
+                members.iter().map(|m| (m.face, *m)).collect();
+            kept.retain(|(face, _)| match by_face.get(face) {
+                Some(m) if !photos.insert(m.photo) => {
+                    left_out.push(m);
+                    false
+                }
+                _ => true,
+            });
         }
         match target {
             ClusterTarget::Person(_, Provenance::Automatic) => summary.to_people += 1,
             ClusterTarget::Person(..) => summary.suggested_clusters += 1,
-            ClusterTarget::Unnamed(id) => {
-                summary.unnamed += 1;
-                if let Some(id) = id {
-                    claimed.insert(id);
-                }
-            }
+            ClusterTarget::Unnamed(_) => summary.unnamed += 1,
         }
         singles.extend(left_out);
         if !kept.is_empty() {
