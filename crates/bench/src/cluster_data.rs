@@ -255,8 +255,13 @@ pub fn score_keys(items: &[(Key, u32)]) -> Score {
 
 /// Scores a clustering of all of celeba-dev's faces on its items.
 pub fn score_celeba(celeba: &Celeba, labels: &[Option<u32>]) -> Score {
-    let items: Vec<(Key, u32)> = celeba
-        .items
+    score_items(&celeba.items, labels)
+}
+
+/// Scores `labels` (one per face) on items `(main face, identity)`: an item without a face is
+/// a miss, a noise face a singleton.
+pub fn score_items(items: &[(Option<usize>, u32)], labels: &[Option<u32>]) -> Score {
+    let items: Vec<(Key, u32)> = items
         .iter()
         .enumerate()
         .map(|(i, &(face, t))| {

@@ -500,21 +500,24 @@ fn merge_suggestions(
             }
             Ok(edits)
         })?;
-        if edits.is_empty() {
-            print_or(json, &Vec::<EditDto>::new(), || {
-                println!("no merge suggestions")
-            })?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        let dto: Vec<EditDto> = edits.iter().map(EditDto::from).collect();
-        print_or(json, &dto, || {
-            for e in &edits {
-                println!("{}", e.label);
-            }
-            undo_hint();
-        })?;
-        Ok(ExitCode::SUCCESS)
+        print_edits(json, &edits, "no merge suggestions")
     })
+}
+
+/// The edits a batch made (JSON: their list), or `none` when it made none.
+fn print_edits(json: bool, edits: &[EditSummary], none: &str) -> anyhow::Result<ExitCode> {
+    let dto: Vec<EditDto> = edits.iter().map(EditDto::from).collect();
+    print_or(json, &dto, || {
+        if edits.is_empty() {
+            println!("{none}");
+            return;
+        }
+        for e in edits {
+            println!("{}", e.label);
+        }
+        undo_hint();
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `12:3` → (12, 3).
@@ -695,18 +698,7 @@ pub fn suggestions(location: &LibraryLocation, args: SuggestionsArgs) -> anyhow:
                 vec![lib.reject_suggestions(&faces)?]
             })
         })?;
-        if edits.is_empty() {
-            print_or(json, &Vec::<EditDto>::new(), || println!("no suggestions"))?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        let dto: Vec<EditDto> = edits.iter().map(EditDto::from).collect();
-        print_or(json, &dto, || {
-            for e in &edits {
-                println!("{}", e.label);
-            }
-            undo_hint();
-        })?;
-        Ok(ExitCode::SUCCESS)
+        print_edits(json, &edits, "no suggestions")
     })
 }
 

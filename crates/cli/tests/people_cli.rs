@@ -48,6 +48,24 @@ fn refused(catalog: &Path, args: &[&str]) -> String {
     v["error"]["code"].as_str().unwrap().to_string()
 }
 
+/// A fresh library in `target/test-tmp/<name>` whose folder is a copy of the reference
+/// photos (added, not indexed yet); returns its catalog path.
+fn reference_library(name: &str) -> PathBuf {
+    let dir: PathBuf = repo_root().join("target/test-tmp").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let photos = dir.join("photos");
+    copy_tree(
+        &reference_dir().expect("reference pack").join("images"),
+        &photos,
+    );
+    let cat = dir.join("lib/catalog.sqlite");
+    ok(
+        &cat,
+        &["library", "add", "--json", photos.to_str().unwrap()],
+    );
+    cat
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -77,16 +95,8 @@ fn faces(v: &Value) -> Vec<(i64, String)> {
 
 #[test]
 fn cluster_name_merge_correct_undo_and_suggestions_from_the_command_line() {
-    let dir: PathBuf = repo_root().join("target/test-tmp/cli-people");
-    let _ = std::fs::remove_dir_all(&dir);
-    let photos = dir.join("photos");
-    copy_tree(
-        &reference_dir().expect("reference pack").join("images"),
-        &photos,
-    );
-    let cat = dir.join("lib/catalog.sqlite");
+    let cat = reference_library("cli-people");
     let cat = cat.as_path();
-    ok(cat, &["library", "add", "--json", photos.to_str().unwrap()]);
     // Nobody yet.
     assert_eq!(ok(cat, &["people", "list", "--json"]), Value::Array(vec![]));
 
@@ -320,16 +330,8 @@ fn cluster_name_merge_correct_undo_and_suggestions_from_the_command_line() {
 /// remembered, "yes" merges; unsorted faces are listed, named and dismissed, each one undo.
 #[test]
 fn merge_suggestions_and_unsorted_faces_from_the_command_line() {
-    let dir: PathBuf = repo_root().join("target/test-tmp/cli-merges");
-    let _ = std::fs::remove_dir_all(&dir);
-    let photos = dir.join("photos");
-    copy_tree(
-        &reference_dir().expect("reference pack").join("images"),
-        &photos,
-    );
-    let cat = dir.join("lib/catalog.sqlite");
+    let cat = reference_library("cli-merges");
     let cat = cat.as_path();
-    ok(cat, &["library", "add", "--json", photos.to_str().unwrap()]);
     ok(cat, &["index", "--json"]);
 
     // Split the biggest group by hand: half its faces become "Other".

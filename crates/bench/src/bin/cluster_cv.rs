@@ -30,7 +30,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Parser;
-use likeness_bench::cluster_data::{load_celeba, score_keys, Celeba, Key, Score};
+use likeness_bench::cluster_data::{load_celeba, score_items, Celeba, Score};
 use likeness_bench::{outln, CommonArgs, Table};
 use likeness_cluster::{
     chinese_whispers, cluster, cluster_constrained, group_violations, ClusterParams, IndexKind,
@@ -95,19 +95,7 @@ fn subset(c: &Celeba, keep: &HashSet<u32>) -> Subset {
 }
 
 fn score(s: &Subset, labels: &[Option<u32>]) -> Score {
-    let items: Vec<(Key, u32)> = s
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, &(face, t))| {
-            let key = match face {
-                None => Key::Miss(i),
-                Some(f) => labels[f].map_or(Key::Noise(i), Key::Cluster),
-            };
-            (key, t)
-        })
-        .collect();
-    score_keys(&items)
+    score_items(&s.items, labels)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -374,53 +362,49 @@ fn main() -> Result<()> {
         let sd = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt();
         (m, sd)
     };
-    let mut rows: Vec<(Family, Method)> = Vec::new();
+    // One summary row: held-out scores (mean, and sd of F1), in-sample F1, and the method
+    // run on all 80.
+    let mut summary_row = |label: &str,
+                           held: &[Score],
+                           inside: Option<f64>,
+                           method: Method,
+                           whole: Score|
+     -> Result<()> {
+        let (hp, _) = mean_sd(&held.iter().map(|s| s.bp).collect::<Vec<_>>());
+        let (hr, _) = mean_sd(&held.iter().map(|s| s.br).collect::<Vec<_>>());
+        let (hf, hsd) = mean_sd(&held.iter().map(|s| s.bf).collect::<Vec<_>>());
+        let labels = method.run(&all)?;
+        summary.row([
+            label.to_string(),
+            f4(hp),
+            f4(hr),
+            format!("**{hf:.4}** ± {hsd:.4}"),
+            inside.map_or("–".into(), f4),
+            method.describe(),
+            f4(whole.bf),
+            whole.clusters.to_string(),
+            whole.split.to_string(),
+            whole.mixed.to_string(),
+            whole.noise.to_string(),
+            group_violations(&labels, &all.groups).to_string(),
+        ]);
+        Ok(())
+    };
     for &family in &families {
         let rs = &runs[&family];
-        let (hp, _) = mean_sd(&rs.iter().map(|x| x.0.bp).collect::<Vec<_>>());
-        let (hr, _) = mean_sd(&rs.iter().map(|x| x.0.br).collect::<Vec<_>>());
-        let (hf, hsd) = mean_sd(&rs.iter().map(|x| x.0.bf).collect::<Vec<_>>());
-        let (inf, _) = mean_sd(&rs.iter().map(|x| x.1.bf).collect::<Vec<_>>());
+        let held: Vec<Score> = rs.iter().map(|x| x.0).collect();
+        let (inside, _) = mean_sd(&rs.iter().map(|x| x.1.bf).collect::<Vec<_>>());
         let (chosen, whole) = tune(&grids[&family], &all)?;
-        let labels = chosen.run(&all)?;
-        summary.row([
-            family.label().to_string(),
-            f4(hp),
-            f4(hr),
-            format!("**{hf:.4}** ± {hsd:.4}"),
-            f4(inf),
-            chosen.describe(),
-            f4(whole.bf),
-            whole.clusters.to_string(),
-            whole.split.to_string(),
-            whole.mixed.to_string(),
-            whole.noise.to_string(),
-            group_violations(&labels, &all.groups).to_string(),
-        ]);
-        rows.push((family, chosen));
+        summary_row(family.label(), &held, Some(inside), chosen, whole)?;
     }
-    {
-        let (hp, _) = mean_sd(&shipped_out.iter().map(|s| s.bp).collect::<Vec<_>>());
-        let (hr, _) = mean_sd(&shipped_out.iter().map(|s| s.br).collect::<Vec<_>>());
-        let (hf, hsd) = mean_sd(&shipped_out.iter().map(|s| s.bf).collect::<Vec<_>>());
-        let labels = shipped.run(&all)?;
-        let whole = score(&all, &labels);
-        summary.row([
-            "shipped defaults (`ClusterParams::default()`, constrained), not tuned per fold"
-                .to_string(),
-            f4(hp),
-            f4(hr),
-            format!("**{hf:.4}** ± {hsd:.4}"),
-            "–".into(),
-            shipped.describe(),
-            f4(whole.bf),
-            whole.clusters.to_string(),
-            whole.split.to_string(),
-            whole.mixed.to_string(),
-            whole.noise.to_string(),
-            group_violations(&labels, &all.groups).to_string(),
-        ]);
-    }
+    let whole = score(&all, &shipped.run(&all)?);
+    summary_row(
+        "shipped defaults (`ClusterParams::default()`, constrained), not tuned per fold",
+        &shipped_out,
+        None,
+        shipped,
+        whole,
+    )?;
     summary.print();
     outln("");
     folds_table.print();

@@ -6,7 +6,8 @@
 //! cargo run --release -p likeness-bench --bin face_quality -- --detector yunet [--sheet PATH]
 //! ```
 //! Every photo runs through the engine's pipeline (the configured detector, chips, quality,
-//! embeddings). Faces at or above a bar are clustered with the engine's default parameters;
+//! embeddings). Faces at or above a bar are clustered with the engine's default parameters (two faces of
+//! one photo never in one group);
 //! faces below it stay out of every group, as in the app. The score, per bar:
 //! - **all-faces BCubed F1**: every face counts; the labelled main face of a photo (the largest)
 //!   has its identity, every other face is a stranger of its own (so a group of junk or of
@@ -27,7 +28,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use image::{imageops, RgbImage};
 use likeness_bench::{open_pipeline, outln, pct, run_batch, CommonArgs, Csv, Table};
-use likeness_cluster::{cluster, ClusterParams};
+use likeness_cluster::{cluster_constrained, ClusterParams};
 
 #[derive(Debug, Parser)]
 #[command(name = "face_quality")]
@@ -298,9 +299,12 @@ fn score(
     for &i in &kept {
         points.extend_from_slice(&faces[i].embedding);
     }
+    // Each face's photo: two faces of one photo are never grouped, as in the app.
+    let groups: Vec<u32> = kept.iter().map(|&i| faces[i].photo as u32).collect();
     let mut labels: Vec<Option<u32>> = vec![None; subset.len()];
     if !kept.is_empty() {
-        let c = cluster(&points, dim, params, &AtomicBool::new(false)).context("clustering")?;
+        let c = cluster_constrained(&points, dim, Some(&groups), params, &AtomicBool::new(false))
+            .context("clustering")?;
         let pos: HashMap<usize, usize> = subset.iter().enumerate().map(|(p, &i)| (i, p)).collect();
         for (k, &i) in kept.iter().enumerate() {
             labels[pos[&i]] = c.labels[k];

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use likeness_catalog::{Catalog, PersonId, PhotoId, Provenance};
 
+use super::matcher::squared_l2;
 use super::{confidence, PeopleConfig};
 use crate::error::EngineError;
 
@@ -37,11 +38,7 @@ struct Person {
 }
 
 fn l2(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f32>()
-        .sqrt()
+    squared_l2(a, b).sqrt()
 }
 
 /// Pairs of visible people whose faces sit closer than `config.merge_suggest` on average,

@@ -539,6 +539,13 @@ mod scale {
         fn normal(&mut self) -> f32 {
             (0..4).map(|_| self.uniform()).sum::<f32>() - 2.0
         }
+        /// A 128-d embedding at `centre` on the first axis, with noise of scale `sd` on the
+        /// others.
+        fn face_at(&mut self, centre: f32, sd: f32) -> Vec<f32> {
+            (0..128)
+                .map(|k| if k == 0 { centre } else { self.normal() * sd })
+                .collect()
+        }
     }
 
     /// A file's analysis with one 100×100 photo (content `n`) holding one face.
@@ -640,16 +647,7 @@ mod scale {
         // Two tight identities far apart; B's faces are below the bar, two are unmeasured.
         for (centre, quality) in [(0.0f32, Some(0.9)), (1.0, Some(0.01))] {
             for _ in 0..6 {
-                let e: Vec<f32> = (0..128)
-                    .map(|k| {
-                        if k == 0 {
-                            centre
-                        } else {
-                            noise.normal() * 0.005
-                        }
-                    })
-                    .collect();
-                faces.push((e, quality));
+                faces.push((noise.face_at(centre, 0.005), quality));
             }
         }
         faces[0].1 = None;
@@ -694,18 +692,7 @@ mod scale {
     fn two_faces_of_one_photo_are_never_one_person() {
         let dir = tempfile::tempdir().expect("tmp");
         let mut noise = Noise(11);
-        let mut face = |centre: f32| -> (Vec<f32>, Option<f32>) {
-            let e = (0..128)
-                .map(|k| {
-                    if k == 0 {
-                        centre
-                    } else {
-                        noise.normal() * 0.01
-                    }
-                })
-                .collect();
-            (e, None)
-        };
+        let mut face = |centre: f32| (noise.face_at(centre, 0.01), None);
         // Twin A at 0.0, twin B at 0.2 (closer than DBSCAN's eps): 8 photos of both, and
         // 3 photos of A alone.
         let mut photos: Vec<Vec<(Vec<f32>, Option<f32>)>> =
@@ -752,18 +739,7 @@ mod scale {
     fn merge_suggestions_pair_the_split_parts_of_one_person() {
         let dir = tempfile::tempdir().expect("tmp");
         let mut noise = Noise(5);
-        let mut face = |centre: f32| -> (Vec<f32>, Option<f32>) {
-            let e = (0..128)
-                .map(|k| {
-                    if k == 0 {
-                        centre
-                    } else {
-                        noise.normal() * 0.02
-                    }
-                })
-                .collect();
-            (e, None)
-        };
+        let mut face = |centre: f32| (noise.face_at(centre, 0.02), None);
         // Photos 1–4: Ann; 5–7: Ann again (a split); 8–10: Cy, far away; 11: Ann beside Dee
         // (Dee at 0.3 from Ann).
         let mut photos: Vec<Vec<(Vec<f32>, Option<f32>)>> = Vec::new();
