@@ -4,6 +4,7 @@
 //! thread and reports over a [`Channel`]. The TypeScript types are generated from
 //! `likeness-api` (`ui/src/generated/api.ts`); `ui/src/api.ts` wraps the commands.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,7 +19,8 @@ use likeness_engine::{IndexControl, IndexPhase, Job, JobKind, WatchEvent, WatchO
 use crate::state::{AppState, Library};
 use likeness_api::{
     ApiError, AppInfo, ClusterDto, EditDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto,
-    PersonDetailDto, PersonDto, PersonEditDto, PhotoHitDto, ProgressDto, RootDto, WatchEventDto,
+    MergeSuggestionDto, PersonDetailDto, PersonDto, PersonEditDto, PhotoHitDto, ProgressDto,
+    RootDto, UnsortedDto, WatchEventDto,
 };
 
 type CmdResult<T> = Result<T, ApiError>;
@@ -349,6 +351,58 @@ pub fn suggestions_accept(state: State<'_, AppState>, faces: Vec<FaceId>) -> Cmd
 #[tauri::command(async)]
 pub fn suggestions_reject(state: State<'_, AppState>, faces: Vec<FaceId>) -> CmdResult<EditDto> {
     Ok(EditDto::from(&state.library()?.reject_suggestions(&faces)?))
+}
+
+/// "Are these the same person?": pairs of people (named or not) whose faces look alike, most
+/// confident first. "Yes" is `people_merge([from], into)`; "no" is `people_not_same`.
+#[tauri::command(async)]
+pub fn people_merge_suggestions(
+    state: State<'_, AppState>,
+    limit: usize,
+) -> CmdResult<Vec<MergeSuggestionDto>> {
+    let lib = state.library()?;
+    let found = lib.merge_suggestions(limit)?;
+    let people = people::overview(&*lib.catalog()?, true)?;
+    Ok(found
+        .iter()
+        .filter_map(|m| MergeSuggestionDto::new(m, &people))
+        .collect())
+}
+
+/// "Not the same person" for each `(from, into)` pair: one edit, never asked again.
+#[tauri::command(async)]
+pub fn people_not_same(
+    state: State<'_, AppState>,
+    pairs: Vec<(PersonId, PersonId)>,
+) -> CmdResult<EditDto> {
+    Ok(EditDto::from(&state.library()?.not_same_person(&pairs)?))
+}
+
+/// A page of the faces in no person (loners, small or blurry faces, strangers), best
+/// quality first. Naming them is `faces_move`; dismissing them `faces_not_a_face`.
+#[tauri::command(async)]
+pub fn people_unsorted(
+    state: State<'_, AppState>,
+    limit: usize,
+    offset: usize,
+) -> CmdResult<UnsortedDto> {
+    let lib = state.library()?;
+    let bar = lib.config()?.people.min_quality;
+    let catalog = lib.catalog()?;
+    let list = people::unsorted(&catalog, limit, offset)?;
+    let names: HashMap<PersonId, Option<String>> = catalog
+        .people()?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    // The webview never gets paths.
+    Ok(UnsortedDto::new(
+        &list,
+        offset,
+        bar,
+        |p| names.get(&p).cloned().flatten(),
+        |_| None,
+    ))
 }
 
 /// Photos with ALL of `people` together, taken between `from` and `to` (inclusive; a bare

@@ -10,6 +10,7 @@ import type {
   FailureDto,
   IndexEvent,
   LibraryDto,
+  MergeSuggestionDto,
   PersonDetailDto,
   PersonDto,
   PersonEditDto,
@@ -20,6 +21,7 @@ import type {
   SettingsInput,
   TimelineDayDto,
   TimelineFrom,
+  UnsortedDto,
   WatchEvent,
 } from "./generated/api";
 
@@ -88,6 +90,12 @@ export const api = {
   personCover: (person: number, face: number) => call<EditDto>("person_cover", { person, face }),
   suggestionsAccept: (faces: number[]) => call<EditDto>("suggestions_accept", { faces }),
   suggestionsReject: (faces: number[]) => call<EditDto>("suggestions_reject", { faces }),
+  /** "Are these the same person?" pairs, most confident first; "yes" is `peopleMerge([from], into)`. */
+  peopleMergeSuggestions: (limit: number) => call<MergeSuggestionDto[]>("people_merge_suggestions", { limit }),
+  /** "Not the same person" for each `[from, into]` pair: one edit, never asked again. */
+  peopleNotSame: (pairs: [number, number][]) => call<EditDto>("people_not_same", { pairs }),
+  /** A page of the faces in no person (`limit` 0: only the total). */
+  peopleUnsorted: (limit: number, offset: number) => call<UnsortedDto>("people_unsorted", { limit, offset }),
   photosSearch: (people: number[], from: string | null, to: string | null, limit: number) =>
     call<PhotoHitDto[]>("photos_search", { people, from, to, limit }),
   timelineDays: () => call<TimelineDayDto[]>("timeline_days"),

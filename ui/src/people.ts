@@ -6,13 +6,16 @@
 // The person page: their faces, selectable (click / Space, Shift-click for a range) to say
 // "not this person", "not a face" or move them to someone else; and the "Is this X?" review
 // of suggestions with Y / N / A and ← / → (J / K). Every edit goes through `edited` (undo).
+// Above the grid, "Are these the same person?" asks about pairs of people whose faces look
+// alike (Same person = one merge; Not the same = never asked again); the People | Unsorted
+// switch shows the faces in no person (unsorted.ts).
 //
 // The screen is a `PeopleScreen` object made on mount (see screen.ts): its state, its document
 // listener (the review keys) and its observer go away on unmount. A refresh (edit, undo, live
 // mode) is keyed (keyed.ts): cards are reused by person id and updated in place — a name field
 // being typed in keeps its text and the focus — new cards are inserted, gone ones removed; the
 // person page likewise keys its faces, suggestions and photos by id.
-import { api, thumbUrl, type ApiError, type FaceDto, type PersonDetailDto, type PersonDto, type PhotoHitDto, type SuggestionDto } from "./api";
+import { api, thumbUrl, type ApiError, type FaceDto, type MergeSuggestionDto, type PersonDetailDto, type PersonDto, type PhotoHitDto, type SuggestionDto } from "./api";
 import { h } from "./dom";
 import { formatTakenAt, personSubtitle, personTitle, plural } from "./format";
 import { fieldValue, KeyedList } from "./keyed";
@@ -29,6 +32,8 @@ import {
 } from "./people-flows";
 import { edited, reportError } from "./edits";
 import { Scope, type Screen } from "./screen";
+import { UnsortedView } from "./unsorted";
+import { MERGE_LIMIT, mergeKey, mergeQuestion, mergeSide, unsortedTabCount } from "./unsorted-logic";
 
 /** Makes the People screen in `into` (call `refresh` to load it). */
 export function mountPeople(into: HTMLElement): Screen {
@@ -46,6 +51,10 @@ interface GridView {
   grid: HTMLElement;
   end: HTMLElement;
   cards: KeyedList<PersonDto, number, HTMLElement>;
+  /** "Are these the same person?" (hidden while there is no question). */
+  merges: HTMLElement;
+  mergeList: KeyedList<MergeSuggestionDto, string, HTMLElement>;
+  tabs: Tabs;
   /** The filtered people, and how many of them have cards (chunks). */
   list: PersonDto[];
   shown: number;
@@ -73,6 +82,12 @@ interface PersonView {
   photos: KeyedList<PhotoHitDto, number, HTMLElement>;
   photosNote: HTMLElement;
   facesPart: HTMLElement;
+}
+
+/** The People | Unsorted faces switch (one per view's header). */
+interface Tabs {
+  el: HTMLElement;
+  count: HTMLElement;
 }
 
 interface SuggestionItem {
@@ -109,6 +124,14 @@ class PeopleScreen implements Screen {
   private generation = 0;
   private gridView: GridView | null = null;
   private personView: PersonView | null = null;
+  /** The grid (with the person pages) or the Unsorted faces view. */
+  private mode: "people" | "unsorted" = "people";
+  /** The Unsorted view, kept while the screen is mounted (its selection and pages stay). */
+  private unsorted: UnsortedView | null = null;
+  private unsortedTabs: Tabs | null = null;
+  /** The last answers for the grid's extras (shown at once when the grid is rebuilt). */
+  private merges: MergeSuggestionDto[] = [];
+  private unsortedTotal: number | null = null;
   /** The name each field asked to save (Enter, then the blur's change, save once). */
   private readonly committed = new WeakMap<HTMLInputElement, string>();
   /** The catalog's name a refresh last put in each name field. */
@@ -141,6 +164,10 @@ class PeopleScreen implements Screen {
     if (!this.alive || generation !== this.generation) return;
     this.setPeople(people);
     for (const id of [...this.selected]) if (!this.byId.has(id)) this.selected.delete(id);
+    if (this.mode === "unsorted") {
+      await this.renderUnsorted(generation);
+      return;
+    }
     // A person page being opened (its detail on the way) or shown stays so.
     const want = this.opening ?? this.open;
     if (want !== null && this.byId.has(want)) {
@@ -151,6 +178,8 @@ class PeopleScreen implements Screen {
     this.open = null;
     this.detail = null;
     this.renderGrid();
+    // The merge questions and the unsorted count come after the cards (never delaying them).
+    void this.loadGridExtras(generation);
   }
 
   private setPeople(people: PersonDto[]): void {
@@ -178,7 +207,135 @@ class PeopleScreen implements Screen {
     if (names.join("\n") !== [...g.names.options].map((o) => o.value).join("\n")) {
       g.names.replaceChildren(...names.map((n) => h("option", { value: n })));
     }
+    this.showMerges(g);
+    g.tabs.count.textContent = unsortedTabCount(this.unsortedTotal);
     this.paintGrid(false);
+  }
+
+  /** Fetches the merge questions and the unsorted count, then shows them (if still wanted). */
+  private async loadGridExtras(generation: number): Promise<void> {
+    let merges: MergeSuggestionDto[];
+    let total: number;
+    try {
+      [merges, total] = await Promise.all([
+        api.peopleMergeSuggestions(MERGE_LIMIT),
+        api.peopleUnsorted(0, 0).then((u) => u.total),
+      ]);
+    } catch (err) {
+      reportError(err as ApiError);
+      return;
+    }
+    if (!this.alive || generation !== this.generation) return;
+    this.merges = merges;
+    this.unsortedTotal = total;
+    const g = this.gridView;
+    if (!g) return;
+    this.showMerges(g);
+    g.tabs.count.textContent = unsortedTabCount(total);
+  }
+
+  private showMerges(g: GridView): void {
+    // Only pairs of people the grid still has (an edit may have merged one away since).
+    const shown = this.merges.filter((m) => this.byId.has(m.from.id) && this.byId.has(m.into.id));
+    g.mergeList.reconcile(shown);
+    g.merges.hidden = shown.length === 0;
+  }
+
+  /** The People | Unsorted faces switch. */
+  private tabs(active: "people" | "unsorted"): Tabs {
+    const count = h("span", { class: "tab-count", "data-testid": "unsorted-tab-count" }, unsortedTabCount(this.unsortedTotal));
+    const people = h("button", { type: "button", class: "secondary small", "aria-pressed": String(active === "people"), "data-testid": "people-tab" }, "People");
+    people.addEventListener("click", () => {
+      if (this.mode !== "people") this.showGrid();
+    });
+    const unsorted = h("button", { type: "button", class: "secondary small", "aria-pressed": String(active === "unsorted"), "data-testid": "unsorted-tab" }, "Unsorted faces", count);
+    unsorted.addEventListener("click", () => {
+      if (this.mode !== "unsorted") void this.showUnsorted();
+    });
+    return { el: h("div", { class: "view-switch", role: "group", "aria-label": "Show" }, people, unsorted), count };
+  }
+
+  /** A merge question: both people's cover faces (each opens the person), names, counts. */
+  private mergeCard(m: MergeSuggestionDto): HTMLElement {
+    const yes = h("button", { type: "button", class: "primary small", "data-testid": "merge-yes" }, "Same person");
+    yes.addEventListener("click", () => {
+      void this.act(async () => (await api.peopleMerge([m.from.id], m.into.id)).label);
+    });
+    const no = h("button", { type: "button", class: "secondary small", "data-testid": "merge-no" }, "Not the same");
+    no.addEventListener("click", () => {
+      void this.act(async () => (await api.peopleNotSame([[m.from.id, m.into.id]])).label);
+    });
+    const el = h("div", { class: "merge-suggestion", role: "listitem", "aria-label": mergeQuestion(m), "data-testid": "merge-suggestion", "data-from": m.from.id, "data-into": m.into.id },
+      h("div", { class: "merge-pair" },
+        this.mergePerson(m.from, "from"),
+        h("span", { class: "merge-mark", "aria-hidden": "true" }, "?"),
+        this.mergePerson(m.into, "into")),
+      h("div", { class: "yes-no" }, yes, no));
+    return el;
+  }
+
+  private mergePerson(p: PersonDto, side: "from" | "into"): HTMLElement {
+    const { title, sub } = mergeSide(p);
+    const open = h("button", { type: "button", class: "merge-person", title: `Open ${title}`, "data-testid": `merge-open-${side}`, "data-side": side },
+      mergeCover(p),
+      h("span", { class: `merge-name${p.name === null ? " unnamed" : ""}` }, title),
+      h("span", { class: "merge-sub" }, sub));
+    open.addEventListener("click", () => {
+      const card = open.closest<HTMLElement>(".merge-suggestion");
+      const id = Number(card?.dataset[side]);
+      if (this.byId.has(id)) void this.showPerson(id);
+    });
+    return open;
+  }
+
+  /** A kept question brought up to date (names and counts may have changed). */
+  private updateMergeCard(el: HTMLElement, m: MergeSuggestionDto, prev: MergeSuggestionDto): void {
+    el.setAttribute("aria-label", mergeQuestion(m));
+    for (const side of ["from", "into"] as const) {
+      const p = m[side];
+      const q = prev[side];
+      if (p.name === q.name && p.photos === q.photos && p.coverFace === q.coverFace) continue;
+      el.querySelector(`[data-side="${side}"]`)?.replaceWith(this.mergePerson(p, side));
+    }
+  }
+
+  /** Back to the grid from the Unsorted view. */
+  private showGrid(): void {
+    this.mode = "people";
+    this.gridView = null;
+    this.renderGrid();
+    void this.refresh();
+  }
+
+  /** The Unsorted faces view (from the switch). */
+  private async showUnsorted(): Promise<void> {
+    if (this.gridView) this.gridScroll = this.screen.closest<HTMLElement>(".content")?.scrollTop ?? 0;
+    this.mode = "unsorted";
+    await this.renderUnsorted(++this.generation);
+  }
+
+  private async renderUnsorted(generation: number): Promise<void> {
+    this.opening = null;
+    this.open = null;
+    this.detail = null;
+    this.personView = null;
+    this.gridView?.more?.disconnect();
+    this.gridView = null;
+    if (!this.unsorted) {
+      this.unsortedTabs = this.tabs("unsorted");
+      this.unsorted = new UnsortedView({ act: (run) => this.act(run), tabs: this.unsortedTabs.el });
+    }
+    const u = this.unsorted;
+    if (!u.root.isConnected) {
+      this.screen.replaceChildren(u.root);
+      const scroller = this.screen.closest<HTMLElement>(".content");
+      if (scroller) scroller.scrollTop = 0;
+    }
+    await u.refresh(this.people, () => this.alive && generation === this.generation && this.mode === "unsorted");
+    if (this.unsortedTabs && this.alive && generation === this.generation) {
+      this.unsortedTabs.count.textContent = unsortedTabCount(u.totalFaces);
+      this.unsortedTotal = u.totalFaces;
+    }
   }
 
   private buildGrid(): GridView {
@@ -201,6 +358,18 @@ class PeopleScreen implements Screen {
     const slot = h("div", { class: "people-bar-slot" }, hint, h("div", { class: "selection-bar", "data-testid": "selection-bar", hidden: true }));
     const names = h("datalist", { id: "known-names" });
     const empty = h("p", { class: "empty-note", "data-testid": "people-empty" }, "Nobody yet. People appear here once indexing has found faces.");
+    const tabs = this.tabs("people");
+    const mergeList = h("div", { class: "merge-list", role: "list" });
+    const merges = h("section", { class: "merge-suggestions", "aria-label": "Are these the same person?", "data-testid": "merge-suggestions", hidden: true },
+      h("div", { class: "merge-head" },
+        h("h2", {}, "Are these the same person?"),
+        h("span", { class: "muted" }, "“Same person” merges the two (Undo brings them back); “Not the same” is never asked again.")),
+      mergeList);
+    const mergeCards = new KeyedList<MergeSuggestionDto, string, HTMLElement>(mergeList, {
+      key: mergeKey,
+      create: (m) => this.mergeCard(m),
+      update: (el, m, prev) => this.updateMergeCard(el, m, prev),
+    });
     const end = h("div", { class: "grid-end", "aria-hidden": "true" });
     const cards = new KeyedList<PersonDto, number, HTMLElement>(grid, {
       key: (p) => p.id,
@@ -211,16 +380,21 @@ class PeopleScreen implements Screen {
       root: [
         h("header", { class: "screen-head" },
           h("h1", {}, "People"),
+          tabs.el,
           count,
           h("div", { class: "spacer" }),
           filter,
           h("label", { class: "check" }, hidden, "Show hidden")),
+        merges,
         slot,
         names,
         empty,
         grid,
         end,
       ],
+      merges,
+      mergeList: mergeCards,
+      tabs,
       count,
       hint,
       slot,
@@ -557,6 +731,7 @@ class PeopleScreen implements Screen {
     this.gridView?.more?.disconnect();
     this.gridView = null;
     this.renderGrid();
+    void this.loadGridExtras(this.generation);
   }
 
   /** Runs a people edit: its label goes to the undo toast, a refusal to an error toast. */
@@ -910,6 +1085,12 @@ class PeopleScreen implements Screen {
       void this.answer(index, action);
     }
   }
+}
+
+function mergeCover(p: PersonDto): HTMLElement {
+  return p.coverFace !== null
+    ? h("img", { class: "merge-face", src: thumbUrl("face", p.coverFace), alt: "", decoding: "async", width: 96, height: 96, draggable: "false" })
+    : h("div", { class: "merge-face placeholder" });
 }
 
 function cover(p: PersonDto): HTMLElement {

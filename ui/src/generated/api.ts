@@ -213,6 +213,66 @@ facesTotal: number,
 limit: number | null, suggestions: Array<SuggestionDto>, };
 
 /**
+ * "Are these the same person?" (`likeness suggestions --merges`, the People page).
+ */
+export type MergeSuggestionDto = { 
+/**
+ * Merged away on "yes" (the unnamed one, else the smaller).
+ */
+from: PersonDto, 
+/**
+ * Kept on "yes".
+ */
+into: PersonDto, 
+/**
+ * Mean distance between their faces.
+ */
+distance: number, 
+/**
+ * 0–1, for display.
+ */
+confidence: number, };
+
+/**
+ * A face in no person: a loner, a face below the quality bar, a stranger.
+ */
+export type UnsortedFaceDto = { id: number, photo: number, 
+/**
+ * A live file holding the photo (the CLI says; the desktop never hands paths out).
+ */
+path: string | null, 
+/**
+ * `[x1, y1, x2, y2]` in upright pixels.
+ */
+box: [number, number, number, number], 
+/**
+ * Face quality 0–1 (`null`: not measured, e.g. a face drawn by hand).
+ */
+quality: number | null, 
+/**
+ * Below the library's quality bar: never grouped by itself.
+ */
+lowQuality: boolean, 
+/**
+ * An open "Is this X?" for it.
+ */
+suggested: SuggestedPersonDto | null, };
+
+/**
+ * The person a face is suggested for.
+ */
+export type SuggestedPersonDto = { person: number, name: string | null, };
+
+/**
+ * The unsorted faces, a page of them (`likeness unsorted`, People → Unsorted).
+ */
+export type UnsortedDto = { faces: Array<UnsortedFaceDto>, 
+/**
+ * How many there are in all.
+ */
+total: number, offset: number, };
+
+/**
  * One undoable edit (or what undo/redo reverted/re-applied): its label is what a toast shows.
  */
 export type EditDto = { id: number, kind: string, label: string, 
