@@ -132,6 +132,8 @@ class PeopleScreen implements Screen {
   /** The last answers for the grid's extras (shown at once when the grid is rebuilt). */
   private merges: MergeSuggestionDto[] = [];
   private unsortedTotal: number | null = null;
+  /** The extras' fetch: running, and whether a refresh asked for another one meanwhile. */
+  private readonly extras = { running: false, again: false };
   /** The name each field asked to save (Enter, then the blur's change, save once). */
   private readonly committed = new WeakMap<HTMLInputElement, string>();
   /** The catalog's name a refresh last put in each name field. */
@@ -179,7 +181,7 @@ class PeopleScreen implements Screen {
     this.detail = null;
     this.renderGrid();
     // The merge questions and the unsorted count come after the cards (never delaying them).
-    void this.loadGridExtras(generation);
+    void this.loadGridExtras();
   }
 
   private setPeople(people: PersonDto[]): void {
@@ -212,26 +214,43 @@ class PeopleScreen implements Screen {
     this.paintGrid(false);
   }
 
-  /** Fetches the merge questions and the unsorted count, then shows them (if still wanted). */
-  private async loadGridExtras(generation: number): Promise<void> {
-    let merges: MergeSuggestionDto[];
-    let total: number;
-    try {
-      [merges, total] = await Promise.all([
-        api.peopleMergeSuggestions(MERGE_LIMIT),
-        api.peopleUnsorted(0, 0).then((u) => u.total),
-      ]);
-    } catch (err) {
-      reportError(err as ApiError);
+  /**
+   * Fetches the merge questions and the unsorted count, then shows them on the grid (if it is
+   * shown). One fetch at a time: refreshes that come meanwhile (quick edits) ask for one more
+   * fetch after it, never a pile of them (the questions read every listed face's embedding).
+   */
+  private async loadGridExtras(): Promise<void> {
+    if (this.extras.running) {
+      this.extras.again = true;
       return;
     }
-    if (!this.alive || generation !== this.generation) return;
-    this.merges = merges;
-    this.unsortedTotal = total;
-    const g = this.gridView;
-    if (!g) return;
-    this.showMerges(g);
-    g.tabs.count.textContent = unsortedTabCount(total);
+    this.extras.running = true;
+    try {
+      do {
+        this.extras.again = false;
+        let merges: MergeSuggestionDto[];
+        let total: number;
+        try {
+          [merges, total] = await Promise.all([
+            api.peopleMergeSuggestions(MERGE_LIMIT),
+            api.peopleUnsorted(0, 0).then((u) => u.total),
+          ]);
+        } catch (err) {
+          reportError(err as ApiError);
+          return;
+        }
+        if (!this.alive) return;
+        this.merges = merges;
+        this.unsortedTotal = total;
+        const g = this.gridView;
+        if (g) {
+          this.showMerges(g);
+          g.tabs.count.textContent = unsortedTabCount(total);
+        }
+      } while (this.extras.again);
+    } finally {
+      this.extras.running = false;
+    }
   }
 
   private showMerges(g: GridView): void {
@@ -731,7 +750,7 @@ class PeopleScreen implements Screen {
     this.gridView?.more?.disconnect();
     this.gridView = null;
     this.renderGrid();
-    void this.loadGridExtras(this.generation);
+    void this.loadGridExtras();
   }
 
   /** Runs a people edit: its label goes to the undo toast, a refusal to an error toast. */
