@@ -382,7 +382,8 @@ impl Library {
         limit: usize,
     ) -> Result<Vec<people::MergeSuggestion>, EngineError> {
         let config = self.config()?;
-        let catalog = self.catalog()?;
+        // The read-only handle: reading every face's embedding must not hold up an edit.
+        let catalog = self.reader()?;
         people::merge_suggestions(&catalog, &config.people, limit)
     }
 

@@ -875,5 +875,14 @@ mod scale {
             input.len(),
             t.elapsed().as_secs_f64()
         );
+        // What the People page asks on every refresh.
+        let t = Instant::now();
+        let merges = crate::people::merge_suggestions(&cat, &config, 50).expect("merges");
+        println!(
+            "merge_suggestions over {} people: {} in {:.2} s",
+            overview.len(),
+            merges.len(),
+            t.elapsed().as_secs_f64()
+        );
     }
 }
