@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use likeness_webdriver::{cards, os, Desktop, Prerequisites, TestLibrary, WebDriver};
+use likeness_webdriver::{cards, Desktop, Prerequisites, TestLibrary, WebDriver};
 use serde_json::{json, Value};
 
 /// Types `text` into whatever has the focus (Actions API: no element is focused first, so the
@@ -64,8 +64,7 @@ fn a_half_typed_name_survives_a_live_refresh_in_the_real_window() {
         return;
     }
     let (shots, work, photos) = (&lib.shots, &lib.work, &lib.photos);
-    let mut env = lib.env();
-    env.push(("XDG_CONFIG_HOME", os(work.join("config"))));
+    let env = lib.env();
     let short = Duration::from_secs(20);
 
     let app = PathBuf::from(env!("CARGO_BIN_EXE_likeness-desktop"));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use likeness_engine::catalog::{Catalog, PhotoQuery};
-use likeness_webdriver::{cards, os, Desktop, Prerequisites, TestLibrary, WebDriver};
+use likeness_webdriver::{cards, Desktop, Prerequisites, TestLibrary, WebDriver};
 use serde_json::json;
 
 fn blur(wd: &WebDriver) {
@@ -57,9 +57,7 @@ fn settings_xmp_drag_merge_move_faces_and_review_keys_in_the_real_window() {
     };
     let started = Instant::now();
     let (shots, work, photos, catalog) = (&lib.shots, &lib.work, &lib.photos, &lib.catalog);
-    let mut env = lib.env();
-    // The per-user location file goes here, never into the real user's config.
-    env.push(("XDG_CONFIG_HOME", os(work.join("config"))));
+    let env = lib.env();
     let short = Duration::from_secs(20);
 
     // ---- first session: index, then change settings ---------------------------------------

@@ -21,7 +21,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use likeness_webdriver::{cards, os, Desktop, Prerequisites, TestLibrary, WebDriver};
+use likeness_webdriver::{cards, Desktop, Prerequisites, TestLibrary, WebDriver};
 use serde_json::{json, Value};
 
 const SHORT: Duration = Duration::from_secs(20);
@@ -176,8 +176,7 @@ fn unsorted_faces_named_and_dismissed_and_merge_questions_answered_in_the_real_w
     };
     let started = Instant::now();
     let (shots, work) = (&lib.shots, &lib.work);
-    let mut env = lib.env();
-    env.push(("XDG_CONFIG_HOME", os(work.join("config"))));
+    let env = lib.env();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_likeness-desktop"));
     let desktop = Desktop::launch(&pre, &app, &env, &work.join("logs"));
     let wd = &desktop.wd;
@@ -348,9 +347,7 @@ fn unsorted_faces_named_and_dismissed_and_merge_questions_answered_in_the_real_w
     );
     wd.screenshot(shots, "u08-merge-question");
     // "Not the same": the question goes, for good.
-    wd.click(&format!(
-        "[data-testid=\"merge-suggestion\"][data-from=\"{other}\"] [data-testid=\"merge-no\"]"
-    ));
+    click_in_question(wd, other, "merge-no");
     wd.wait_for(
         "the question answered",
         SHORT,
@@ -378,9 +375,7 @@ fn unsorted_faces_named_and_dismissed_and_merge_questions_answered_in_the_real_w
     wd.screenshot(shots, "u10-second-question");
     // "Same person": one merge, Third is gone; Undo brings Third back.
     let count_before = cards(wd).len();
-    wd.click(&format!(
-        "[data-testid=\"merge-suggestion\"][data-from=\"{third}\"] [data-testid=\"merge-yes\"]"
-    ));
+    click_in_question(wd, third, "merge-yes");
     wd.wait_for(
         "Third merged away",
         SHORT,
@@ -400,9 +395,7 @@ fn unsorted_faces_named_and_dismissed_and_merge_questions_answered_in_the_real_w
     wd.screenshot(shots, "u12-accept-undone");
 
     // A question's face opens that person's page.
-    wd.click(&format!(
-        "[data-testid=\"merge-suggestion\"][data-from=\"{third}\"] [data-testid=\"merge-open-from\"]"
-    ));
+    click_in_question(wd, third, "merge-open-from");
     wd.wait_for(
         "Third's page",
         SHORT,
@@ -419,4 +412,11 @@ fn unsorted_faces_named_and_dismissed_and_merge_questions_answered_in_the_real_w
         "gui_unsorted test took {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Clicks the button `testid` of the merge question about person `from`.
+fn click_in_question(wd: &WebDriver, from: i64, testid: &str) {
+    wd.click(&format!(
+        "[data-testid=\"merge-suggestion\"][data-from=\"{from}\"] [data-testid=\"{testid}\"]"
+    ));
 }

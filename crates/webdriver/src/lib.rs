@@ -674,9 +674,11 @@ impl TestLibrary {
     }
 
     /// The app's environment: this library's catalog, `photos/` as what "Add folder…" picks,
-    /// the project's models and ONNX Runtime.
+    /// the project's models and ONNX Runtime, and `work/config` as the per-user config folder
+    /// (the library-location file goes there, never into the real user's config).
     pub fn env(&self) -> Vec<(&'static str, OsString)> {
         vec![
+            ("XDG_CONFIG_HOME", os(self.work.join("config"))),
             ("LIKENESS_CATALOG", os(&self.catalog)),
             ("LIKENESS_PICK_FOLDER", os(&self.photos)),
             ("LIKENESS_MODELS_DIR", os(likeness_testdata::models_dir())),

@@ -256,10 +256,7 @@ fn f4(x: f64) -> String {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
+    likeness_bench::init_logging();
     let args = Args::parse();
     let c = load_celeba(&args.common, &args.scratch)?;
     let started = Instant::now();

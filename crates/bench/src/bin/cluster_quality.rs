@@ -166,10 +166,7 @@ fn peer(args: &Args, table: &mut Table) -> Result<usize> {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
+    likeness_bench::init_logging();
     let args = Args::parse();
     let c = load_celeba(&args.common, &args.scratch)?;
     let misses = c.items.iter().filter(|(f, _)| f.is_none()).count();

@@ -141,10 +141,7 @@ fn child(n: usize) -> Result<Value> {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
+    likeness_bench::init_logging();
     let args = Args::parse();
     if let Some(n) = args.one {
         outln(&run_one(&args, n)?.to_string());

@@ -51,15 +51,10 @@ pub fn merge_suggestions(
     config: &PeopleConfig,
     limit: usize,
 ) -> Result<Vec<MergeSuggestion>, EngineError> {
-    let hidden: HashSet<PersonId> = catalog
-        .people()?
-        .into_iter()
-        .filter(|p| p.hidden)
-        .map(|p| p.id)
-        .collect();
-    let named: HashSet<PersonId> = catalog
-        .people()?
-        .into_iter()
+    let rows = catalog.people()?;
+    let hidden: HashSet<PersonId> = rows.iter().filter(|p| p.hidden).map(|p| p.id).collect();
+    let named: HashSet<PersonId> = rows
+        .iter()
         .filter(|p| p.name.is_some())
         .map(|p| p.id)
         .collect();
