@@ -14,13 +14,15 @@ use tauri_plugin_dialog::DialogExt;
 
 use likeness_engine::catalog::{FaceId, PersonId, PhotoQuery};
 use likeness_engine::people::{self, MoveTarget};
-use likeness_engine::{IndexControl, IndexPhase, Job, JobKind, WatchEvent, WatchOptions};
+use likeness_engine::{
+    EngineConfig, IndexControl, IndexPhase, Job, JobKind, WatchEvent, WatchOptions,
+};
 
 use crate::state::{AppState, Library};
 use likeness_api::{
-    ApiError, AppInfo, ClusterDto, EditDto, FailureDto, IndexDoneDto, IndexEvent, LibraryDto,
-    MergeSuggestionDto, PersonDetailDto, PersonDto, PersonEditDto, PhotoHitDto, ProgressDto,
-    RootDto, UnsortedDto, WatchEventDto,
+    ApiError, AppInfo, ClusterDto, DoctorDto, EditDto, FailureDto, IndexDoneDto, IndexEvent,
+    LibraryDto, MergeSuggestionDto, PersonDetailDto, PersonDto, PersonEditDto, PhotoHitDto,
+    ProgressDto, RootDto, UnsortedDto, WatchEventDto,
 };
 
 type CmdResult<T> = Result<T, ApiError>;
@@ -33,6 +35,18 @@ pub fn app_info<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> AppInfo {
         name: package.name.clone(),
         version: package.version.to_string(),
     }
+}
+
+/// Can faces be found here: the runtime, the models the settings need (SHA-256 checked) and an
+/// execution provider — the same check and words as `likeness doctor`. The app runs it at
+/// start and shows any problem full window.
+#[tauri::command(async)]
+pub fn setup_check(state: State<'_, AppState>) -> CmdResult<DoctorDto> {
+    let config = match state.library() {
+        Ok(lib) => lib.config()?,
+        Err(_) => EngineConfig::default(),
+    };
+    Ok(DoctorDto::from(&likeness_engine::doctor(&config)))
 }
 
 // ---- library -----------------------------------------------------------------------------

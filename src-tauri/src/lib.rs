@@ -39,6 +39,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::setup_check,
             commands::library_info,
             commands::pick_folder,
             commands::library_add,

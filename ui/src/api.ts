@@ -6,6 +6,7 @@ import type {
   ApiError,
   AppInfo,
   ClusterDto,
+  DoctorDto,
   EditDto,
   FailureDto,
   IndexEvent,
@@ -60,6 +61,8 @@ export function thumbUrl(kind: "face" | "photo" | "full", id: number, userAgent 
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
+  /** Can faces be found here (runtime, models, execution provider)? `likeness doctor`. */
+  setupCheck: () => call<DoctorDto>("setup_check"),
   libraryInfo: () => call<LibraryDto>("library_info"),
   pickFolder: () => call<string | null>("pick_folder"),
   libraryAdd: (path: string) => call<RootDto>("library_add", { path }),

@@ -13,6 +13,7 @@ import { onIndexingFinished, startIndexing } from "./progress";
 import type { Screen } from "./screen";
 import { mountSearch } from "./search";
 import { showSettings } from "./settings";
+import { checkSetup } from "./setup";
 import { startWatching } from "./watch";
 
 type ScreenName = "photos" | "people" | "search" | "folders" | "settings";
@@ -180,6 +181,8 @@ async function boot(): Promise<void> {
     return;
   }
   void showAppInfo();
+  // A broken install says so, full window, before anything else.
+  await checkSetup();
   const lib = await library();
   if (!lib) return;
   // First run (no folders): the Folders screen is the welcome screen.

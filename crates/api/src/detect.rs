@@ -110,9 +110,19 @@ pub struct ModelCheckDto {
     pub name: String,
     pub path: String,
     pub ok: bool,
+    /// Whether the current settings load it (a bad model that is not needed is no problem).
+    pub needed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub error: Option<String>,
+}
+
+/// Something that stops faces from being found: what is wrong, and what to do.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemDto {
+    pub what: String,
+    pub fix: String,
 }
 
 /// An execution provider `doctor` tried, and why it was not used.
@@ -138,6 +148,10 @@ pub struct DoctorDto {
     pub models: Vec<ModelCheckDto>,
     pub providers_tried: Vec<ProviderAttemptDto>,
     pub active_provider: Option<String>,
+    /// How this copy is installed: `package`, `checkout` or `other`.
+    pub install: String,
+    /// Empty when faces can be found here.
+    pub problems: Vec<ProblemDto>,
 }
 
 impl From<&DoctorReport> for DoctorDto {
@@ -162,6 +176,7 @@ impl From<&DoctorReport> for DoctorDto {
                     name: m.name.clone(),
                     path: m.path.display().to_string(),
                     ok: m.status.is_ok(),
+                    needed: m.needed,
                     error: m.status.as_ref().err().cloned(),
                 })
                 .collect(),
@@ -175,6 +190,15 @@ impl From<&DoctorReport> for DoctorDto {
                 })
                 .collect(),
             active_provider: report.active_provider.map(|p| p.label().to_string()),
+            install: report.install.label().to_string(),
+            problems: report
+                .problems
+                .iter()
+                .map(|p| ProblemDto {
+                    what: p.what.clone(),
+                    fix: p.fix.clone(),
+                })
+                .collect(),
         }
     }
 }

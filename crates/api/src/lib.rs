@@ -18,7 +18,7 @@ mod settings;
 mod xmp;
 
 pub use detect::{
-    CompareDto, DetectedFaceDto, DoctorDto, ModelCheckDto, PhotoDto, ProviderAttemptDto,
+    CompareDto, DetectedFaceDto, DoctorDto, ModelCheckDto, PhotoDto, ProblemDto, ProviderAttemptDto,
 };
 pub use error::{ApiError, ErrorEnvelope};
 pub use library::{
@@ -126,6 +126,7 @@ pub fn typescript() -> String {
         CompareDto,
         ModelCheckDto,
         ProviderAttemptDto,
+        ProblemDto,
         DoctorDto,
     );
     out

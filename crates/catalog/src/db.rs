@@ -15,6 +15,17 @@ use crate::migrations::{self, SCHEMA_VERSION};
 pub struct Catalog {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+    /// Set when [`Catalog::open`] migrated a file an older build made.
+    migration: Option<Migration>,
+}
+
+/// What [`Catalog::open`] did to a catalog an older version of Likeness made: it copied it
+/// whole to `backup` (a consistent SQLite copy, `VACUUM INTO`), then migrated it in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    pub from: u32,
+    pub to: u32,
+    pub backup: PathBuf,
 }
 
 /// What [`Catalog::settings`] reports.
@@ -32,7 +43,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(5000);
 impl Catalog {
     /// Opens (creating if missing, with its parent folder) the catalog file, sets WAL,
     /// busy_timeout 5 s, foreign keys and synchronous NORMAL, runs the migrations and marks
-    /// jobs left "running" by a previous process as Interrupted.
+    /// jobs left "running" by a previous process as Interrupted. A file from an older build is
+    /// first copied whole beside itself (`catalog-v6-backup.sqlite`; [`Catalog::migration`]):
+    /// if the copy fails, nothing is migrated and the error says why.
     pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
         let db = path.to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -43,11 +56,37 @@ impl Catalog {
         }
         let mut conn = Connection::open(path).map_err(|e| Fault::from(e).at(&db))?;
         configure(&conn, true).map_err(|e| e.at(&db))?;
-        check_version(&conn, &db)?;
+        let found = check_version(&conn, &db)?;
+        let migration = if found > 0 && found < SCHEMA_VERSION {
+            let backup = backup_before_migrating(&conn, &db, found)?;
+            tracing::info!(
+                catalog = %db.display(),
+                backup = %backup.display(),
+                from = found,
+                to = SCHEMA_VERSION,
+                "catalog from an older version: backed up, migrating"
+            );
+            Some(Migration {
+                from: found,
+                to: SCHEMA_VERSION,
+                backup,
+            })
+        } else {
+            None
+        };
         migrations::migrate(&mut conn).map_err(|e| Fault::from(e).at(&db))?;
-        let mut catalog = Catalog { conn, path: db };
+        let mut catalog = Catalog {
+            conn,
+            path: db,
+            migration,
+        };
         catalog.write(|tx| mark_interrupted(tx))?;
         Ok(catalog)
+    }
+
+    /// The migration [`Catalog::open`] ran on this file, if it was from an older version.
+    pub fn migration(&self) -> Option<&Migration> {
+        self.migration.as_ref()
     }
 
     /// A read-only handle for lookups from worker threads (WAL lets it read while the
@@ -84,7 +123,23 @@ impl Catalog {
                 ),
             });
         }
-        Ok(Catalog { conn, path: db })
+        Ok(Catalog {
+            conn,
+            path: db,
+            migration: None,
+        })
+    }
+
+    /// Whether the catalog at `path` was made by an older build ([`Catalog::open`] would back
+    /// it up and migrate it). Reads only its header; `false` for a new or missing file.
+    pub fn is_older(path: &Path) -> Result<bool, CatalogError> {
+        if !path.is_file() {
+            return Ok(false);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| Fault::from(e).at(path))?;
+        let found = user_version(&conn).map_err(|e| Fault::from(e).at(path))?;
+        Ok(found > 0 && found < SCHEMA_VERSION)
     }
 
     /// The catalog file.
@@ -180,6 +235,40 @@ fn configure(conn: &Connection, writable: bool) -> Res<()> {
     }
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(())
+}
+
+/// Copies the catalog at schema `version` to a new file beside it, `<stem>-v<version>-backup.sqlite`
+/// (`-2`, `-3`… when that name is taken: an earlier backup is never overwritten).
+fn backup_before_migrating(
+    conn: &Connection,
+    db: &Path,
+    version: u32,
+) -> Result<PathBuf, CatalogError> {
+    let stem = db
+        .file_stem()
+        .map_or_else(|| "catalog".into(), |s| s.to_string_lossy().into_owned());
+    let dir = db.parent().unwrap_or(Path::new("."));
+    let backup = (1..)
+        .map(|n| {
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!("-{n}")
+            };
+            dir.join(format!("{stem}-v{version}-backup{suffix}.sqlite"))
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| dir.join(format!("{stem}-v{version}-backup.sqlite")));
+    let target = backup.to_string_lossy().into_owned();
+    conn.execute("VACUUM INTO ?1", [&target])
+        .map_err(|e| CatalogError::Invalid {
+            path: db.to_path_buf(),
+            message: format!(
+                "this catalog is from an older version (schema {version}); it was left as it was because the backup before updating it failed ({}): {e}",
+                backup.display()
+            ),
+        })?;
+    Ok(backup)
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<u32> {

@@ -170,7 +170,7 @@ mod timeline;
 mod types;
 mod xmp;
 
-pub use db::{Catalog, ConnectionSettings};
+pub use db::{Catalog, ConnectionSettings, Migration};
 pub use edits::KEEP_EDITS;
 pub use error::CatalogError;
 pub use migrations::SCHEMA_VERSION;

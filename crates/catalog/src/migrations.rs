@@ -407,6 +407,59 @@ mod tests {
     }
 
     #[test]
+    fn an_older_catalog_is_copied_whole_before_it_is_migrated_and_never_overwritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = SCHEMA_VERSION as usize - 1;
+        let path = old_file(dir.path(), old);
+        {
+            let conn = Connection::open(&path).expect("raw");
+            conn.execute_batch("INSERT INTO people (id, name, created_at) VALUES (1, 'Ann', 1);")
+                .expect("a named person");
+        }
+        assert!(Catalog::is_older(&path).expect("header"));
+        let cat = Catalog::open(&path).expect("open migrates");
+        let m = cat.migration().expect("migrated").clone();
+        assert_eq!((m.from, m.to), (old as u32, SCHEMA_VERSION));
+        assert_eq!(
+            m.backup,
+            dir.path().join(format!("v{old}-v{old}-backup.sqlite"))
+        );
+        assert!(!Catalog::is_older(&path).expect("header"));
+        // The backup is the old file as it was: its version, its person, intact.
+        let backup = Connection::open(&m.backup).expect("backup opens");
+        let version: u32 = backup
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, old as u32);
+        let name: String = backup
+            .query_row("SELECT name FROM people WHERE id = 1", [], |r| r.get(0))
+            .expect("person");
+        assert_eq!(name, "Ann");
+        let check: String = backup
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(check, "ok");
+        drop(backup);
+        // Reopening a current file makes no backup.
+        drop(cat);
+        assert!(Catalog::open(&path).expect("reopen").migration().is_none());
+        // A second old file of the same name: the first backup stays, the new one is "-2".
+        std::fs::remove_file(&path).expect("remove");
+        let path = old_file(dir.path(), old);
+        let again = Catalog::open(&path).expect("open migrates");
+        let second = again.migration().expect("migrated").backup.clone();
+        assert_eq!(
+            second,
+            dir.path().join(format!("v{old}-v{old}-backup-2.sqlite"))
+        );
+        assert!(m.backup.is_file());
+        // A new file is not "older", and no backup is made for it.
+        let fresh = dir.path().join("fresh.sqlite");
+        assert!(!Catalog::is_older(&fresh).expect("missing"));
+        assert!(Catalog::open(&fresh).expect("create").migration().is_none());
+    }
+
+    #[test]
     fn v3_on_a_v2_file_with_people_keeps_decisions_and_never_reuses_ids() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = old_file(dir.path(), 2);

@@ -222,9 +222,13 @@ pub fn doctor(config: &EngineConfig, args: DoctorArgs) -> anyhow::Result<ExitCod
             Err(e) => println!("[BAD] models folder: {e}"),
         }
         for m in &dto.models {
-            match &m.error {
-                None => println!("[ok ] model {} ({}) sha256 verified", m.name, m.path),
-                Some(e) => println!("[BAD] model {}: {e}", m.name),
+            match (&m.error, m.needed) {
+                (None, _) => println!("[ok ] model {} ({}) sha256 verified", m.name, m.path),
+                (Some(e), true) => println!("[BAD] model {}: {e}", m.name),
+                (Some(e), false) => println!(
+                    "[-- ] model {} (not used by the current settings): {e}",
+                    m.name
+                ),
             }
         }
         for p in &dto.providers_tried {
@@ -233,7 +237,14 @@ pub fn doctor(config: &EngineConfig, args: DoctorArgs) -> anyhow::Result<ExitCod
                 Some(r) => println!("[-- ] execution provider {} not used: {r}", p.provider),
             }
         }
-        println!("{}", if dto.ok { "all good" } else { "problems found" });
+        if dto.ok {
+            println!("all good");
+        } else {
+            println!("\nLikeness cannot find faces yet:");
+            for p in &dto.problems {
+                println!("  - {}\n    What to do: {}", p.what, p.fix);
+            }
+        }
     }
     Ok(if dto.ok {
         ExitCode::SUCCESS

@@ -47,6 +47,18 @@ impl LibraryLocation {
             let catalog = open_catalog(&paths)?;
             return Ok((paths, catalog));
         }
+        if Catalog::is_older(&paths.catalog)? {
+            // A library from an older version: updated once (after a backup), then read.
+            let catalog = open_catalog(&paths)?;
+            if let Some(m) = catalog.migration() {
+                eprintln!(
+                    "likeness: updated this library from an older version (catalog {} to {}); the old copy is at {}",
+                    m.from,
+                    m.to,
+                    m.backup.display()
+                );
+            }
+        }
         let catalog = Catalog::open_read_only(&paths.catalog)?;
         Ok((paths, catalog))
     }
@@ -60,6 +72,9 @@ impl LibraryLocation {
         f: impl FnOnce(&Library) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         let lib = Library::open(self.paths()?, self.config.clone(), self.overrides)?;
+        for w in lib.warnings() {
+            eprintln!("likeness: {w}");
+        }
         let result = f(&lib);
         match lib.close() {
             None => {}

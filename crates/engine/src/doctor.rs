@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-use likeness_vision::models::{builtin_manifests, ModelStore};
+use likeness_vision::install::Install;
+use likeness_vision::models::{builtin_manifests, names, ModelStore};
 use likeness_vision::runtime::{discover_library, ProviderAttempt};
 use likeness_vision::{OrtRuntime, Provider};
 
-use crate::config::EngineConfig;
+use crate::config::{Alignment, EngineConfig};
 
 /// One model file's state.
 #[derive(Debug, Clone)]
@@ -16,6 +17,17 @@ pub struct ModelCheck {
     pub path: PathBuf,
     /// `Ok` when present and its sha256 matches the manifest built into this binary.
     pub status: Result<(), String>,
+    /// Whether the current settings load it (the chosen detector, the embedder, the shape
+    /// predictor when it aligns). A bad model that is not needed is reported, not a failure.
+    pub needed: bool,
+}
+
+/// Something that stops faces from being found, in words for a person: what is wrong and
+/// what to do about it. The app shows these full width; `likeness doctor` prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub what: String,
+    pub fix: String,
 }
 
 /// What `doctor` found.
@@ -28,17 +40,27 @@ pub struct DoctorReport {
     /// Every execution provider tried, in order, with why it was or was not used.
     pub provider_attempts: Vec<ProviderAttempt>,
     pub active_provider: Option<Provider>,
+    /// How this copy is installed (decides the repair advice).
+    pub install: Install,
+    /// Why faces cannot be found here, with what to do; empty when the pipeline can run.
+    pub problems: Vec<Problem>,
 }
 
 impl DoctorReport {
     /// True when the pipeline can run.
     pub fn ok(&self) -> bool {
-        self.runtime_library.is_ok()
-            && self.runtime_version.is_some()
-            && self.models_dir.is_ok()
-            && self.models.iter().all(|m| m.status.is_ok())
-            && self.active_provider.is_some()
+        self.problems.is_empty()
     }
+}
+
+/// The builtin models `config` loads.
+pub fn needed_models(config: &EngineConfig) -> Vec<&'static str> {
+    let mut needed: Vec<&'static str> = config.detector.models().to_vec();
+    needed.push(names::DLIB_RESNET);
+    if config.alignment == Alignment::ShapePredictor {
+        needed.push(names::SHAPE_PREDICTOR_5);
+    }
+    needed
 }
 
 /// Checks the runtime library, every model file (sha256) and the execution providers.
@@ -52,9 +74,10 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
         .as_ref()
         .ok()
         .map(|lib| OrtRuntime::load(lib, config.provider).map_err(|e| e.to_string()));
-    let (runtime_version, runtime) = match runtime {
-        Some(Ok(rt)) => (Some(rt.version()), Some(rt)),
-        _ => (None, None),
+    let (runtime_version, runtime, runtime_error) = match runtime {
+        Some(Ok(rt)) => (Some(rt.version()), Some(rt), None),
+        Some(Err(e)) => (None, None, Some(e)),
+        None => (None, None, None),
     };
     let store = match &config.models_dir {
         Some(d) => Ok(ModelStore::at(d)),
@@ -64,6 +87,7 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
         .as_ref()
         .map(|s| s.dir().to_path_buf())
         .map_err(Clone::clone);
+    let needed = needed_models(config);
     let mut models = Vec::new();
     match builtin_manifests() {
         Ok(manifests) => {
@@ -73,6 +97,7 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
                     Err(e) => (PathBuf::from(&m.file), Err(e.clone())),
                 };
                 models.push(ModelCheck {
+                    needed: needed.contains(&m.name.as_str()),
                     name: m.name.clone(),
                     path,
                     status,
@@ -83,12 +108,16 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
             name: "manifests".into(),
             path: PathBuf::from("models"),
             status: Err(e.to_string()),
+            needed: true,
         }),
     }
+    let embedder_ok = models
+        .iter()
+        .any(|m| m.name == names::DLIB_RESNET && m.status.is_ok());
     let mut provider_attempts = Vec::new();
     let mut active_provider = None;
-    if let (Some(rt), Ok(store)) = (&runtime, &store) {
-        if let Ok((_, path)) = store.resolve(likeness_vision::models::names::DLIB_RESNET) {
+    if let (Some(rt), Ok(store), true) = (&runtime, &store, embedder_ok) {
+        if let Ok((_, path)) = store.resolve(names::DLIB_RESNET) {
             match rt.open_session(&path) {
                 Ok((_, provider, attempts)) => {
                     active_provider = Some(provider);
@@ -101,6 +130,58 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
             }
         }
     }
+    let install = Install::detect();
+    let fix = install.repair_hint();
+    let mut problems = Vec::new();
+    match (&runtime_library, &runtime_error) {
+        (Err(e), _) => problems.push(Problem {
+            what: format!("The face-recognition runtime (ONNX Runtime) is missing: {e}"),
+            fix: fix.clone(),
+        }),
+        (Ok(path), Some(e)) => problems.push(Problem {
+            what: format!(
+                "The face-recognition runtime (ONNX Runtime) at {} could not be loaded: {e}",
+                path.display()
+            ),
+            fix: format!("{fix}; then restart Likeness"),
+        }),
+        _ => {}
+    }
+    if let Err(e) = &models_dir {
+        problems.push(Problem {
+            what: format!("The face models are missing: {e}"),
+            fix: fix.clone(),
+        });
+    } else {
+        for m in models.iter().filter(|m| m.needed) {
+            if let Err(e) = &m.status {
+                let what = if m.path.is_file() {
+                    format!(
+                        "The face model {} is damaged (it is not the file this version was made with): {e}",
+                        m.name
+                    )
+                } else {
+                    format!("The face model {} is missing: {}", m.name, m.path.display())
+                };
+                problems.push(Problem {
+                    what,
+                    fix: fix.clone(),
+                });
+            }
+        }
+    }
+    if problems.is_empty() && active_provider.is_none() {
+        let why = provider_attempts
+            .iter()
+            .filter_map(|a| a.outcome.as_ref().err())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
+        problems.push(Problem {
+            what: format!("The face models could not be started on this computer: {why}"),
+            fix,
+        });
+    }
     DoctorReport {
         runtime_library: runtime_library.map_err(|e| e.to_string()),
         runtime_version,
@@ -108,5 +189,7 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
         models,
         provider_attempts,
         active_provider,
+        install,
+        problems,
     }
 }

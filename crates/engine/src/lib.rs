@@ -26,7 +26,7 @@ pub mod xmp;
 pub use clock::{iso_utc, Clock, SystemClock};
 pub use config::{Alignment, EngineConfig, DEFAULT_DETECT_MAX_SIDE, DEFAULT_EMBED_BATCH};
 pub use display::{display_file, render_display, DISPLAY_MAX_SIDE};
-pub use doctor::{doctor, DoctorReport, ModelCheck};
+pub use doctor::{doctor, needed_models, DoctorReport, ModelCheck, Problem};
 pub use error::EngineError;
 pub use index::{
     photos_in_folder, scan_library, IndexControl, IndexPhase, IndexProgress, IndexSummary, Indexer,

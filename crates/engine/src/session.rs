@@ -173,8 +173,17 @@ impl Library {
         let reader = Catalog::open_read_only(&paths.catalog)?;
         let loaded = load_settings(&settings_path(&paths));
         let config = configure(&base, &loaded.settings, &overrides);
+        let mut warnings: Vec<String> = loaded.warning.into_iter().collect();
+        if let Some(m) = catalog.migration() {
+            warnings.push(format!(
+                "This library was made by an older version of Likeness and was updated (catalog version {} to {}); a copy of it as it was is kept at {}",
+                m.from,
+                m.to,
+                m.backup.display()
+            ));
+        }
         let lib = Self {
-            warnings: loaded.warning.into_iter().collect(),
+            warnings,
             current: Mutex::new(Current {
                 settings: loaded.settings,
                 config,

@@ -161,6 +161,47 @@ pub fn ort_library() -> PathBuf {
     p
 }
 
+/// The Debian package `scripts/package.sh` built (`target/package/likeness_*.deb`), or
+/// `$LIKENESS_DEB`. Absent: [`skip_or_fail`] (scripts/test.sh builds it before the tests), then
+/// `None`.
+pub fn package_deb() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("LIKENESS_DEB").map(PathBuf::from) {
+        if p.is_file() {
+            return Some(p);
+        }
+        skip_or_fail(&format!("LIKENESS_DEB={} does not exist", p.display()));
+        return None;
+    }
+    let dir = repo_root().join("target/package");
+    let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "deb"))
+    });
+    if found.is_none() {
+        skip_or_fail(&format!(
+            "no package in {} (build it with: bash scripts/package.sh)",
+            dir.display()
+        ));
+    }
+    found
+}
+
+/// Extracts `deb` into `dest` (emptied first) with `dpkg-deb -x`, as a test's own install
+/// prefix: the programs are then at `dest/usr/bin/`. Panics when dpkg-deb fails.
+pub fn extract_package(deb: &Path, dest: &Path) {
+    let _ = std::fs::remove_dir_all(dest);
+    std::fs::create_dir_all(dest).unwrap_or_else(|e| panic!("create {}: {e}", dest.display()));
+    let status = std::process::Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(deb)
+        .arg(dest)
+        .status()
+        .unwrap_or_else(|e| panic!("dpkg-deb: {e}"));
+    assert!(status.success(), "dpkg-deb -x {} failed", deb.display());
+}
+
 /// Reads a JSON-lines file into values.
 pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

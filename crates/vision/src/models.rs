@@ -4,12 +4,16 @@
 //! input/output contract). The manifests are compiled into the binary, so a build knows the
 //! exact bytes it expects; only the folder holding the files is looked up at run time.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
+use std::time::SystemTime;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::VisionError;
+use crate::install::Install;
 
 /// Environment variable that overrides the model folder.
 pub const MODELS_DIR_ENV: &str = "LIKENESS_MODELS_DIR";
@@ -128,17 +132,21 @@ impl ModelStore {
         Self { dir: dir.into() }
     }
 
-    /// Finds the model folder without configuration: `$LIKENESS_MODELS_DIR`, then
-    /// `models/data` in the executable's folder or any folder above it (a dev build in
-    /// `target/` finds the repository's), then the per-user data folder.
+    /// Finds the model folder without configuration: `$LIKENESS_MODELS_DIR`, then, in the
+    /// executable's folder or any folder above it, the package's `lib/likeness/models` (an
+    /// installed or extracted package: `<prefix>/bin/likeness` finds
+    /// `<prefix>/lib/likeness/models`) or a checkout's `models/data` (a dev build in `target/`
+    /// finds the repository's), then the per-user data folder.
     pub fn discover() -> Result<Self, VisionError> {
-        let probe = |dir: &Path| dir.join(format!("{}.onnx", names::PNET)).is_file();
-        discover_dir(MODELS_DIR_ENV, &["models/data", "models"], probe)
+        let probe = |dir: &Path| dir.join(format!("{}.onnx", names::DLIB_RESNET)).is_file();
+        let package = format!("{}/models", crate::install::PACKAGE_LIB_DIR);
+        discover_dir(MODELS_DIR_ENV, &[&package, "models/data", "models"], probe)
             .map(Self::at)
             .ok_or_else(|| VisionError::Manifest {
-                path: PathBuf::from("models/data"),
+                path: PathBuf::from("models"),
                 message: format!(
-                    "model folder not found (looked beside the executable and above it, and in the user data folder); run scripts/setup.sh or set {MODELS_DIR_ENV}"
+                    "the face models were not found (looked in {package} and models/data beside and above the program, and in the user data folder); {}",
+                    Install::detect().repair_hint()
                 ),
             })
     }
@@ -152,15 +160,29 @@ impl ModelStore {
         self.dir.join(&manifest.file)
     }
 
-    /// Resolves a builtin model: manifest plus path, checking that the file exists.
+    /// Resolves a builtin model for loading: manifest plus path, checking that the file
+    /// exists and that its SHA-256 is the manifest's (a damaged or swapped file is never
+    /// loaded). A file already checked by this process, unchanged since (same size and
+    /// modification time), is not hashed again.
     pub fn resolve(&self, name: &str) -> Result<(ModelManifest, PathBuf), VisionError> {
         let manifest = builtin_manifest(name)?;
         let path = self.path_of(&manifest);
         if !path.is_file() {
             return Err(VisionError::Model {
                 path,
-                message: "missing; run scripts/setup.sh".into(),
+                message: format!("missing; {}", Install::detect().repair_hint()),
             });
+        }
+        let stamp = file_stamp(&path);
+        let key = (path.clone(), manifest.sha256.to_ascii_lowercase());
+        let known =
+            |verified: &HashMap<_, _>| stamp.is_some() && verified.get(&key) == stamp.as_ref();
+        if VERIFIED.lock().map(|v| known(&v)).unwrap_or(false) {
+            return Ok((manifest, path));
+        }
+        self.verify(&manifest)?;
+        if let (Some(stamp), Ok(mut verified)) = (stamp, VERIFIED.lock()) {
+            verified.insert(key, stamp);
         }
         Ok((manifest, path))
     }
@@ -179,6 +201,19 @@ impl ModelStore {
             })
         }
     }
+}
+
+/// Model files this process hashed and found matching: (path, expected sha256) → the file's
+/// (size, modification time) then.
+static VERIFIED: LazyLock<Mutex<HashMap<(PathBuf, String), FileStamp>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// A file's size and modification time.
+type FileStamp = (u64, SystemTime);
+
+fn file_stamp(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
 /// SHA-256 of a file, hex.

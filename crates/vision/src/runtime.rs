@@ -303,11 +303,12 @@ fn register(provider: Provider, builder: &mut SessionBuilder) -> Result<(), Stri
     }
 }
 
-/// Finds the ONNX Runtime library without configuration: `$LIKENESS_ORT_LIBRARY`, then
-/// `models/runtime/`, `lib/` or the executable's own folder, walking up from the executable,
-/// then the per-user data folder.
+/// Finds the ONNX Runtime library without configuration: `$LIKENESS_ORT_LIBRARY`, then the
+/// package's `lib/likeness/`, a checkout's `models/runtime/`, `lib/`, `runtime/` or the
+/// executable's own folder, walking up from the executable, then the per-user data folder.
 pub fn discover_library() -> Result<PathBuf, VisionError> {
     let rels = [
+        format!("{}/{ORT_LIBRARY_NAME}", crate::install::PACKAGE_LIB_DIR),
         format!("models/runtime/{ORT_LIBRARY_NAME}"),
         format!("lib/{ORT_LIBRARY_NAME}"),
         format!("runtime/{ORT_LIBRARY_NAME}"),
@@ -317,7 +318,8 @@ pub fn discover_library() -> Result<PathBuf, VisionError> {
     crate::models::discover_dir(ORT_LIBRARY_ENV, &rels, |p| p.is_file()).ok_or_else(|| VisionError::Runtime {
         path: PathBuf::from(ORT_LIBRARY_NAME),
         message: format!(
-            "ONNX Runtime library not found beside or above the executable or in the user data folder; run scripts/setup.sh or set {ORT_LIBRARY_ENV}"
+            "the ONNX Runtime library was not found beside or above the program or in the user data folder; {}",
+            crate::install::Install::detect().repair_hint()
         ),
     })
 }

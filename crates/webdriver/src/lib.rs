@@ -574,6 +574,36 @@ impl Desktop {
         env: &[(&str, OsString)],
         logs: &Path,
     ) -> Self {
+        Self::spawn(pre, app, env, false, logs)
+    }
+
+    /// [`Desktop::launch`] as a new user of an installed package: the app gets none of this
+    /// process's `LIKENESS_*` or `XDG_*_HOME` variables (so it finds its runtime, models,
+    /// library and settings as it would on a clean account: under the `HOME` in `env`), only
+    /// `env` plus what the display and the drivers need.
+    pub fn launch_clean(
+        pre: &Prerequisites,
+        app: &Path,
+        env: &[(&str, OsString)],
+        logs: &Path,
+    ) -> Self {
+        let mut env = env.to_vec();
+        if !env
+            .iter()
+            .any(|(k, _)| *k == "WEBKIT_DISABLE_COMPOSITING_MODE")
+        {
+            env.push(("WEBKIT_DISABLE_COMPOSITING_MODE", os("0")));
+        }
+        Self::spawn(pre, app, &env, true, logs)
+    }
+
+    fn spawn(
+        pre: &Prerequisites,
+        app: &Path,
+        env: &[(&str, OsString)],
+        clean: bool,
+        logs: &Path,
+    ) -> Self {
         let (xvfb, display) = match &pre.xvfb {
             Some(x) => {
                 let (child, display) = start_xvfb(x);
@@ -596,6 +626,17 @@ impl Desktop {
             // Logs to files, so no orphan can hold the caller's pipes.
             .stdout(std::fs::File::create(logs.join("driver.log")).unwrap())
             .stderr(std::fs::File::create(logs.join("driver.err.log")).unwrap());
+        if clean {
+            for (k, _) in std::env::vars_os() {
+                let k = k.to_string_lossy();
+                if k.starts_with("LIKENESS_")
+                    || (k.starts_with("XDG_") && k.ends_with("_HOME"))
+                    || k == "CARGO_TARGET_DIR"
+                {
+                    command.env_remove(k.as_ref());
+                }
+            }
+        }
         for (k, v) in env {
             command.env(k, v);
         }

@@ -502,12 +502,21 @@ export type CompareDto = { a: string, b: string, distance: number, threshold: nu
 /**
  * A model file `doctor` checked.
  */
-export type ModelCheckDto = { name: string, path: string, ok: boolean, error?: string, };
+export type ModelCheckDto = { name: string, path: string, ok: boolean, 
+/**
+ * Whether the current settings load it (a bad model that is not needed is no problem).
+ */
+needed: boolean, error?: string, };
 
 /**
  * An execution provider `doctor` tried, and why it was not used.
  */
 export type ProviderAttemptDto = { provider: string, used: boolean, reason?: string, };
+
+/**
+ * Something that stops faces from being found: what is wrong, and what to do.
+ */
+export type ProblemDto = { what: string, fix: string, };
 
 /**
  * `likeness doctor`: can the face pipeline run here, and on what.
@@ -516,4 +525,12 @@ export type DoctorDto = { ok: boolean,
 /**
  * `{"Ok": path}` or `{"Err": why}`.
  */
-runtimeLibrary: { Ok : string } | { Err : string }, runtimeVersion: string | null, modelsDir: { Ok : string } | { Err : string }, models: Array<ModelCheckDto>, providersTried: Array<ProviderAttemptDto>, activeProvider: string | null, };
+runtimeLibrary: { Ok : string } | { Err : string }, runtimeVersion: string | null, modelsDir: { Ok : string } | { Err : string }, models: Array<ModelCheckDto>, providersTried: Array<ProviderAttemptDto>, activeProvider: string | null, 
+/**
+ * How this copy is installed: `package`, `checkout` or `other`.
+ */
+install: string, 
+/**
+ * Empty when faces can be found here.
+ */
+problems: Array<ProblemDto>, };
