@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs the whole test suite: formatting, clippy (warnings are errors),
-# the UI unit tests, and every test of the workspace on the real models, real photos and the shared
+# the UI unit tests, the Debian package build, and every test of the workspace on the real models, real photos and the shared
 # reference pack (including the desktop app driven in a real WebKit window).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,5 +20,9 @@ echo "test: clippy done at $(( $(date +%s) - start )) s"
 # Unit tests of the UI's logic (vitest); the desktop GUI end-to-end test (src-tauri/tests/gui.rs:
 # the real window under Xvfb, over WebDriver) runs with the workspace tests below.
 npm run test:ui --silent
+# The installed product: the .deb that users get (scripts/package.sh). The package tests
+# (crates/cli/tests/package.rs, src-tauri/tests/package_gui.rs) extract it and run it.
+bash scripts/package.sh --no-setup
+echo "test: package built at $(( $(date +%s) - start )) s"
 cargo test --workspace --locked --no-fail-fast
 echo "test: all done in $(( $(date +%s) - start )) s"
