@@ -28,9 +28,9 @@ struct Scratch {
 fn scratch(name: &str) -> Option<Scratch> {
     let deb = package_deb()?;
     let reference = likeness_testdata::reference_dir()?;
-    let work = repo_root()
-        .join("target/test-tmp")
-        .join(format!("{name}-{}", std::process::id()));
+    // Outside this checkout: a program walking up from the package must not find the
+    // checkout's models/ (it would, from target/).
+    let work = std::env::temp_dir().join(format!("likeness-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let prefix = work.join("root");
     extract_package(&deb, &prefix);
