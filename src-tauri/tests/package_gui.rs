@@ -186,6 +186,14 @@ fn a_packaged_app_with_a_damaged_model_or_no_runtime_says_what_to_do_and_keeps_r
         wd.screenshot(&s.shots, "package-10-damaged-model");
         // Still the same after "Check again"; "Continue without faces" opens the library.
         wd.click("[data-testid=\"setup-check-again\"]");
+        // The answer replaces the message (a new one, its button enabled again).
+        wd.wait_for(
+            "the second check",
+            Duration::from_secs(30),
+            "const b = document.querySelector('[data-testid=\"setup-check-again\"]'); \
+             return b && !b.disabled;",
+            json!([]),
+        );
         let again = setup_message(wd);
         assert!(again.contains("dlib_resnet_v1 is damaged"), "{again}");
         wd.click("[data-testid=\"setup-continue\"]");

@@ -40,6 +40,8 @@ function render(report: DoctorDto, resolve: () => void): void {
     status.textContent = "Checking…";
     try {
       const next = await api.setupCheck();
+      // Dismissed meanwhile ("Continue without faces"): the answer is no longer wanted.
+      if (shown !== el) return;
       if (next.ok) {
         close();
         resolve();
@@ -60,6 +62,7 @@ function render(report: DoctorDto, resolve: () => void): void {
   const items = report.problems.map((p) =>
     h("li", { "data-testid": "setup-problem-item" },
       h("span", { class: "setup-what" }, p.what),
+      h("span", { class: "setup-detail" }, p.detail),
       fixes.length > 1 ? h("span", { class: "setup-fix" }, `What to do: ${p.fix}.`) : null));
   const el = h("section", { class: "setup-problem", "data-testid": "setup-problem", role: "alertdialog", "aria-labelledby": "setup-title" },
     h("div", { class: "setup-card" },

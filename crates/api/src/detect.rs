@@ -121,7 +121,10 @@ pub struct ModelCheckDto {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProblemDto {
+    /// One sentence for anyone.
     pub what: String,
+    /// Paths, checksums, the loader's error.
+    pub detail: String,
     pub fix: String,
 }
 
@@ -196,6 +199,7 @@ impl From<&DoctorReport> for DoctorDto {
                 .iter()
                 .map(|p| ProblemDto {
                     what: p.what.clone(),
+                    detail: p.detail.clone(),
                     fix: p.fix.clone(),
                 })
                 .collect(),

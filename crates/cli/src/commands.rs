@@ -242,7 +242,10 @@ pub fn doctor(config: &EngineConfig, args: DoctorArgs) -> anyhow::Result<ExitCod
         } else {
             println!("\nLikeness cannot find faces yet:");
             for p in &dto.problems {
-                println!("  - {}\n    What to do: {}", p.what, p.fix);
+                println!(
+                    "  - {}\n    Details: {}\n    What to do: {}",
+                    p.what, p.detail, p.fix
+                );
             }
         }
     }

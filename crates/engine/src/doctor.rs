@@ -26,7 +26,10 @@ pub struct ModelCheck {
 /// what to do about it. The app shows these full width; `likeness doctor` prints them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// One sentence for anyone.
     pub what: String,
+    /// The technical particulars (paths, checksums, the loader's error), for a bug report.
+    pub detail: String,
     pub fix: String,
 }
 
@@ -134,37 +137,55 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
     let fix = install.repair_hint();
     let mut problems = Vec::new();
     match (&runtime_library, &runtime_error) {
-        (Err(e), _) => problems.push(Problem {
-            what: format!("The face-recognition runtime (ONNX Runtime) is missing: {e}"),
+        (Err(_), _) => problems.push(Problem {
+            what: "The face-recognition runtime (ONNX Runtime) is missing.".into(),
+            detail: format!(
+                "{} was looked for beside and above {} and in {}",
+                likeness_vision::runtime::ORT_LIBRARY_NAME,
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.parent().map(|d| d.display().to_string()))
+                    .unwrap_or_else(|| "the program".into()),
+                likeness_vision::models::user_data_dir().map_or_else(
+                    || "the user data folder".into(),
+                    |d| d.display().to_string()
+                )
+            ),
             fix: fix.clone(),
         }),
         (Ok(path), Some(e)) => problems.push(Problem {
-            what: format!(
-                "The face-recognition runtime (ONNX Runtime) at {} could not be loaded: {e}",
-                path.display()
-            ),
+            what: "The face-recognition runtime (ONNX Runtime) could not be loaded.".into(),
+            detail: format!("{}: {e}", path.display()),
             fix: format!("{fix}; then restart Likeness"),
         }),
         _ => {}
     }
     if let Err(e) = &models_dir {
         problems.push(Problem {
-            what: format!("The face models are missing: {e}"),
+            what: "The face models are missing.".into(),
+            detail: e.clone(),
             fix: fix.clone(),
         });
     } else {
         for m in models.iter().filter(|m| m.needed) {
             if let Err(e) = &m.status {
-                let what = if m.path.is_file() {
-                    format!(
-                        "The face model {} is damaged (it is not the file this version was made with): {e}",
-                        m.name
+                let (what, detail) = if m.path.is_file() {
+                    (
+                        format!(
+                            "The face model {} is damaged: it is not the file this version of Likeness was made with.",
+                            m.name
+                        ),
+                        e.clone(),
                     )
                 } else {
-                    format!("The face model {} is missing: {}", m.name, m.path.display())
+                    (
+                        format!("The face model {} is missing.", m.name),
+                        format!("{} does not exist", m.path.display()),
+                    )
                 };
                 problems.push(Problem {
                     what,
+                    detail,
                     fix: fix.clone(),
                 });
             }
@@ -178,7 +199,8 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
             .collect::<Vec<_>>()
             .join("; ");
         problems.push(Problem {
-            what: format!("The face models could not be started on this computer: {why}"),
+            what: "The face models could not be started on this computer.".into(),
+            detail: why,
             fix,
         });
     }

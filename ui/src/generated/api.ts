@@ -516,7 +516,15 @@ export type ProviderAttemptDto = { provider: string, used: boolean, reason?: str
 /**
  * Something that stops faces from being found: what is wrong, and what to do.
  */
-export type ProblemDto = { what: string, fix: string, };
+export type ProblemDto = { 
+/**
+ * One sentence for anyone.
+ */
+what: string, 
+/**
+ * Paths, checksums, the loader's error.
+ */
+detail: string, fix: string, };
 
 /**
  * `likeness doctor`: can the face pipeline run here, and on what.
