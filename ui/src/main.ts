@@ -181,8 +181,9 @@ async function boot(): Promise<void> {
     return;
   }
   void showAppInfo();
-  // A broken install says so, full window, before anything else.
-  await checkSetup();
+  // A broken install says so, full window, over whatever the library shows (the check takes a
+  // quarter of a second; the first screen does not wait for it).
+  void checkSetup();
   const lib = await library();
   if (!lib) return;
   // First run (no folders): the Folders screen is the welcome screen.

@@ -161,9 +161,8 @@ impl ModelStore {
     }
 
     /// Resolves a builtin model for loading: manifest plus path, checking that the file
-    /// exists and that its SHA-256 is the manifest's (a damaged or swapped file is never
-    /// loaded). A file already checked by this process, unchanged since (same size and
-    /// modification time), is not hashed again.
+    /// exists and that its SHA-256 is the manifest's ([`ModelStore::verify`]: a damaged or
+    /// swapped file is never loaded).
     pub fn resolve(&self, name: &str) -> Result<(ModelManifest, PathBuf), VisionError> {
         let manifest = builtin_manifest(name)?;
         let path = self.path_of(&manifest);
@@ -173,25 +172,26 @@ impl ModelStore {
                 message: format!("missing; {}", Install::detect().repair_hint()),
             });
         }
+        self.verify(&manifest)?;
+        Ok((manifest, path))
+    }
+
+    /// Hashes a model file and compares with its manifest. A file this process already found
+    /// matching, unchanged since (same size and modification time), is not hashed again.
+    pub fn verify(&self, manifest: &ModelManifest) -> Result<(), VisionError> {
+        let path = self.path_of(manifest);
         let stamp = file_stamp(&path);
         let key = (path.clone(), manifest.sha256.to_ascii_lowercase());
         let known =
             |verified: &HashMap<_, _>| stamp.is_some() && verified.get(&key) == stamp.as_ref();
         if VERIFIED.lock().map(|v| known(&v)).unwrap_or(false) {
-            return Ok((manifest, path));
+            return Ok(());
         }
-        self.verify(&manifest)?;
-        if let (Some(stamp), Ok(mut verified)) = (stamp, VERIFIED.lock()) {
-            verified.insert(key, stamp);
-        }
-        Ok((manifest, path))
-    }
-
-    /// Hashes a model file and compares with its manifest.
-    pub fn verify(&self, manifest: &ModelManifest) -> Result<(), VisionError> {
-        let path = self.path_of(manifest);
         let actual = sha256_file(&path)?;
         if actual.eq_ignore_ascii_case(&manifest.sha256) {
+            if let (Some(stamp), Ok(mut verified)) = (stamp, VERIFIED.lock()) {
+                verified.insert(key, stamp);
+            }
             Ok(())
         } else {
             Err(VisionError::Checksum {
