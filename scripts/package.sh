@@ -5,8 +5,7 @@
 # `likeness` CLI (/usr/bin/likeness), the ONNX Runtime library and the face models
 # (/usr/lib/likeness/, found relative to the programs, so an extracted package works anywhere).
 # Binaries are built in the `dist` profile (release, no debug info, symbols stripped). The
-# package's dependencies are read from the binaries (their NEEDED libraries, mapped to Debian
-# packages with dpkg -S), not written by hand.
+# package's dependencies are read from the binaries by dpkg-shlibdeps, not written by hand.
 #
 #   bash scripts/package.sh              set up (scripts/setup.sh), build, package
 #   bash scripts/package.sh --no-setup   skip the set-up (scripts/test.sh has just run it)
@@ -93,23 +92,16 @@ npx tauri build --ci --bundles "$bundles" --config "$out/tauri.package.json" -- 
 built="$(ls "$bin"/bundle/deb/*.deb)"
 echo "package: built and bundled at $(( $(date +%s) - start )) s"
 
-# 4. Dependencies: every library the binaries and the runtime load, by Debian package (the
-#    runtime's own files are in the package; libc6 is on every system). They replace the
-#    bundler's list (WebKitGTK and GTK only) in the control file.
-deps="$(
-  for elf in "$bin/likeness-desktop" "$bin/likeness" "$ort_lib"; do
-    objdump -p "$elf" | awk '/NEEDED/ {print $2}'
-  done | sort -u | while read -r lib; do
-    case "$lib" in libonnxruntime*) continue ;; esac
-    path="$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')"
-    [ -n "$path" ] || { echo "package: no $lib on this system" >&2; exit 1; }
-    pkg="$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true)"
-    pkg="${pkg%%:*}"
-    [ -n "$pkg" ] || { echo "package: which package has $path?" >&2; exit 1; }
-    if [ "$pkg" != libc6 ]; then echo "$pkg"; fi
-  done | sort -u | paste -sd, | sed 's/,/, /g'
-)"
-[ -n "$deps" ] || { echo "package: no dependencies found" >&2; exit 1; }
+# 4. Dependencies: every library the binaries and the runtime link, with the lowest versions
+#    their symbols need — dpkg-shlibdeps (dpkg-dev, part of build-essential), as Debian's own
+#    packages do. They replace the bundler's list (WebKitGTK and GTK, unversioned).
+shl="$out/shlibdeps"
+mkdir -p "$shl/debian"
+printf 'Source: likeness\n\nPackage: likeness\nArchitecture: amd64\n' > "$shl/debian/control"
+deps="$(cd "$shl" && dpkg-shlibdeps -O -e"$bin/likeness-desktop" -e"$bin/likeness" -e"$ort_lib" 2>/dev/null \
+  | sed -n 's/^shlibs:Depends=//p')"
+rm -rf "$shl"
+[ -n "$deps" ] || { echo "package: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 echo "package: depends on $deps"
 
 # 5. The final .deb: the bundler's, with those dependencies, recompressed with xz (dpkg's own

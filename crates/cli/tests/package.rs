@@ -119,6 +119,28 @@ fn the_packaged_cli_runs_from_an_extracted_package_and_finds_the_dev_builds_face
     let s = scratch("package-cli", &deb);
     let run = |args: &[&str]| packaged(&s.prefix, &s.home, &s.cwd, args);
 
+    // The size targets (issue 16): the .deb ≤ 60 MB, installed ≤ 200 MB.
+    let deb_bytes = std::fs::metadata(&deb).unwrap().len();
+    let field = |name: &str| {
+        let out = Command::new("dpkg-deb")
+            .arg("-f")
+            .arg(&deb)
+            .arg(name)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let installed_kib: u64 = field("Installed-Size").parse().unwrap();
+    println!("package: {deb_bytes} bytes, installed {installed_kib} KiB");
+    assert!(deb_bytes <= 60_000_000, "{deb_bytes} bytes");
+    assert!(installed_kib * 1024 <= 200_000_000, "{installed_kib} KiB");
+    // Dependencies read from the binaries, with versions: the system libraries they link.
+    let depends = field("Depends");
+    println!("Depends: {depends}");
+    for lib in ["libc6 (>= ", "libheif1 (>= ", "libwebkit2gtk-4.1-0", "libstdc++6 (>= "] {
+        assert!(depends.contains(lib), "{lib} not in {depends}");
+    }
+
     // What the package holds: both programs, the runtime, the models; stripped binaries.
     let lib = s.prefix.join("usr/lib/likeness");
     for f in [
