@@ -137,6 +137,11 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
     let fix = install.repair_hint();
     let mut problems = Vec::new();
     match (&runtime_library, &runtime_error) {
+        (Err(e), _) if config.ort_library.is_some() => problems.push(Problem {
+            what: "The face-recognition runtime (ONNX Runtime) is missing.".into(),
+            detail: e.clone(),
+            fix: fix.clone(),
+        }),
         (Err(_), _) => problems.push(Problem {
             what: "The face-recognition runtime (ONNX Runtime) is missing.".into(),
             detail: format!(
