@@ -8,20 +8,13 @@ use std::process::{Command, Output};
 use likeness_testdata::{models_dir, repo_root};
 
 fn likeness(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_likeness"))
-        .args(args)
-        .env_remove("LIKENESS_MODELS_DIR")
-        .env_remove("LIKENESS_ORT_LIBRARY")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run likeness");
-    assert_ne!(
-        out.status.code(),
-        Some(101),
-        "panicked: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    likeness_testdata::output_of(
+        Command::new(env!("CARGO_BIN_EXE_likeness"))
+            .args(args)
+            .env_remove("LIKENESS_MODELS_DIR")
+            .env_remove("LIKENESS_ORT_LIBRARY")
+            .current_dir(std::env::temp_dir()),
+    )
 }
 
 fn photo(name: &str) -> String {

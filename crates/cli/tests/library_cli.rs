@@ -21,14 +21,7 @@ fn likeness_cmd(catalog: &Path, args: &[&str]) -> Command {
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(101),
-        "panicked: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    likeness_testdata::output_of(cmd)
 }
 
 fn json(out: &Output) -> Value {

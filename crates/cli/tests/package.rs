@@ -18,22 +18,15 @@ use serde_json::Value;
 
 /// The packaged CLI, with nothing of this checkout's environment.
 fn packaged(prefix: &Path, home: &Path, cwd: &Path, args: &[&str]) -> Output {
-    let out = Command::new(prefix.join("usr/bin/likeness"))
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", "/usr/bin:/bin")
-        .env("LANG", "C.UTF-8")
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(101),
-        "panicked: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    likeness_testdata::output_of(
+        Command::new(prefix.join("usr/bin/likeness"))
+            .args(args)
+            .env_clear()
+            .env("HOME", home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("LANG", "C.UTF-8")
+            .current_dir(cwd),
+    )
 }
 
 fn ok_json(out: &Output) -> Value {
@@ -137,7 +130,12 @@ fn the_packaged_cli_runs_from_an_extracted_package_and_finds_the_dev_builds_face
     // Dependencies read from the binaries, with versions: the system libraries they link.
     let depends = field("Depends");
     println!("Depends: {depends}");
-    for lib in ["libc6 (>= ", "libheif1 (>= ", "libwebkit2gtk-4.1-0", "libstdc++6 (>= "] {
+    for lib in [
+        "libc6 (>= ",
+        "libheif1 (>= ",
+        "libwebkit2gtk-4.1-0",
+        "libstdc++6 (>= ",
+    ] {
         assert!(depends.contains(lib), "{lib} not in {depends}");
     }
 
@@ -210,15 +208,15 @@ fn the_packaged_cli_runs_from_an_extracted_package_and_finds_the_dev_builds_face
     // The development build on the same photos.
     let dev_catalog = s.work.join("dev/catalog.sqlite");
     let dev = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_likeness"))
-            .arg("--catalog")
-            .arg(&dev_catalog)
-            .args(args)
-            .env_remove("LIKENESS_MODELS_DIR")
-            .env_remove("LIKENESS_ORT_LIBRARY")
-            .env_remove("LIKENESS_CATALOG")
-            .output()
-            .unwrap()
+        likeness_testdata::output_of(
+            Command::new(env!("CARGO_BIN_EXE_likeness"))
+                .arg("--catalog")
+                .arg(&dev_catalog)
+                .args(args)
+                .env_remove("LIKENESS_MODELS_DIR")
+                .env_remove("LIKENESS_ORT_LIBRARY")
+                .env_remove("LIKENESS_CATALOG"),
+        )
     };
     ok_json(&dev(&["library", "add", "--json", &photos_arg]));
     let dev_summary = ok_json(&dev(&["index", "--json"]));

@@ -10,23 +10,16 @@ use likeness_testdata::{reference_dir, repo_root};
 use serde_json::Value;
 
 fn likeness(catalog: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_likeness"))
-        .arg("--catalog")
-        .arg(catalog)
-        .args(args)
-        .env_remove("LIKENESS_MODELS_DIR")
-        .env_remove("LIKENESS_ORT_LIBRARY")
-        .env_remove("LIKENESS_CATALOG")
-        .env_remove("LIKENESS_NO_XMP_EXPORT")
-        .output()
-        .unwrap();
-    assert_ne!(
-        out.status.code(),
-        Some(101),
-        "panicked: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    likeness_testdata::output_of(
+        Command::new(env!("CARGO_BIN_EXE_likeness"))
+            .arg("--catalog")
+            .arg(catalog)
+            .args(args)
+            .env_remove("LIKENESS_MODELS_DIR")
+            .env_remove("LIKENESS_ORT_LIBRARY")
+            .env_remove("LIKENESS_CATALOG")
+            .env_remove("LIKENESS_NO_XMP_EXPORT"),
+    )
 }
 
 fn json(out: &Output) -> Value {

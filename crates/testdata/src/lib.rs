@@ -202,6 +202,22 @@ pub fn extract_package(deb: &Path, dest: &Path) {
     assert!(status.success(), "dpkg-deb -x {} failed", deb.display());
 }
 
+/// Runs `cmd` to the end and returns its output, failing the test when the program panicked
+/// (exit status 101: a panic is never an acceptable answer, whatever the test expects).
+pub fn output_of(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()));
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "{:?} panicked: {}",
+        cmd.get_program(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Reads a JSON-lines file into values.
 pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
