@@ -6,7 +6,8 @@ use common::{exif_block, jpeg_bytes, photo_rgb, temp_dir, with_exif_app1, ExifSp
 use likeness_imaging::{load_photo, DecodeLimits};
 
 fn load(name: &str, bytes: &[u8]) -> likeness_imaging::DecodedPhoto {
-    let path = temp_dir("exif").join(name);
+    // One folder per file: `temp_dir` empties its folder, and the tests run in parallel.
+    let path = temp_dir(&format!("exif-{name}")).join(name);
     std::fs::write(&path, bytes).expect("write");
     load_photo(&path, &DecodeLimits::default()).expect("decode")
 }

@@ -14,6 +14,12 @@ pub const PACKAGE_LIB_DIR: &str = "lib/likeness";
 /// The Debian package name (the Tauri bundler's, from `productName`).
 pub const PACKAGE_NAME: &str = "likeness";
 
+/// Environment variable that overrides the model folder.
+pub const MODELS_DIR_ENV: &str = "LIKENESS_MODELS_DIR";
+
+/// Environment variable that overrides the ONNX Runtime library.
+pub const ORT_LIBRARY_ENV: &str = "LIKENESS_ORT_LIBRARY";
+
 /// Where the running executable comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Install {
@@ -64,9 +70,7 @@ impl Install {
                 root.display()
             ),
             Self::Other => format!(
-                "reinstall Likeness, or point {} and {} at the runtime and the models",
-                crate::runtime::ORT_LIBRARY_ENV,
-                crate::models::MODELS_DIR_ENV
+                "reinstall Likeness, or point {ORT_LIBRARY_ENV} and {MODELS_DIR_ENV} at the runtime and the models"
             ),
         }
     }

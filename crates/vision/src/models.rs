@@ -15,8 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::error::VisionError;
 use crate::install::Install;
 
-/// Environment variable that overrides the model folder.
-pub const MODELS_DIR_ENV: &str = "LIKENESS_MODELS_DIR";
+pub use crate::install::MODELS_DIR_ENV;
 
 /// Input tensor contract of a model.
 #[derive(Debug, Clone, Deserialize)]

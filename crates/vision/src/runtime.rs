@@ -19,8 +19,7 @@ pub const ORT_LIBRARY_NAME: &str = "libonnxruntime.dylib";
 #[cfg(not(any(target_os = "windows", target_vendor = "apple")))]
 pub const ORT_LIBRARY_NAME: &str = "libonnxruntime.so";
 
-/// Environment variable that overrides where the ONNX Runtime library is loaded from.
-pub const ORT_LIBRARY_ENV: &str = "LIKENESS_ORT_LIBRARY";
+pub use crate::install::ORT_LIBRARY_ENV;
 
 /// The switch ONNX Runtime reads (when the library is loaded and when an environment is made) to
 /// keep its telemetry uploader from starting. ONNX Runtime 1.32 on Linux ships a 1DS uploader
