@@ -36,6 +36,9 @@ interface Viewer {
   resize: ResizeObserver;
   token: number;
   busy: boolean;
+  /** The photo shown, or the one being loaded after ←/→ (keys pressed faster than photos load
+   * move from here, so two quick → go two photos on). */
+  want: number;
 }
 
 let v: Viewer | null = null;
@@ -62,7 +65,7 @@ export function openViewer(seq: PhotoSequence, index: number): void {
     h("datalist", { id: "viewer-names" }));
   const viewer: Viewer = {
     seq, index, detail: null, people: [], root, title, position, stage, frame, image, placeholder, prev, next,
-    menu: null, resize: new ResizeObserver(() => fit(viewer)), token: 0, busy: false,
+    menu: null, resize: new ResizeObserver(() => fit(viewer)), token: 0, busy: false, want: index,
   };
   v = viewer;
   image.addEventListener("load", () => image.classList.add("loaded"));
@@ -70,8 +73,8 @@ export function openViewer(seq: PhotoSequence, index: number): void {
     if (image.getAttribute("src")) reportError({ code: "not_found", message: "This photo could not be shown: its file is missing or unreadable." });
   });
   close.addEventListener("click", () => closeViewer(true));
-  prev.addEventListener("click", () => void go(viewer, viewer.index - 1));
-  next.addEventListener("click", () => void go(viewer, viewer.index + 1));
+  prev.addEventListener("click", () => void go(viewer, viewer.want - 1));
+  next.addEventListener("click", () => void go(viewer, viewer.want + 1));
   root.addEventListener("keydown", (e) => onKey(viewer, e));
   frame.addEventListener("click", (e) => {
     const face = (e.target as HTMLElement).closest<HTMLElement>(".viewer-face");
@@ -101,7 +104,9 @@ export function closeViewer(restore: boolean): void {
 export async function reloadViewer(): Promise<void> {
   const viewer = v;
   if (!viewer) return;
-  await Promise.all([show(viewer, viewer.index, false), loadNames(viewer)]);
+  // While another photo loads, that load brings fresh faces anyway (and must not be replaced).
+  const redraw = viewer.want === viewer.index ? show(viewer, viewer.index, false) : Promise.resolve();
+  await Promise.all([redraw, loadNames(viewer)]);
 }
 
 async function loadNames(viewer: Viewer): Promise<void> {
@@ -117,6 +122,7 @@ async function loadNames(viewer: Viewer): Promise<void> {
 async function go(viewer: Viewer, index: number): Promise<void> {
   const total = viewer.seq.total();
   if (index < 0 || index >= total) return;
+  viewer.want = index;
   await show(viewer, index, true);
 }
 
@@ -124,11 +130,19 @@ async function go(viewer: Viewer, index: number): Promise<void> {
 async function show(viewer: Viewer, index: number, fresh: boolean): Promise<void> {
   const token = ++viewer.token;
   let detail: PhotoDetailDto;
+  // A load that fails leaves the shown photo where navigation goes on from.
+  const failed = () => {
+    if (token === viewer.token) viewer.want = viewer.index;
+  };
   try {
     const hit = await viewer.seq.at(index);
-    if (!hit) return;
+    if (!hit) {
+      failed();
+      return;
+    }
     detail = await api.photoDetail(hit.id);
   } catch (err) {
+    failed();
     reportError(err as ApiError);
     return;
   }
@@ -348,6 +362,6 @@ function onKey(viewer: Viewer, e: KeyboardEvent): void {
   if (typing || e.altKey || e.ctrlKey || e.metaKey) return;
   if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
     e.preventDefault();
-    void go(viewer, viewer.index + (e.key === "ArrowLeft" ? -1 : 1));
+    void go(viewer, viewer.want + (e.key === "ArrowLeft" ? -1 : 1));
   }
 }
