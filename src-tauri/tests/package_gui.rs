@@ -12,22 +12,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use likeness_testdata::{extract_package, package_deb, repo_root};
+use likeness_testdata::{copy_tree, extract_package, package_deb, repo_root};
 use likeness_webdriver::{cards, os, Desktop, Prerequisites};
 use serde_json::json;
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_tree(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
 
 struct Scratch {
     app: PathBuf,

@@ -142,6 +142,15 @@ impl Catalog {
         Ok(found > 0 && found < SCHEMA_VERSION)
     }
 
+    /// Turns the current catalog at `path` (not open elsewhere) back into the one the previous
+    /// version of Likeness left, its rows kept: for upgrade tests of the installed package.
+    /// Returns that version.
+    pub fn rewind_newest(path: &Path) -> Result<u32, CatalogError> {
+        let mut conn = Connection::open(path).map_err(|e| Fault::from(e).at(path))?;
+        check_version(&conn, path)?;
+        migrations::rewind_newest(&mut conn).map_err(|e| Fault::from(e).at(path))
+    }
+
     /// The catalog file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -340,6 +340,23 @@ CREATE TABLE distinct_people (
 CREATE INDEX distinct_people_b ON distinct_people (b);
 "#;
 
+/// Undoes the newest step ([`rewind_newest`]): what turns a current catalog back into the one
+/// the previous version of Likeness left. Must change with every new step (a test compares the
+/// result with a file made by the older steps).
+const UNDO_NEWEST: &str = "DROP INDEX distinct_people_b; DROP TABLE distinct_people;";
+
+/// Turns the current catalog at `conn` back into the previous version's (for upgrade tests:
+/// the library an older package left). Returns that version.
+pub(crate) fn rewind_newest(conn: &mut Connection) -> rusqlite::Result<u32> {
+    let previous = SCHEMA_VERSION - 1;
+    let tx = conn.transaction()?;
+    tx.execute_batch(UNDO_NEWEST)?;
+    tx.pragma_update(None, "user_version", previous)?;
+    tx.commit()?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(previous)
+}
+
 /// Runs every step above the file's version, each in its own transaction together with its
 /// `user_version` bump. Returns the version found before migrating.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
@@ -404,6 +421,32 @@ mod tests {
             let again = Catalog::open(&path).expect("reopen");
             assert_eq!(again.schema_version().expect("version"), SCHEMA_VERSION);
         }
+    }
+
+    fn schema(path: &std::path::Path) -> Vec<(String, String)> {
+        let conn = Connection::open(path).expect("open");
+        let mut st = conn
+            .prepare("SELECT name, COALESCE(sql, '') FROM sqlite_master ORDER BY name")
+            .expect("prepare");
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("rows");
+        rows
+    }
+
+    #[test]
+    fn rewinding_the_newest_step_gives_the_previous_versions_schema() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let current = dir.path().join("current.sqlite");
+        drop(Catalog::open(&current).expect("create"));
+        let previous = Catalog::rewind_newest(&current).expect("rewind");
+        assert_eq!(previous, SCHEMA_VERSION - 1);
+        let old = old_file(dir.path(), previous as usize);
+        // old_file adds rows, not schema: the two files must have the same tables and indexes.
+        assert_eq!(schema(&current), schema(&old), "UNDO_NEWEST is out of date");
+        assert!(Catalog::is_older(&current).expect("header"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use likeness_engine::catalog::Catalog;
-use likeness_testdata::{extract_package, package_deb, reference_dir, repo_root};
+use likeness_testdata::{copy_tree, extract_package, package_deb, reference_dir, repo_root};
 use serde_json::Value;
 
 /// The packaged CLI, with nothing of this checkout's environment.
@@ -67,14 +67,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for f in walk(from) {
-        let dest = to.join(f.strip_prefix(from).unwrap());
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(&f, &dest).unwrap();
-    }
 }
 
 struct Scratch {
@@ -250,13 +242,7 @@ fn the_packaged_cli_runs_from_an_extracted_package_and_finds_the_dev_builds_face
     let people = ok_json(&run(&["people", "list", "--json"]));
     let first = people[0]["id"].as_i64().unwrap().to_string();
     ok_json(&run(&["people", "name", &first, "Ann Example", "--json"]));
-    {
-        let conn = rusqlite::Connection::open(&catalog).unwrap();
-        conn.execute_batch(
-            "DROP TABLE distinct_people; PRAGMA user_version = 6; PRAGMA wal_checkpoint(TRUNCATE);",
-        )
-        .unwrap();
-    }
+    assert_eq!(Catalog::rewind_newest(&catalog).unwrap(), 6);
     let after = run(&["people", "list", "--json"]);
     let stderr = String::from_utf8_lossy(&after.stderr).to_string();
     println!("upgrade: {stderr}");

@@ -202,6 +202,27 @@ pub fn extract_package(deb: &Path, dest: &Path) {
     assert!(status.success(), "dpkg-deb -x {} failed", deb.display());
 }
 
+/// Copies the folder tree `from` into `to` (created), files and subfolders.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    let entries =
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+            .path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let dest = to.join(name);
+        if path.is_dir() {
+            copy_tree(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", path.display()));
+        }
+    }
+}
+
 /// Runs `cmd` to the end and returns its output, failing the test when the program panicked
 /// (exit status 101: a panic is never an acceptable answer, whatever the test expects).
 pub fn output_of(cmd: &mut std::process::Command) -> std::process::Output {

@@ -556,14 +556,7 @@ impl Desktop {
     /// screenshot command then never answers on an idle page (seen: 120 s and more on the
     /// first-run screen). [`Desktop::launch_as_user`] keeps the app's own choice.
     pub fn launch(pre: &Prerequisites, app: &Path, env: &[(&str, OsString)], logs: &Path) -> Self {
-        let mut env = env.to_vec();
-        if !env
-            .iter()
-            .any(|(k, _)| *k == "WEBKIT_DISABLE_COMPOSITING_MODE")
-        {
-            env.push(("WEBKIT_DISABLE_COMPOSITING_MODE", os("0")));
-        }
-        Self::launch_as_user(pre, app, &env, logs)
+        Self::spawn(pre, app, &with_compositing(env), false, logs)
     }
 
     /// [`Desktop::launch`] without the compositing override: the app renders as it would for a
@@ -587,14 +580,7 @@ impl Desktop {
         env: &[(&str, OsString)],
         logs: &Path,
     ) -> Self {
-        let mut env = env.to_vec();
-        if !env
-            .iter()
-            .any(|(k, _)| *k == "WEBKIT_DISABLE_COMPOSITING_MODE")
-        {
-            env.push(("WEBKIT_DISABLE_COMPOSITING_MODE", os("0")));
-        }
-        Self::spawn(pre, app, &env, true, logs)
+        Self::spawn(pre, app, &with_compositing(env), true, logs)
     }
 
     fn spawn(
@@ -649,6 +635,19 @@ impl Desktop {
             display,
         }
     }
+}
+
+/// `env` with WebKit's accelerated compositing kept on unless `env` says otherwise (see
+/// [`Desktop::launch`]).
+fn with_compositing<'a>(env: &[(&'a str, OsString)]) -> Vec<(&'a str, OsString)> {
+    let mut env = env.to_vec();
+    if !env
+        .iter()
+        .any(|(k, _)| *k == "WEBKIT_DISABLE_COMPOSITING_MODE")
+    {
+        env.push(("WEBKIT_DISABLE_COMPOSITING_MODE", os("0")));
+    }
+    env
 }
 
 /// Copies `names` (paths under the reference pack's `images/`) flat into `dir`.
