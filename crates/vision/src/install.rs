@@ -20,6 +20,9 @@ pub const MODELS_DIR_ENV: &str = "LIKENESS_MODELS_DIR";
 /// Environment variable that overrides the ONNX Runtime library.
 pub const ORT_LIBRARY_ENV: &str = "LIKENESS_ORT_LIBRARY";
 
+/// Environment variable that names the GPU pack folder (the one holding `pack.toml`).
+pub const GPU_PACK_ENV: &str = "LIKENESS_GPU_PACK";
+
 /// Where the running executable comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Install {

@@ -9,6 +9,7 @@ pub mod align;
 pub mod detector;
 pub mod embed;
 pub mod error;
+pub mod gpu;
 pub mod install;
 pub mod landmarks;
 pub mod models;

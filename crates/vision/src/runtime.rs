@@ -10,6 +10,7 @@ use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 
 use crate::error::VisionError;
+use crate::gpu::{GpuPackManifest, GpuState, PACK_LIB_DIR};
 
 /// Name of the ONNX Runtime shared library on this platform.
 #[cfg(target_os = "windows")]
@@ -274,9 +275,17 @@ fn register(provider: Provider, builder: &mut SessionBuilder) -> Result<(), Stri
     match provider {
         #[cfg(feature = "cuda")]
         Provider::Cuda => {
-            let ep = ort::ep::CUDA::default();
+            // Heuristic cuDNN algorithm choice: photos come in many sizes (and MTCNN runs a
+            // pyramid), and an exhaustive search would benchmark every new input shape. No TF32:
+            // GPU descriptors stay within 1e-3 of the CPU's.
+            let ep = ort::ep::CUDA::default()
+                .with_conv_algorithm_search(ort::ep::cuda::ConvAlgorithmSearch::Heuristic)
+                .with_tf32(false);
             if !ort::ep::CUDA::is_available().map_err(|e| e.to_string())? {
-                return Err("this ONNX Runtime build has no CUDA execution provider".into());
+                return Err(
+                    "this ONNX Runtime build has no CUDA execution provider (the GPU pack is not in use)"
+                        .into(),
+                );
             }
             ep.register(builder).map_err(|e| e.to_string())
         }
@@ -300,6 +309,73 @@ fn register(provider: Provider, builder: &mut SessionBuilder) -> Result<(), Stri
         #[allow(unreachable_patterns)]
         _ => Err("not compiled into this build".into()),
     }
+}
+
+/// The ONNX Runtime library this process loads, and whether it is the GPU pack's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeChoice {
+    pub library: PathBuf,
+    pub gpu: GpuState,
+}
+
+/// The GPU decision of this process: made once (the pack's libraries, once loaded, stay), with
+/// the preference it was made under.
+static GPU: OnceLock<(ProviderPreference, GpuState)> = OnceLock::new();
+
+/// Decides which ONNX Runtime library to load: the GPU pack's when `preference` allows it, the
+/// pack is installed and complete and an NVIDIA GPU answers ([`crate::gpu::prepare`], which
+/// also loads the pack's CUDA libraries); otherwise `explicit`, or the CPU runtime found by
+/// [`discover_library`], with the reason the GPU is not used.
+///
+/// The GPU decision is made once per process: a later call with another preference gets the
+/// first decision, and a reason that says a restart is needed.
+pub fn choose_runtime(
+    preference: ProviderPreference,
+    explicit: Option<&Path>,
+) -> Result<RuntimeChoice, VisionError> {
+    let from_env = std::env::var_os(ORT_LIBRARY_ENV).map(PathBuf::from);
+    if let Some(library) = explicit.map(Path::to_path_buf).or(from_env) {
+        let gpu = GpuState::NotUsed(format!(
+            "the ONNX Runtime library is set explicitly ({}); the GPU pack is used only when it is not",
+            library.display()
+        ));
+        return Ok(RuntimeChoice { library, gpu });
+    }
+    let (decided_for, state) = GPU.get_or_init(|| {
+        let state = match preference {
+            ProviderPreference::CpuOnly => GpuState::NotUsed("CPU only is chosen in Settings".into()),
+            ProviderPreference::Auto => crate::gpu::prepare(GpuPackManifest::for_this_system()),
+        };
+        (preference, state)
+    });
+    let state = match (decided_for, preference, state) {
+        (ProviderPreference::CpuOnly, ProviderPreference::Auto, _) => GpuState::NotUsed(
+            "CPU only was chosen when Likeness started; restart Likeness to use the GPU".into(),
+        ),
+        (ProviderPreference::Auto, ProviderPreference::CpuOnly, GpuState::Ready { .. }) => {
+            GpuState::NotUsed("CPU only is chosen in Settings".into())
+        }
+        _ => state.clone(),
+    };
+    // Once the pack's libraries are loaded, its ONNX Runtime is the one to load, whatever the
+    // preference now (it runs on the CPU as well).
+    if let (_, GpuState::Ready { pack, .. }) = (decided_for, GPU.get().map(|g| &g.1).unwrap_or(&state)) {
+        if let Some(m) = GpuPackManifest::for_this_system() {
+            return Ok(RuntimeChoice {
+                library: pack.join(PACK_LIB_DIR).join(&m.library),
+                gpu: state,
+            });
+        }
+    }
+    Ok(RuntimeChoice {
+        library: discover_library()?,
+        gpu: state,
+    })
+}
+
+/// The GPU decision this process made, if [`choose_runtime`] ran.
+pub fn gpu_state() -> Option<&'static GpuState> {
+    GPU.get().map(|(_, s)| s)
 }
 
 /// Finds the ONNX Runtime library without configuration: `$LIKENESS_ORT_LIBRARY`, then the
