@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use likeness_vision::install::Install;
 use likeness_vision::models::{builtin_manifests, names, ModelStore};
-use likeness_vision::runtime::{discover_library, ProviderAttempt};
+use likeness_vision::runtime::{choose_runtime, ProviderAttempt};
 use likeness_vision::{OrtRuntime, Provider};
 
 use crate::config::{Alignment, EngineConfig};
+use crate::gpu::GpuReport;
 
 /// One model file's state.
 #[derive(Debug, Clone)]
@@ -43,6 +44,8 @@ pub struct DoctorReport {
     /// Every execution provider tried, in order, with why it was or was not used.
     pub provider_attempts: Vec<ProviderAttempt>,
     pub active_provider: Option<Provider>,
+    /// The GPU pack, the GPU, and why the CPU runs the models when it does.
+    pub gpu: GpuReport,
     /// How this copy is installed (decides the repair advice).
     pub install: Install,
     /// Why faces cannot be found here, with what to do; empty when the pipeline can run.
@@ -68,11 +71,12 @@ pub fn needed_models(config: &EngineConfig) -> Vec<&'static str> {
 
 /// Checks the runtime library, every model file (sha256) and the execution providers.
 pub fn doctor(config: &EngineConfig) -> DoctorReport {
-    let runtime_library = match &config.ort_library {
-        Some(p) if p.is_file() => Ok(p.clone()),
-        Some(p) => Err(format!("{} does not exist", p.display())),
-        None => discover_library().map_err(|e| e.to_string()),
+    let choice = match &config.ort_library {
+        Some(p) if !p.is_file() => Err(format!("{} does not exist", p.display())),
+        explicit => choose_runtime(config.provider, explicit.as_deref()).map_err(|e| e.to_string()),
     };
+    let runtime_library = choice.as_ref().map(|c| c.library.clone()).map_err(Clone::clone);
+    let gpu_state = choice.ok().map(|c| c.gpu);
     let runtime = runtime_library
         .as_ref()
         .ok()
@@ -209,7 +213,14 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
             fix,
         });
     }
+    let gpu = GpuReport::new(
+        gpu_state.as_ref(),
+        active_provider,
+        &provider_attempts,
+        config.provider,
+    );
     DoctorReport {
+        gpu,
         runtime_library: runtime_library.map_err(|e| e.to_string()),
         runtime_version,
         models_dir,

@@ -14,6 +14,7 @@ mod config;
 mod display;
 mod doctor;
 mod error;
+pub mod gpu;
 mod index;
 mod library;
 pub mod people;
@@ -54,7 +55,8 @@ pub use likeness_vision::{
     VisionError,
 };
 pub use people::{recluster, PeopleConfig, ReclusterSummary};
-pub use pipeline::FULL_RES_CHIP_BOX;
+pub use gpu::GpuReport;
+pub use pipeline::{ComputeStatus, FULL_RES_CHIP_BOX, GPU_FAULT_ENV};
 pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };

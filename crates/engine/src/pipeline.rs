@@ -14,8 +14,8 @@
 //! decode, bigger ones from the reduced image.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use std::borrow::Cow;
@@ -27,10 +27,11 @@ use likeness_imaging::{
 use likeness_vision::align::ChipAligner;
 use likeness_vision::landmarks::ShapePredictor;
 use likeness_vision::models::{names, ModelStore};
-use likeness_vision::runtime::discover_library;
+use likeness_vision::gpu::GpuState;
+use likeness_vision::runtime::choose_runtime;
 use likeness_vision::{
     open_detector, Detection, DetectorKind, DetectorOptions, Embedding, FaceDetector, FaceEmbedder,
-    OrtRuntime, Point, Provider, QualityParts,
+    OrtRuntime, Point, Provider, ProviderPreference, QualityParts, VisionError,
 };
 
 use crate::config::{Alignment, EngineConfig};
@@ -119,27 +120,124 @@ pub struct BytesAnalysis {
     pub preview: RgbImage,
 }
 
+/// Test hook: `LIKENESS_TEST_GPU_FAULT_AFTER=N` makes the pipeline's first sessions fail from
+/// their (N+1)-th model run on, as a GPU that runs out of memory or loses its driver would, so
+/// that the fall-back to the CPU can be tested on machines without a GPU. Unset in normal use.
+pub const GPU_FAULT_ENV: &str = "LIKENESS_TEST_GPU_FAULT_AFTER";
+
+/// The model sessions: one detector per worker and the embedder.
+#[derive(Debug)]
+struct Stages {
+    detectors: Vec<Box<dyn FaceDetector>>,
+    embedder: FaceEmbedder,
+}
+
+impl Stages {
+    fn open(
+        detector_runtime: &OrtRuntime,
+        runtime: &OrtRuntime,
+        store: &ModelStore,
+        config: &EngineConfig,
+    ) -> Result<Self, EngineError> {
+        // Single-shot detectors may see an enlarged image: the minimum face size is applied
+        // here, in the photo's frame (`detect_with`).
+        let options = DetectorOptions {
+            min_face_size: if config.detector == DetectorKind::Mtcnn {
+                config.min_face_size
+            } else {
+                0.0
+            },
+            score_threshold: config.detector_score_threshold,
+        };
+        let detectors = (0..config.workers.max(1))
+            .map(|_| open_detector(config.detector, detector_runtime, store, &options))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
+        let embedder = FaceEmbedder::new(runtime, &embed_manifest, &embed_path)?
+            .with_max_batch(config.embed_batch);
+        Ok(Self {
+            detectors,
+            embedder,
+        })
+    }
+
+    fn on_gpu(&self) -> bool {
+        self.embedder.provider().is_gpu() || self.detectors.iter().any(|d| d.provider().is_gpu())
+    }
+}
+
+/// The injected failure of [`GPU_FAULT_ENV`].
+#[derive(Debug)]
+struct FaultHook {
+    after: u64,
+    runs: AtomicU64,
+}
+
+impl FaultHook {
+    fn from_env() -> Option<Self> {
+        let after = std::env::var(GPU_FAULT_ENV).ok()?.trim().parse().ok()?;
+        tracing::warn!(after, "test hook {GPU_FAULT_ENV}: the first sessions will fail");
+        Some(Self {
+            after,
+            runs: AtomicU64::new(0),
+        })
+    }
+
+    /// Counts a model run; the error it must fail with, once past `after`.
+    fn trip(&self) -> Option<VisionError> {
+        let n = self.runs.fetch_add(1, Ordering::SeqCst);
+        (n >= self.after).then(|| VisionError::Inference {
+            model: "gpu session".into(),
+            message: format!("CUDA failure 2: out of memory (simulated by {GPU_FAULT_ENV})"),
+        })
+    }
+}
+
+/// Where the models run, and why not on the GPU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComputeStatus {
+    /// The embedder's execution provider now.
+    pub provider: Provider,
+    /// The GPU in use, described ("NVIDIA H100 …, 79.2 GiB, driver CUDA 13.0").
+    pub device: Option<String>,
+    /// Why the CPU runs the models, when it does: the GPU is not used at all (no pack, no
+    /// driver, CPU chosen…) or failed during this run.
+    pub cpu_reason: Option<String>,
+    /// The GPU failed during the current run and the rest of it is on the CPU.
+    pub fell_back: bool,
+}
+
 /// The loaded face pipeline. Cheap to share by reference across threads.
 #[derive(Debug)]
 pub struct FacePipeline {
     runtime: OrtRuntime,
-    /// One detector per worker: the detector nets are small, so photos run in parallel (one
-    /// intra-op thread each) rather than one photo on all cores.
-    detectors: Vec<Box<dyn FaceDetector>>,
+    /// The first sessions: on the GPU when it is there. Photos run in parallel, one detector
+    /// per worker (the detector nets are small; one intra-op thread each).
+    primary: Stages,
+    /// CPU sessions, opened when the primary ones fail on the GPU during a run.
+    cpu: OnceLock<Stages>,
+    /// Serialises opening `cpu`.
+    cpu_opening: Mutex<()>,
+    /// Set when the GPU failed during the current run: everything goes to `cpu`.
+    fell_back: AtomicBool,
+    fall_back_reason: Mutex<Option<String>>,
+    fault: Option<FaultHook>,
+    /// How the runtime was chosen (the GPU pack or the CPU runtime, and why).
+    gpu: GpuState,
+    library: PathBuf,
+    store: ModelStore,
     aligner: ChipAligner,
     /// Present when `config.alignment` is `ShapePredictor`.
     shape_predictor: Option<ShapePredictor>,
-    embedder: FaceEmbedder,
     config: EngineConfig,
 }
 
 impl FacePipeline {
-    /// Loads the runtime, the configured detector and the dlib ResNet.
+    /// Loads the runtime (the GPU pack's when it can run, [`choose_runtime`]), the configured
+    /// detector and the dlib ResNet.
     pub fn open(config: &EngineConfig) -> Result<Self, EngineError> {
-        let library = match &config.ort_library {
-            Some(p) => p.clone(),
-            None => discover_library()?,
-        };
+        let choice = choose_runtime(config.provider, config.ort_library.as_deref())?;
+        let library = choice.library;
         let runtime = OrtRuntime::load(&library, config.provider)?
             .with_intra_threads(config.inference_threads)
             .with_cpu_arena(config.cpu_memory_arena);
@@ -151,22 +249,7 @@ impl FacePipeline {
             Some(dir) => ModelStore::at(dir),
             None => ModelStore::discover()?,
         };
-        // Single-shot detectors may see an enlarged image: the minimum face size is applied
-        // here, in the photo's frame (`detect_with`).
-        let options = DetectorOptions {
-            min_face_size: if config.detector == DetectorKind::Mtcnn {
-                config.min_face_size
-            } else {
-                0.0
-            },
-            score_threshold: config.detector_score_threshold,
-        };
-        let detectors = (0..workers)
-            .map(|_| open_detector(config.detector, &detector_runtime, &store, &options))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
-        let embedder = FaceEmbedder::new(&runtime, &embed_manifest, &embed_path)?
-            .with_max_batch(config.embed_batch);
+        let primary = Stages::open(&detector_runtime, &runtime, &store, config)?;
         let shape_predictor = match config.alignment {
             Alignment::ShapePredictor => {
                 let (_, path) = store.resolve(names::SHAPE_PREDICTOR_5)?;
@@ -176,22 +259,135 @@ impl FacePipeline {
         };
         Ok(Self {
             runtime,
-            detectors,
+            primary,
+            cpu: OnceLock::new(),
+            cpu_opening: Mutex::new(()),
+            fell_back: AtomicBool::new(false),
+            fall_back_reason: Mutex::new(None),
+            fault: FaultHook::from_env(),
+            gpu: choice.gpu,
+            library,
+            store,
             aligner: ChipAligner::default(),
             shape_predictor,
-            embedder,
             config: config.clone(),
         })
     }
 
+    /// The sessions in use now.
+    fn stages(&self) -> &Stages {
+        if self.fell_back.load(Ordering::Acquire) {
+            if let Some(cpu) = self.cpu.get() {
+                return cpu;
+            }
+        }
+        &self.primary
+    }
+
+    /// Runs `op` (one model run) on the sessions in use. When the first sessions are on the
+    /// GPU (or the fault hook is set) and `op` fails there, the pipeline falls back to CPU
+    /// sessions for the rest of the run and `op` runs again on them: the photo is not lost.
+    fn infer<T>(&self, op: impl Fn(&Stages) -> Result<T, VisionError>) -> Result<T, EngineError> {
+        if !self.fell_back.load(Ordering::Acquire) {
+            if !(self.primary.on_gpu() || self.fault.is_some()) {
+                return Ok(op(&self.primary)?);
+            }
+            let result = match self.fault.as_ref().and_then(FaultHook::trip) {
+                Some(injected) => Err(injected),
+                None => op(&self.primary),
+            };
+            match result {
+                Ok(v) => return Ok(v),
+                Err(e) => self.fall_back(&e)?,
+            }
+        }
+        let cpu = self.cpu.get().ok_or_else(|| EngineError::Invalid {
+            message: "the CPU sessions are not open".into(),
+        })?;
+        Ok(op(cpu)?)
+    }
+
+    /// Opens the CPU sessions (once) and sends every later model run of this run to them.
+    fn fall_back(&self, error: &VisionError) -> Result<(), EngineError> {
+        let _guard = self.cpu_opening.lock().unwrap_or_else(|p| p.into_inner());
+        if self.cpu.get().is_none() {
+            let runtime = OrtRuntime::load(&self.library, ProviderPreference::CpuOnly)?
+                .with_intra_threads(self.config.inference_threads)
+                .with_cpu_arena(self.config.cpu_memory_arena);
+            let workers = self.config.workers.max(1);
+            let detector_runtime = OrtRuntime::load(&self.library, ProviderPreference::CpuOnly)?
+                .with_intra_threads((self.config.inference_threads / workers).max(1))
+                .with_cpu_arena(self.config.cpu_memory_arena);
+            let stages = Stages::open(&detector_runtime, &runtime, &self.store, &self.config)?;
+            let _ = self.cpu.set(stages);
+        }
+        if !self.fell_back.swap(true, Ordering::AcqRel) {
+            let reason = format!(
+                "the GPU failed during this run ({error}); the rest of the run is on the CPU, and no photo is lost"
+            );
+            tracing::warn!(%reason, "falling back to the CPU");
+            *self.fall_back_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        }
+        Ok(())
+    }
+
+    /// Goes back to the first (GPU) sessions: called at the start of every indexing run, so a
+    /// GPU that failed once (out of memory on a huge batch) is tried again next run.
+    pub fn reset_fall_back(&self) {
+        if self.fell_back.swap(false, Ordering::AcqRel) {
+            tracing::info!("GPU sessions tried again for this run");
+        }
+        *self.fall_back_reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Where the models run now, and why not on the GPU.
+    pub fn compute(&self) -> ComputeStatus {
+        let fell_back = self.fell_back.load(Ordering::Acquire);
+        let provider = self.provider();
+        let device = match (&self.gpu, provider.is_gpu()) {
+            (GpuState::Ready { device, .. }, true) => Some(device.describe()),
+            _ => None,
+        };
+        let cpu_reason = if fell_back {
+            self.fall_back_reason
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+        } else if provider.is_gpu() {
+            None
+        } else if let Some(r) = self.gpu.reason() {
+            Some(r.to_string())
+        } else if self.config.provider == ProviderPreference::CpuOnly {
+            Some("CPU only is chosen in Settings".into())
+        } else {
+            Some(
+                self.primary
+                    .embedder
+                    .attempts()
+                    .iter()
+                    .filter_map(|a| a.outcome.as_ref().err())
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| "no GPU execution provider registered".into()),
+            )
+        };
+        ComputeStatus {
+            provider,
+            device,
+            cpu_reason,
+            fell_back,
+        }
+    }
+
     /// The execution provider running the embedder (the heaviest model).
     pub fn provider(&self) -> Provider {
-        self.embedder.provider()
+        self.stages().embedder.provider()
     }
 
     /// The execution provider running the detector.
     pub fn detector_provider(&self) -> Provider {
-        self.detectors
+        self.stages()
+            .detectors
             .first()
             .map_or(Provider::Cpu, |d| d.provider())
     }
@@ -203,12 +399,12 @@ impl FacePipeline {
 
     /// Distance below which two embeddings are the same person.
     pub fn default_threshold(&self) -> f32 {
-        self.embedder.default_threshold()
+        self.primary.embedder.default_threshold()
     }
 
     /// Parallel workers (one detector each).
     pub fn workers(&self) -> usize {
-        self.detectors.len()
+        self.primary.detectors.len()
     }
 
     /// The configuration the pipeline was opened with.
@@ -296,8 +492,10 @@ impl FacePipeline {
     }
 
     fn detect_with(&self, worker: usize, image: &RgbImage) -> Result<Vec<Detection>, EngineError> {
-        let detector = &self.detectors[worker % self.detectors.len()];
-        let single_shot = detector.kind() != DetectorKind::Mtcnn;
+        let single_shot = self.config.detector != DetectorKind::Mtcnn;
+        let detect = |image: &RgbImage| {
+            self.infer(|s| s.detectors[worker % s.detectors.len()].detect(image))
+        };
         let seen = if single_shot {
             sized(
                 image,
@@ -307,7 +505,7 @@ impl FacePipeline {
         } else {
             capped(image, self.config.detect_max_side)
         };
-        let mut detections = detector.detect(&seen)?;
+        let mut detections = detect(&seen)?;
         if seen.dimensions() != image.dimensions() {
             let (from, to) = (seen.dimensions(), image.dimensions());
             detections = detections.iter().map(|d| rescale(d, from, to)).collect();
@@ -318,7 +516,7 @@ impl FacePipeline {
             // face found at full size.
             let coarse = capped(image, COARSE_SIDE);
             let (from, to) = (coarse.dimensions(), image.dimensions());
-            for d in detector.detect(&coarse)? {
+            for d in detect(&coarse)? {
                 let d = rescale(&d, from, to);
                 if detections.iter().all(|f| f.bbox.iou(&d.bbox) < 0.3) {
                     detections.push(d);
@@ -362,7 +560,7 @@ impl FacePipeline {
 
     /// Embeds chips (any number, batched internally).
     pub fn embed_chips(&self, chips: &[&RgbImage]) -> Result<Vec<Embedding>, EngineError> {
-        Ok(self.embedder.embed(chips)?)
+        self.infer(|s| s.embedder.embed(chips))
     }
 
     /// Runs the whole pipeline on one photo.
@@ -388,7 +586,7 @@ impl FacePipeline {
         let mut results: Vec<Option<Result<PhotoFaces, EngineError>>> =
             (0..paths.len()).map(|_| None).collect();
         let next = AtomicUsize::new(0);
-        let workers = self.detectors.len().min(paths.len().max(1));
+        let workers = self.workers().min(paths.len().max(1));
         let (tx, rx) =
             mpsc::sync_channel::<(usize, Result<AnalyzedPhoto, EngineError>)>(workers * 2);
         let mut pending = PendingChips::default();

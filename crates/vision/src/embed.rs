@@ -25,6 +25,9 @@ pub const MAX_BATCH: usize = 64;
 pub struct FaceEmbedder {
     session: Mutex<Session>,
     provider: Provider,
+    /// Every execution provider tried when the session was opened, and why each was or was
+    /// not used.
+    attempts: Vec<crate::runtime::ProviderAttempt>,
     path: PathBuf,
     input_name: String,
     output_name: String,
@@ -59,11 +62,12 @@ impl FaceEmbedder {
             .name
             .clone()
             .ok_or_else(|| manifest_err("embedder without output.name"))?;
-        let (session, provider, _) = runtime.open_session(path)?;
+        let (session, provider, attempts) = runtime.open_session(path)?;
         tracing::info!(model = %manifest.name, provider = provider.label(), "embedder ready");
         Ok(Self {
             session: Mutex::new(session),
             provider,
+            attempts,
             path: path.to_path_buf(),
             input_name: input.name.clone(),
             output_name,
@@ -84,6 +88,11 @@ impl FaceEmbedder {
     /// The execution provider running this model.
     pub fn provider(&self) -> Provider {
         self.provider
+    }
+
+    /// The execution providers tried when the session was opened.
+    pub fn attempts(&self) -> &[crate::runtime::ProviderAttempt] {
+        &self.attempts
     }
 
     /// Euclidean distance below which two faces are the same person.

@@ -124,6 +124,10 @@ pub struct IndexProgress {
     pub paused: bool,
     /// Where the embedder runs (GPU provider or CPU).
     pub provider: Option<Provider>,
+    /// Why the models run on the CPU ("running on CPU: …"), when they do.
+    pub cpu_reason: Option<String>,
+    /// The GPU failed during this run; the rest of it runs on the CPU.
+    pub fell_back: bool,
 }
 
 impl IndexProgress {
@@ -141,6 +145,8 @@ impl IndexProgress {
             eta: None,
             paused: false,
             provider: None,
+            cpu_reason: None,
+            fell_back: false,
         }
     }
 }

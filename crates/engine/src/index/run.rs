@@ -25,6 +25,14 @@ use crate::people::{
 use crate::pipeline::FacePipeline;
 use crate::thumbs::{face_thumbnail_jpeg, ThumbnailCache};
 
+/// Puts where the models run (and why not on the GPU) into a progress sample.
+fn set_compute(p: &mut IndexProgress, pipeline: &FacePipeline) {
+    let compute = pipeline.compute();
+    p.provider = Some(compute.provider);
+    p.cpu_reason = compute.cpu_reason;
+    p.fell_back = compute.fell_back;
+}
+
 /// Photos committed per transaction at most.
 const COMMIT_PHOTOS: usize = 64;
 /// Chips embedded together at most before a commit is forced.
@@ -55,6 +63,8 @@ pub struct IndexSummary {
     /// New faces suggested at once for a person ("Is this X?").
     pub suggested: u64,
     pub cancelled: bool,
+    /// The GPU failed during the run and the rest of it ran on the CPU (no photo lost).
+    pub fell_back_to_cpu: bool,
     pub elapsed: Duration,
     /// The clustering run `Indexer::run` started once indexing settled (faces changed since
     /// the last one), if any.
@@ -221,9 +231,10 @@ impl<'a> Indexer<'a> {
             return Ok(summary);
         }
         let job = catalog.begin_job("index", self.clock.now())?;
+        self.pipeline.reset_fall_back();
         let mut p = IndexProgress::new(IndexPhase::Indexing);
         p.photos_total = total;
-        p.provider = Some(self.pipeline.provider());
+        set_compute(&mut p, self.pipeline);
         let mut gate = ProgressGate::new();
         gate.offer(&mut p, true, progress);
 
@@ -270,6 +281,7 @@ impl<'a> Indexer<'a> {
         });
 
         summary.cancelled = control.is_cancelled();
+        summary.fell_back_to_cpu = self.pipeline.compute().fell_back;
         summary.elapsed = started.elapsed();
         let state = match (&result, summary.cancelled) {
             (Err(_), _) => JobState::Failed,
@@ -367,7 +379,10 @@ impl<'a> Indexer<'a> {
             p.reused = run.summary.reused;
             p.errors = run.summary.errors;
             p.paused = control.is_paused();
-            run.gate.offer(p, finished, run.sink);
+            let fell_back = p.fell_back;
+            set_compute(p, self.pipeline);
+            // The switch to the CPU is shown at once, not at the next sample.
+            run.gate.offer(p, finished || p.fell_back != fell_back, run.sink);
             if finished {
                 return Ok(());
             }
