@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 use ts_rs::TS;
 
-use likeness_engine::{Detection, DoctorReport, EngineError, PhotoFaces};
+use likeness_engine::{Detection, DoctorReport, EngineError, GpuReport, PhotoFaces};
 
 use crate::error::ApiError;
 
@@ -139,6 +139,76 @@ pub struct ProviderAttemptDto {
     pub reason: Option<String>,
 }
 
+/// The GPU: is the pack there, does a GPU run the models, and why not when it does not.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GpuDto {
+    /// A GPU pack exists for this system (NVIDIA, Linux x86_64).
+    pub pack_available: bool,
+    pub pack_title: Option<String>,
+    /// What installing downloads, and what the installed pack takes, in bytes.
+    pub download_bytes: u64,
+    pub installed_bytes: u64,
+    /// Where the pack is, or where installing puts it.
+    pub pack_dir: Option<String>,
+    /// A complete pack is installed.
+    pub installed: bool,
+    /// The GPU running the models, described; none when they run on the CPU.
+    pub device: Option<String>,
+    /// The provider running the embedder ("CPU", "CUDA (GPU)").
+    pub provider: Option<String>,
+    /// Why the CPU runs the models ("running on CPU: …"); none on the GPU.
+    pub cpu_reason: Option<String>,
+    /// Where installing downloads from (PyPI, or `LIKENESS_GPU_WHEELS`).
+    pub source: String,
+}
+
+impl From<&GpuReport> for GpuDto {
+    fn from(r: &GpuReport) -> Self {
+        Self {
+            pack_available: r.pack_available,
+            pack_title: r.pack_title.clone(),
+            download_bytes: r.download_bytes,
+            installed_bytes: r.installed_bytes,
+            pack_dir: r.pack_dir.as_ref().map(|p| p.display().to_string()),
+            installed: r.installed,
+            device: r.device.clone(),
+            provider: r.provider.map(|p| p.label().to_string()),
+            cpu_reason: r.cpu_reason.clone(),
+            source: likeness_engine::gpu::pack_source(),
+        }
+    }
+}
+
+/// Progress of a GPU pack install.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GpuInstallProgressDto {
+    /// `downloading`, `unpacking` or `done`.
+    pub phase: String,
+    /// The wheel being worked on.
+    pub item: String,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+impl From<&likeness_engine::gpu::FetchProgress> for GpuInstallProgressDto {
+    fn from(p: &likeness_engine::gpu::FetchProgress) -> Self {
+        use likeness_engine::gpu::FetchPhase;
+        Self {
+            phase: match p.phase {
+                FetchPhase::Downloading => "downloading",
+                FetchPhase::Unpacking => "unpacking",
+                FetchPhase::Done => "done",
+            }
+            .into(),
+            item: p.item.clone(),
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+        }
+    }
+}
+
 /// `likeness doctor`: can the face pipeline run here, and on what.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -155,6 +225,8 @@ pub struct DoctorDto {
     pub install: String,
     /// Empty when faces can be found here.
     pub problems: Vec<ProblemDto>,
+    /// The GPU pack and the GPU (not using the GPU is never a problem).
+    pub gpu: GpuDto,
 }
 
 impl From<&DoctorReport> for DoctorDto {
@@ -194,6 +266,7 @@ impl From<&DoctorReport> for DoctorDto {
                 .collect(),
             active_provider: report.active_provider.map(|p| p.label().to_string()),
             install: report.install.label().to_string(),
+            gpu: GpuDto::from(&report.gpu),
             problems: report
                 .problems
                 .iter()

@@ -18,7 +18,8 @@ mod settings;
 mod xmp;
 
 pub use detect::{
-    CompareDto, DetectedFaceDto, DoctorDto, ModelCheckDto, PhotoDto, ProblemDto, ProviderAttemptDto,
+    CompareDto, DetectedFaceDto, DoctorDto, GpuDto, GpuInstallProgressDto, ModelCheckDto, PhotoDto,
+    ProblemDto, ProviderAttemptDto,
 };
 pub use error::{ApiError, ErrorEnvelope};
 pub use library::{
@@ -127,6 +128,8 @@ pub fn typescript() -> String {
         ModelCheckDto,
         ProviderAttemptDto,
         ProblemDto,
+        GpuDto,
+        GpuInstallProgressDto,
         DoctorDto,
     );
     out

@@ -167,6 +167,10 @@ pub struct ProgressDto {
     pub paused: bool,
     /// Where the models run ("CPU", "CUDA (GPU)", …), once known.
     pub provider: Option<String>,
+    /// Why they run on the CPU, when they do ("running on CPU: …").
+    pub cpu_reason: Option<String>,
+    /// The GPU failed during this run; the rest of it runs on the CPU, no photo lost.
+    pub fell_back: bool,
 }
 
 impl From<&IndexProgress> for ProgressDto {
@@ -183,6 +187,8 @@ impl From<&IndexProgress> for ProgressDto {
             eta_seconds: p.eta.map(|d| d.as_secs_f64()),
             paused: p.paused,
             provider: p.provider.map(|p| p.label().to_string()),
+            cpu_reason: p.cpu_reason.clone(),
+            fell_back: p.fell_back,
         }
     }
 }
@@ -209,6 +215,8 @@ pub struct IndexDoneDto {
     #[ts(optional)]
     pub pending: Option<u64>,
     pub provider: String,
+    /// The GPU failed during the run and the rest ran on the CPU (no photo lost).
+    pub fell_back_to_cpu: bool,
     /// New faces matched at once to a confirmed person / suggested for one.
     pub matched: u64,
     pub suggested: u64,
@@ -241,6 +249,7 @@ impl IndexDoneDto {
             seconds,
             pending,
             provider: provider.to_string(),
+            fell_back_to_cpu: s.fell_back_to_cpu,
             matched: s.matched,
             suggested: s.suggested,
             clusters: s.clustering.as_ref().map_or(0, |c| c.clusters),

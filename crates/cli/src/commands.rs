@@ -237,6 +237,7 @@ pub fn doctor(config: &EngineConfig, args: DoctorArgs) -> anyhow::Result<ExitCod
                 Some(r) => println!("[-- ] execution provider {} not used: {r}", p.provider),
             }
         }
+        crate::gpu::print_gpu(&dto.gpu);
         if dto.ok {
             println!("all good");
         } else {

@@ -170,6 +170,9 @@ fn index_in(lib: &likeness_engine::Library, args: IndexArgs) -> anyhow::Result<E
             dto.errors,
             if dto.cancelled { " (cancelled)" } else { "" }
         );
+        if dto.fell_back_to_cpu {
+            println!("the GPU failed during the run: the rest of it ran on the CPU, no photo lost");
+        }
         if dto.matched + dto.suggested > 0 {
             println!(
                 "new faces: {} recognised, {} suggested (see `likeness suggestions`)",
@@ -304,6 +307,8 @@ struct ProgressReporter {
     /// A plain line held back by the 2 s limit: printed when the phase changes or at the end,
     /// so the last word of a phase (the scan's final count) is never lost.
     held: Option<String>,
+    /// Where the models run, as last said ("on CUDA (GPU)", "on CPU: <why>").
+    compute: Option<String>,
 }
 
 impl ProgressReporter {
@@ -320,7 +325,29 @@ impl ProgressReporter {
             last_line: None,
             phase: None,
             held: None,
+            compute: None,
         }
+    }
+
+    /// Says once where the models run (and why on the CPU), and again when that changes (the
+    /// GPU failed during the run).
+    fn show_compute(&mut self, p: &IndexProgress) {
+        if p.phase != IndexPhase::Indexing {
+            return;
+        }
+        let Some(provider) = p.provider else { return };
+        let line = match &p.cpu_reason {
+            Some(why) => format!("running on CPU: {why}"),
+            None => format!("running on {}", provider.label()),
+        };
+        if self.compute.as_deref() == Some(line.as_str()) {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.println(&line),
+            None => eprintln!("{line}"),
+        }
+        self.compute = Some(line);
     }
 
     fn show(&mut self, p: &IndexProgress) {
@@ -333,6 +360,10 @@ impl ProgressReporter {
         }
         let new_phase = self.phase != Some(p.phase);
         self.phase = Some(p.phase);
+        if new_phase {
+            self.flush_held();
+        }
+        self.show_compute(p);
         let message = progress_message(p, new_phase);
         if let Some(bar) = &self.bar {
             if new_phase {

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout)]
 
 mod commands;
+mod gpu;
 mod library;
 mod people;
 mod session;
@@ -78,6 +79,9 @@ enum Command {
     Compare(commands::CompareArgs),
     /// Check the runtime library, the models and the execution provider.
     Doctor(commands::DoctorArgs),
+    /// The NVIDIA GPU pack: status, install (a download from PyPI), verify, remove.
+    #[command(subcommand)]
+    Gpu(gpu::GpuCommand),
     /// Manage the library's photo folders.
     #[command(subcommand)]
     Library(library::LibraryCommand),
@@ -157,6 +161,7 @@ fn main() -> ExitCode {
         Command::Faces(args) => commands::faces(&config, args),
         Command::Compare(args) => commands::compare(&config, args),
         Command::Doctor(args) => commands::doctor(&config, args),
+        Command::Gpu(command) => gpu::gpu_command(&config, command),
         Command::Library(command) => library::library(&location, command),
         Command::Index(args) => library::index(&location, args),
         Command::Status(args) => library::status(&location, args),

@@ -5,14 +5,14 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use likeness_fetch::{FetchProgress, InstallSummary, PackSource};
+use likeness_fetch::PackSource;
 use likeness_vision::gpu::{check_pack, discover_pack, user_pack_dir, GpuPackManifest, GpuState};
 use likeness_vision::runtime::ProviderAttempt;
 use likeness_vision::{Provider, ProviderPreference};
 
 use crate::error::EngineError;
 
-pub use likeness_fetch::{FetchError, FetchPhase, WHEELS_ENV};
+pub use likeness_fetch::{FetchError, FetchPhase, FetchProgress, InstallSummary, WHEELS_ENV};
 pub use likeness_vision::gpu::GPU_PACK_ENV;
 
 /// The GPU as `doctor`, Settings and `likeness gpu status` show it.

@@ -476,6 +476,28 @@ impl Library {
         slot.as_ref().map(|p| p.provider().label())
     }
 
+    /// Where the models run and why not on the GPU: from the loaded pipeline (which knows
+    /// about a fall-back during a run), else from a `doctor` check of the current settings.
+    pub fn gpu_report(&self) -> Result<crate::gpu::GpuReport, EngineError> {
+        let config = self.config()?;
+        let loaded = self.pipeline.lock().ok().and_then(|slot| slot.clone());
+        Ok(match loaded {
+            Some(pipeline) => {
+                let compute = pipeline.compute();
+                let mut report = crate::gpu::GpuReport::new(
+                    likeness_vision::runtime::gpu_state(),
+                    Some(compute.provider),
+                    &[],
+                    config.provider,
+                );
+                report.device = compute.device;
+                report.cpu_reason = compute.cpu_reason;
+                report
+            }
+            None => crate::doctor(&config).gpu,
+        })
+    }
+
     /// A second writer handle for a long job, so edits and reads go on meanwhile.
     fn job_catalog(&self) -> Result<Catalog, EngineError> {
         Ok(Catalog::open_another_writer(&self.paths.catalog)?)

@@ -401,7 +401,9 @@ mod driver {
         // SAFETY: libcuda.so.1 is the NVIDIA driver's user-space library; loading it runs no
         // code of ours. It stays loaded: dropping it while CUDA is initialised is not allowed.
         let lib = unsafe { Library::open(Some("libcuda.so.1"), RTLD_NOW) }.map_err(|e| {
-            format!("no NVIDIA driver is installed (libcuda.so.1 did not load: {e})")
+            tracing::debug!(error = %e, "libcuda.so.1 did not load");
+            "no NVIDIA driver is installed (libcuda.so.1, the driver's library, could not be loaded)"
+                .to_string()
         })?;
         let lib = Box::leak(Box::new(lib));
         // SAFETY: the signatures are the CUDA driver API's (cuda.h), stable since CUDA 4.

@@ -76,7 +76,15 @@ rate: number, etaSeconds: number | null, paused: boolean,
 /**
  * Where the models run ("CPU", "CUDA (GPU)", …), once known.
  */
-provider: string | null, };
+provider: string | null, 
+/**
+ * Why they run on the CPU, when they do ("running on CPU: …").
+ */
+cpuReason: string | null, 
+/**
+ * The GPU failed during this run; the rest of it runs on the CPU, no photo lost.
+ */
+fellBack: boolean, };
 
 /**
  * What a finished indexing run did (`likeness index`, the desktop's `finished` event).
@@ -94,6 +102,10 @@ filesFound: number, photos: number, analyzed: number, reused: number, faces: num
  * Files still waiting (after a cancel), when the front end looked.
  */
 pending?: number, provider: string, 
+/**
+ * The GPU failed during the run and the rest ran on the CPU (no photo lost).
+ */
+fellBackToCpu: boolean, 
 /**
  * New faces matched at once to a confirmed person / suggested for one.
  */
@@ -527,6 +539,56 @@ what: string,
 detail: string, fix: string, };
 
 /**
+ * The GPU: is the pack there, does a GPU run the models, and why not when it does not.
+ */
+export type GpuDto = { 
+/**
+ * A GPU pack exists for this system (NVIDIA, Linux x86_64).
+ */
+packAvailable: boolean, packTitle: string | null, 
+/**
+ * What installing downloads, and what the installed pack takes, in bytes.
+ */
+downloadBytes: number, installedBytes: number, 
+/**
+ * Where the pack is, or where installing puts it.
+ */
+packDir: string | null, 
+/**
+ * A complete pack is installed.
+ */
+installed: boolean, 
+/**
+ * The GPU running the models, described; none when they run on the CPU.
+ */
+device: string | null, 
+/**
+ * The provider running the embedder ("CPU", "CUDA (GPU)").
+ */
+provider: string | null, 
+/**
+ * Why the CPU runs the models ("running on CPU: …"); none on the GPU.
+ */
+cpuReason: string | null, 
+/**
+ * Where installing downloads from (PyPI, or `LIKENESS_GPU_WHEELS`).
+ */
+source: string, };
+
+/**
+ * Progress of a GPU pack install.
+ */
+export type GpuInstallProgressDto = { 
+/**
+ * `downloading`, `unpacking` or `done`.
+ */
+phase: string, 
+/**
+ * The wheel being worked on.
+ */
+item: string, bytesDone: number, bytesTotal: number, };
+
+/**
  * `likeness doctor`: can the face pipeline run here, and on what.
  */
 export type DoctorDto = { ok: boolean, 
@@ -541,4 +603,8 @@ install: string,
 /**
  * Empty when faces can be found here.
  */
-problems: Array<ProblemDto>, };
+problems: Array<ProblemDto>, 
+/**
+ * The GPU pack and the GPU (not using the GPU is never a problem).
+ */
+gpu: GpuDto, };
