@@ -411,7 +411,8 @@ def download(url: str, dest: str, size: int, sha: str) -> None:
 
 def run_gpu(offline: bool) -> None:
     """The GPU pack(s) of models/gpu/*.toml into models/runtime/gpu/<name>/ (lib/ + pack.toml),
-    from the pinned PyPI wheels (kept in models/cache/gpu, so a rerun needs no network)."""
+    from the pinned PyPI wheels (downloaded to models/cache/gpu, deleted once unpacked; a wheel
+    already there with the right sum is used, so --offline works with copied wheels)."""
     t0 = time.monotonic()
     for fname in sorted(os.listdir(GPU_MANIFESTS)):
         if not fname.endswith(".toml"):
@@ -455,6 +456,9 @@ def run_gpu(offline: bool) -> None:
                     os.chmod(tmp, 0o755)
                     os.replace(tmp, dest)
             print(f"fetch: extracted {len(todo)} libraries from {w['file']}", flush=True)
+            # The pack is its own cache (a rerun checks it and downloads nothing): the wheel
+            # would only double the disk it takes.
+            os.unlink(wheel)
         with open(marker + ".part", "wb") as out:
             out.write(text)
         os.replace(marker + ".part", marker)

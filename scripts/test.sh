@@ -13,6 +13,9 @@ unset LIKENESS_ALLOW_SKIP
 if [[ "${CI:-}" == "true" ]]; then export CARGO_INCREMENTAL=0; fi
 start=$(date +%s)
 bash scripts/setup.sh
+# The NVIDIA GPU pack (1.57 GB from PyPI, 2.47 GB unpacked): the GPU tests load it for real,
+# with a stand-in driver (crates/cli/tests/gpu.rs), on machines without a GPU.
+bash scripts/fetch-models.sh --gpu
 echo "test: set-up took $(( $(date +%s) - start )) s"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -60,7 +60,7 @@ impl GpuReport {
         let cpu_reason = if on_gpu {
             None
         } else if preference == ProviderPreference::CpuOnly {
-            Some("CPU only is chosen in Settings".into())
+            Some(likeness_vision::runtime::CPU_CHOSEN.into())
         } else if let Some(r) = state.and_then(GpuState::reason) {
             Some(r.to_string())
         } else if let Some(e) = attempts.iter().filter_map(|a| a.outcome.as_ref().err()).next() {

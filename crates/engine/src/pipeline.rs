@@ -358,7 +358,7 @@ impl FacePipeline {
         } else if let Some(r) = self.gpu.reason() {
             Some(r.to_string())
         } else if self.config.provider == ProviderPreference::CpuOnly {
-            Some("CPU only is chosen in Settings".into())
+            Some(likeness_vision::runtime::CPU_CHOSEN.into())
         } else {
             Some(
                 self.primary

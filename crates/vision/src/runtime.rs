@@ -244,8 +244,10 @@ impl OrtRuntime {
 
     fn try_provider(&self, path: &Path, provider: Provider) -> Result<Session, String> {
         let mut builder = self.base_builder(path).map_err(|e| e.to_string())?;
-        register(provider, &mut builder)?;
-        builder.commit_from_file(path).map_err(|e| e.to_string())
+        register(provider, &mut builder).map_err(|e| summarize_provider_error(&e))?;
+        builder
+            .commit_from_file(path)
+            .map_err(|e| summarize_provider_error(&e.to_string()))
     }
 }
 
@@ -268,6 +270,27 @@ pub fn accelerated_candidates() -> Vec<Provider> {
         v.push(Provider::CoreMl);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summarize_provider_error;
+
+    #[test]
+    fn provider_errors_are_said_in_a_few_words() {
+        let cuda = "/onnxruntime_src/onnxruntime/core/providers/cuda/cuda_call.cc:154 std::conditional_t<THRW, void, onnxruntime::common::Status> onnxruntime::CudaCall(ERRTYPE, const char*, const char*, SUCCTYPE, const char*, const char*, int) [with ERRTYPE = cudaError; bool THRW = true] CUDA failure 36: API call is not supported in the installed CUDA driver ; GPU=-1 ; hostname=vm ; file=/onnxruntime_src/onnxruntime/core/providers/cuda/cuda_execution_provider.cc ; line=355 ; expr=cudaSetDevice(info_.device_id); \n\n";
+        assert_eq!(
+            summarize_provider_error(cuda),
+            "CUDA failure 36: API call is not supported in the installed CUDA driver (in cudaSetDevice(info_.device_id))"
+        );
+        let load = "/onnxruntime_src/onnxruntime/core/session/provider_bridge_ort.cc:2043 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get() [ONNXRuntimeError] : 1 : FAIL : Failed to load library /x/libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open shared object file: No such file or directory\n";
+        assert_eq!(
+            summarize_provider_error(load),
+            "Failed to load library /x/libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open shared object file: No such file or directory"
+        );
+        assert_eq!(summarize_provider_error("x.cc:1 f() [ONNXRuntimeError] : 1 : FAIL : out of memory"), "out of memory");
+        assert_eq!(summarize_provider_error("plain words"), "plain words");
+    }
 }
 
 #[allow(unused_variables)]
@@ -318,6 +341,9 @@ pub struct RuntimeChoice {
     pub gpu: GpuState,
 }
 
+/// The reason given when the user asked for the CPU.
+pub const CPU_CHOSEN: &str = "CPU only is chosen (Settings → \"Run models on\", or --cpu)";
+
 /// The GPU decision of this process: made once (the pack's libraries, once loaded, stay), with
 /// the preference it was made under.
 static GPU: OnceLock<(ProviderPreference, GpuState)> = OnceLock::new();
@@ -343,7 +369,7 @@ pub fn choose_runtime(
     }
     let (decided_for, state) = GPU.get_or_init(|| {
         let state = match preference {
-            ProviderPreference::CpuOnly => GpuState::NotUsed("CPU only is chosen in Settings".into()),
+            ProviderPreference::CpuOnly => GpuState::NotUsed(CPU_CHOSEN.into()),
             ProviderPreference::Auto => crate::gpu::prepare(GpuPackManifest::for_this_system()),
         };
         (preference, state)
@@ -353,7 +379,7 @@ pub fn choose_runtime(
             "CPU only was chosen when Likeness started; restart Likeness to use the GPU".into(),
         ),
         (ProviderPreference::Auto, ProviderPreference::CpuOnly, GpuState::Ready { .. }) => {
-            GpuState::NotUsed("CPU only is chosen in Settings".into())
+            GpuState::NotUsed(CPU_CHOSEN.into())
         }
         _ => state.clone(),
     };
@@ -376,6 +402,33 @@ pub fn choose_runtime(
 /// The GPU decision this process made, if [`choose_runtime`] ran.
 pub fn gpu_state() -> Option<&'static GpuState> {
     GPU.get().map(|(_, s)| s)
+}
+
+/// ONNX Runtime's error for an execution provider that did not start, in a few words: the CUDA
+/// failure and the call that failed, or the library that did not load, without the C++
+/// template signatures around them.
+pub fn summarize_provider_error(message: &str) -> String {
+    if let Some(at) = message.find("CUDA failure") {
+        let rest = &message[at..];
+        let failure = rest.split(" ; ").next().unwrap_or(rest).trim();
+        let call = rest
+            .split(" ; ")
+            .find_map(|part| part.trim().strip_prefix("expr="))
+            .map(|e| format!(" (in {})", e.trim().trim_end_matches(';')))
+            .unwrap_or_default();
+        return format!("{failure}{call}");
+    }
+    if let Some(at) = message.find("Failed to load library") {
+        return message[at..].lines().next().unwrap_or("").trim().to_string();
+    }
+    let first = message.lines().next().unwrap_or(message).trim();
+    // "/onnxruntime_src/...cc:123 <signature> [ONNXRuntimeError] : 1 : FAIL : what" → "what"
+    first
+        .rsplit(" : ")
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(first)
+        .to_string()
 }
 
 /// Finds the ONNX Runtime library without configuration: `$LIKENESS_ORT_LIBRARY`, then the
