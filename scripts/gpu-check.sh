@@ -17,13 +17,13 @@
 #
 # Offline machines (no network at all): copy, beside each other,
 #   - this checkout with target/release/likeness built (or pass --likeness /usr/bin/likeness
-#     from the installed package): the binary is 28 MB;
-#   - models/data (the models, 114 MB) and models/runtime (the CPU runtime, 23 MB) from a
+#     from the installed package): 94 MB;
+#   - models/data (the models, 65 MB) and models/runtime (the CPU runtime, 34 MB) from a
 #     checkout that ran scripts/setup.sh, or the package's /usr/lib/likeness;
 #   - models/runtime/gpu/cuda13-linux-x86_64 (the GPU pack, 2.47 GB) from
 #     `scripts/fetch-models.sh --gpu`, or ~/.local/share/likeness/gpu/ after
 #     `likeness gpu install` (or set LIKENESS_GPU_PACK to wherever it is);
-#   - the shared data: reference/ (9 MB) and data/celeba-dev (157 MB) at ../shared, or set
+#   - the shared data: reference/ (33 MB) and data/celeba-dev (85 MB) at ../shared, or set
 #     LIKENESS_SHARED / LIKENESS_DATA.
 # Nothing is downloaded or built when those are there. Needs python3 for the comparison.
 set -euo pipefail

@@ -132,7 +132,14 @@ struct Stages {
     embedder: FaceEmbedder,
 }
 
+/// Detector sessions on a GPU: workers share them (`worker % sessions`). Every session holds
+/// its own CUDA memory arena and cuDNN/cuBLAS handles, so one per worker (16 on a 16-core
+/// machine, × 3 MTCNN nets) would take gigabytes of a consumer GPU's memory; decoding still
+/// runs on every worker.
+pub const GPU_DETECTOR_SESSIONS: usize = 4;
+
 impl Stages {
+    /// One detector session per worker on the CPU, [`GPU_DETECTOR_SESSIONS`] at most on a GPU.
     fn open(
         detector_runtime: &OrtRuntime,
         runtime: &OrtRuntime,
@@ -149,9 +156,17 @@ impl Stages {
             },
             score_threshold: config.detector_score_threshold,
         };
-        let detectors = (0..config.workers.max(1))
-            .map(|_| open_detector(config.detector, detector_runtime, store, &options))
-            .collect::<Result<Vec<_>, _>>()?;
+        let workers = config.workers.max(1);
+        let first = open_detector(config.detector, detector_runtime, store, &options)?;
+        let sessions = if first.provider().is_gpu() {
+            workers.min(GPU_DETECTOR_SESSIONS)
+        } else {
+            workers
+        };
+        let mut detectors = vec![first];
+        for _ in 1..sessions {
+            detectors.push(open_detector(config.detector, detector_runtime, store, &options)?);
+        }
         let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
         let embedder = FaceEmbedder::new(runtime, &embed_manifest, &embed_path)?
             .with_max_batch(config.embed_batch);
@@ -402,9 +417,10 @@ impl FacePipeline {
         self.primary.embedder.default_threshold()
     }
 
-    /// Parallel workers (one detector each).
+    /// Parallel workers: each decodes, detects and aligns whole photos (with its own detector
+    /// on the CPU; sharing [`GPU_DETECTOR_SESSIONS`] on a GPU).
     pub fn workers(&self) -> usize {
-        self.primary.detectors.len()
+        self.config.workers.max(1)
     }
 
     /// The configuration the pipeline was opened with.

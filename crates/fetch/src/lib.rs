@@ -271,12 +271,8 @@ fn fetch_wheel(
                 PackSource::Mirror(base) => format!("{base}/{}", wheel.file),
                 _ => wheel.url.clone(),
             };
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .timeout_connect(Some(Duration::from_secs(30)))
-                .timeout_recv_response(Some(Duration::from_secs(60)))
-                .build()
-                .into();
-            let response = agent.get(&url).call().map_err(|e| FetchError::Http {
+            let response = agent()
+                .get(&url).call().map_err(|e| FetchError::Http {
                 url: url.clone(),
                 message: e.to_string(),
             })?;
@@ -298,6 +294,22 @@ fn fetch_wheel(
         });
     }
     std::fs::rename(&part, dest).map_err(io(dest))
+}
+
+/// The HTTP client: the system's trusted certificates (so a proxy or mirror with the
+/// organisation's own CA works, as it does for pip), a proxy from `HTTPS_PROXY`/`ALL_PROXY`,
+/// 30 s to connect and 60 s for the server to start answering.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .build()
+        .into()
 }
 
 /// Extracts the wheel's pack libraries into `lib`, each checked.
