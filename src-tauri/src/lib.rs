@@ -1,12 +1,13 @@
 //! Likeness desktop shell: the Tauri v2 window over the Likeness engine.
 //!
 //! This crate is registration and translation only: it builds the Tauri app, manages the
-//! library state ([`state`]), registers the commands ([`commands`]) and the `thumb:` protocol
-//! ([`thumbs`]), and loads the frontend from `ui/`. It holds no business logic; commands convert
-//! engine results into the DTOs of `likeness-api` (the one wire format, shared with the CLI),
-//! and only this crate imports `tauri`.
+//! library state ([`state`]), registers the commands ([`commands`], [`settings`], [`photos`],
+//! [`gpu`]) and the `thumb:` protocol ([`thumbs`]), and loads the frontend from `ui/`. It holds
+//! no business logic; commands convert engine results into the DTOs of `likeness-api` (the one
+//! wire format, shared with the CLI), and only this crate imports `tauri`.
 
 pub mod commands;
+pub mod gpu;
 pub mod photos;
 pub mod settings;
 pub mod state;
@@ -28,6 +29,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
         })
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::from_env())
+        .manage(gpu::GpuInstallSlot::default())
         .register_asynchronous_uri_scheme_protocol("thumb", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             let path = request.uri().path().to_string();
@@ -69,6 +71,12 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>, context: tauri::Co
             commands::edit_undo,
             commands::edit_redo,
             commands::people_recluster,
+            gpu::gpu_status,
+            gpu::gpu_install,
+            gpu::gpu_install_cancel,
+            gpu::gpu_install_last,
+            gpu::gpu_remove,
+            gpu::restart_app,
             settings::settings_get,
             settings::settings_set,
             settings::library_location_set,

@@ -8,12 +8,17 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use likeness_api::ApiError;
 use likeness_engine::{
-    location_file, resolve_location, EngineConfig, EngineError, Library as Session, LocationSource,
-    Overrides,
+    location_file, resolve_location, EngineConfig, EngineError, Library as Session, LibraryPaths,
+    LocationSource, Overrides,
 };
+
+/// How long a start waits for the library's lock: `restart_app` (Tauri's restart) starts the
+/// new process a moment before the old one exits and lets go of it.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
 
 /// Managed by Tauri: the library, or why it could not be opened (every command then returns
 /// that error, and the UI shows it).
@@ -34,8 +39,7 @@ impl AppState {
         let library = location
             .ok_or(EngineError::NoLibraryLocation)
             .and_then(|l| {
-                let session =
-                    Session::open(l.paths, EngineConfig::default(), Overrides::default())?;
+                let session = open_session(&l.paths)?;
                 let mut warnings: Vec<String> = l.warning.into_iter().collect();
                 warnings.extend(session.warnings().iter().cloned());
                 Ok(Library {
@@ -54,6 +58,19 @@ impl AppState {
 
     pub fn library(&self) -> Result<Arc<Library>, ApiError> {
         self.library.clone()
+    }
+}
+
+/// Opens the library session, waiting up to [`LOCK_WAIT`] while another process holds it.
+fn open_session(paths: &LibraryPaths) -> Result<Session, EngineError> {
+    let started = Instant::now();
+    loop {
+        match Session::open(paths.clone(), EngineConfig::default(), Overrides::default()) {
+            Err(EngineError::LibraryBusy { .. }) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => return other,
+        }
     }
 }
 

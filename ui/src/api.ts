@@ -2,6 +2,7 @@
 // src-tauri/src/commands.rs. The types are generated from the `likeness-api` crate (the one
 // wire format the CLI and the desktop share) into ./generated/api.ts: never write them here.
 import { Channel, invoke, isTauri } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   ApiError,
   AppInfo,
@@ -9,6 +10,8 @@ import type {
   DoctorDto,
   EditDto,
   FailureDto,
+  GpuDto,
+  GpuInstallEvent,
   IndexEvent,
   LibraryDto,
   MergeSuggestionDto,
@@ -111,4 +114,18 @@ export const api = {
   peopleRecluster: () => call<ClusterDto>("people_recluster"),
   undo: () => call<EditDto>("edit_undo"),
   redo: () => call<EditDto>("edit_redo"),
+  /** Where the face models run now, the GPU pack, and why the CPU runs them when it does. */
+  gpuStatus: () => call<GpuDto>("gpu_status"),
+  /** Starts installing the GPU pack; its messages arrive through `onGpuInstall`. */
+  gpuInstall: () => call<void>("gpu_install"),
+  gpuInstallCancel: () => call<void>("gpu_install_cancel"),
+  /** The last message of this app run's install (null: none since the start). */
+  gpuInstallLast: () => call<GpuInstallEvent | null>("gpu_install_last"),
+  /** Removes the GPU pack; true when one was there. */
+  gpuRemove: () => call<boolean>("gpu_remove"),
+  /** Closes the app and starts it again (a new GPU pack is loaded at start). */
+  restartApp: () => call<void>("restart_app"),
+  /** Follows the GPU pack install (the `gpu-install` event); resolves to the unlisten function. */
+  onGpuInstall: (handler: (e: GpuInstallEvent) => void): Promise<UnlistenFn> =>
+    listen<GpuInstallEvent>("gpu-install", (e) => handler(e.payload)),
 };

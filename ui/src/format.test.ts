@@ -14,6 +14,8 @@ const progress = (over: Partial<ProgressDto>): ProgressDto => ({
   etaSeconds: null,
   paused: false,
   provider: null,
+  cpuReason: null,
+  fellBack: false,
   ...over,
 });
 

@@ -10,7 +10,7 @@ import { plural } from "./format";
 import { mountPeople } from "./people";
 import { mountPhotos } from "./photos";
 import { onIndexingFinished, startIndexing } from "./progress";
-import type { Screen } from "./screen";
+import { Scope, type Screen } from "./screen";
 import { mountSearch } from "./search";
 import { showSettings } from "./settings";
 import { checkSetup } from "./setup";
@@ -49,15 +49,17 @@ function mount(to: ScreenName, el: HTMLElement): Screen {
     case "search":
       return mountSearch(el);
     case "settings": {
-      // Loaded once; nothing on it follows the library.
+      // Loaded once; nothing on it follows the library. Its scope ends the GPU install's
+      // listener (the install itself goes on in the shell).
       let loaded = false;
+      const scope = new Scope();
       return {
         refresh: async () => {
           if (loaded) return;
           loaded = true;
-          await showSettings(el);
+          await showSettings(el, scope);
         },
-        unmount: () => {},
+        unmount: () => scope.dispose(),
       };
     }
     case "folders":

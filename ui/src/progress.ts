@@ -1,8 +1,10 @@
 // The indexing progress panel: starts a run, shows its Channel's samples (photos done/total,
-// faces, rate, ETA, errors, provider), pause/resume/cancel, and the list of failed files.
+// faces, rate, ETA, errors, provider and why the CPU runs the models), pause/resume/cancel, a
+// notice when the GPU failed during the run, and the list of failed files.
 import { api, type ApiError, type IndexDoneDto, type IndexEvent, type ProgressDto } from "./api";
 import { byTestId, h } from "./dom";
 import { percent, plural, progressDetail, progressHeadline, withoutPath } from "./format";
+import { cpuLine, FELL_BACK_NOTICE } from "./gpu-logic";
 import { showToast } from "./toast";
 import { startWatching, stopWatching } from "./watch";
 
@@ -93,6 +95,8 @@ interface RunningView {
   provider: HTMLElement;
   errors: HTMLButtonElement;
   errorsLabel: HTMLElement;
+  cpuReason: HTMLElement;
+  fellBack: HTMLElement;
 }
 
 let view: RunningView | null = null;
@@ -112,6 +116,8 @@ function buildRunningView(): RunningView {
   const errors = button("0", "progress-errors", () => void toggleErrors(), false);
   errors.classList.add("link", "stat-value");
   const errorsLabel = h("span", { class: "stat-label" }, "errors");
+  const cpuReason = cpuReasonLine(null);
+  const fellBack = fellBackNotice(false);
   const root = h("div", { class: "progress-running" },
     h("div", { class: "progress-head" },
       headline,
@@ -120,9 +126,30 @@ function buildRunningView(): RunningView {
     h("div", { class: "stats" },
       statOf("photos", done), statOf("faces", faces), statOf("speed", detail), statOf("runs on", provider),
       h("div", { class: "stat" }, errors, errorsLabel)),
+    cpuReason,
+    fellBack,
     h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
   );
-  return { root, headline, pauseButton, bar, fill, done, faces, detail, provider, errors, errorsLabel };
+  return { root, headline, pauseButton, bar, fill, done, faces, detail, provider, errors, errorsLabel, cpuReason, fellBack };
+}
+
+/** "Running on CPU: <why>", small, under the stats (hidden on the GPU). */
+function cpuReasonLine(reason: string | null): HTMLElement {
+  const el = h("p", { class: "progress-cpu", "data-testid": "progress-cpu-reason" });
+  setCpuReason(el, reason);
+  return el;
+}
+
+function setCpuReason(el: HTMLElement, reason: string | null): void {
+  el.textContent = reason ? cpuLine(reason) : "";
+  el.hidden = !reason;
+}
+
+/** The GPU failed during the run: the rest runs on the CPU, no photo lost. */
+function fellBackNotice(shown: boolean): HTMLElement {
+  const el = h("p", { class: "notice", role: "status", "data-testid": "gpu-fallback" }, FELL_BACK_NOTICE);
+  el.hidden = !shown;
+  return el;
 }
 
 function render(next: PanelState): void {
@@ -152,6 +179,8 @@ function render(next: PanelState): void {
   v.faces.textContent = progress ? progress.faces.toLocaleString("en-US") : "–";
   v.detail.textContent = progress ? progressDetail(progress) || "–" : "–";
   v.provider.textContent = progress?.provider ?? "–";
+  setCpuReason(v.cpuReason, progress?.cpuReason ?? null);
+  v.fellBack.hidden = !progress?.fellBack;
   const errors = progress?.errors ?? 0;
   v.errors.textContent = errors.toLocaleString("en-US");
   v.errors.disabled = errors === 0;
@@ -183,6 +212,8 @@ function renderFinished(done: IndexDoneDto): void {
       stat("took", `${done.seconds.toFixed(1)} s`, "progress-detail"),
       stat("ran on", done.provider, "progress-provider"),
       errorsStat(done.errors)),
+    cpuReasonLine(last?.cpuReason ?? null),
+    fellBackNotice(done.fellBackToCpu),
     h("div", { class: "failures", "data-testid": "progress-failures", hidden: true }),
   );
 }

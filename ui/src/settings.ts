@@ -5,6 +5,8 @@ import { api, type ApiError, type LibraryDto, type SettingsDto, type SettingsInp
 import { h } from "./dom";
 import { reportError } from "./edits";
 import { plural } from "./format";
+import { GpuSection } from "./gpu-settings";
+import type { Scope } from "./screen";
 import { isWatching, startWatching, stopWatching } from "./watch";
 
 type Choice<T extends string> = [T, string];
@@ -30,8 +32,12 @@ const PROVIDER: Choice<SettingsDto["provider"]>[] = [
   ["cpu", "CPU only"],
 ];
 
-/** Shows the Settings screen in `el`. */
-export async function showSettings(el: HTMLElement): Promise<void> {
+/** Shows the Settings screen in `el`; what it starts (the GPU install's listener) ends with
+ * `scope`. */
+export async function showSettings(el: HTMLElement, scope: Scope): Promise<void> {
+  // The GPU check takes a moment (it may run `doctor`): it fills its section when it answers.
+  const gpu = new GpuSection(scope);
+  const gpuLoaded = gpu.load();
   let settings: SettingsDto;
   let lib: LibraryDto;
   try {
@@ -40,11 +46,12 @@ export async function showSettings(el: HTMLElement): Promise<void> {
     reportError(err as ApiError);
     return;
   }
-  if (el.dataset.screen !== "settings") return;
-  render(el, settings, lib);
+  if (el.dataset.screen !== "settings" || !scope.alive) return;
+  render(el, settings, lib, gpu.el);
+  await gpuLoaded;
 }
 
-function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
+function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto, gpu: HTMLElement): void {
   const saved = h("p", { class: "settings-saved", role: "status", "data-testid": "settings-saved" }, "");
   const save = async (change: Partial<SettingsInput>): Promise<void> => {
     const input: SettingsInput = {
@@ -63,7 +70,7 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
     } catch (err) {
       saved.textContent = "";
       reportError(err as ApiError);
-      render(el, s, lib);
+      render(el, s, lib, gpu);
     }
   };
 
@@ -147,7 +154,7 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
       const folder = await api.pickFolder();
       if (!folder) return;
       s = await api.libraryLocationSet(folder);
-      render(el, s, lib);
+      render(el, s, lib, gpu);
     } catch (err) {
       reportError(err as ApiError);
     }
@@ -156,7 +163,7 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
   reset.addEventListener("click", async () => {
     try {
       s = await api.libraryLocationSet(null);
-      render(el, s, lib);
+      render(el, s, lib, gpu);
     } catch (err) {
       reportError(err as ApiError);
     }
@@ -178,7 +185,7 @@ function render(el: HTMLElement, s: SettingsDto, lib: LibraryDto): void {
 
   el.replaceChildren(
     h("header", { class: "screen-head" }, h("h1", {}, "Settings"), h("div", { class: "spacer" }), saved),
-    warnings, folders, faces, models, sidecars, location,
+    warnings, folders, faces, models, gpu, sidecars, location,
     h("p", { class: "settings-note" }, `Settings file: ${s.settingsFile}`),
   );
 }

@@ -209,6 +209,43 @@ impl From<&likeness_engine::gpu::FetchProgress> for GpuInstallProgressDto {
     }
 }
 
+/// What a GPU pack install did (`likeness_engine::gpu::InstallSummary`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GpuInstalledDto {
+    /// The installed pack folder.
+    pub pack_dir: String,
+    /// Bytes downloaded by this try (less than the whole when an earlier try was resumed).
+    pub downloaded_bytes: u64,
+    /// Wheels an earlier try had already unpacked.
+    pub resumed: usize,
+    pub seconds: f64,
+}
+
+impl From<&likeness_engine::gpu::InstallSummary> for GpuInstalledDto {
+    fn from(s: &likeness_engine::gpu::InstallSummary) -> Self {
+        Self {
+            pack_dir: s.pack.display().to_string(),
+            downloaded_bytes: s.downloaded,
+            resumed: s.resumed,
+            seconds: s.elapsed.as_secs_f64(),
+        }
+    }
+}
+
+/// The messages of a GPU pack install in the desktop app (its `gpu-install` event): progress,
+/// then one of `installed`, `cancelled` or `failed`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "event", content = "data", rename_all = "camelCase")]
+pub enum GpuInstallEvent {
+    Progress(GpuInstallProgressDto),
+    /// The pack is complete; it is used from the next start of the app.
+    Installed(GpuInstalledDto),
+    /// Stopped on request; what was unpacked is kept for the next try.
+    Cancelled,
+    Failed(ApiError),
+}
+
 /// `likeness doctor`: can the face pipeline run here, and on what.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -10,7 +10,7 @@ use likeness_engine::EngineError;
 /// not_found, permission_denied, io, empty, unknown_format, unsupported_format, too_large,
 /// file_too_large, decode, no_preview, model, runtime, inference, catalog, scan, cancelled, …;
 /// or one of the desktop shell's own: `indexing_running`, `not_indexing`, `invalid`,
-/// `internal`) and a message for people.
+/// `internal`, `gpu_installing`, `not_installing`) and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiError {

@@ -18,8 +18,8 @@ mod settings;
 mod xmp;
 
 pub use detect::{
-    CompareDto, DetectedFaceDto, DoctorDto, GpuDto, GpuInstallProgressDto, ModelCheckDto, PhotoDto,
-    ProblemDto, ProviderAttemptDto,
+    CompareDto, DetectedFaceDto, DoctorDto, GpuDto, GpuInstallEvent, GpuInstallProgressDto,
+    GpuInstalledDto, ModelCheckDto, PhotoDto, ProblemDto, ProviderAttemptDto,
 };
 pub use error::{ApiError, ErrorEnvelope};
 pub use library::{
@@ -130,6 +130,8 @@ pub fn typescript() -> String {
         ProblemDto,
         GpuDto,
         GpuInstallProgressDto,
+        GpuInstalledDto,
+        GpuInstallEvent,
         DoctorDto,
     );
     out

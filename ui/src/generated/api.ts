@@ -6,7 +6,7 @@
  * not_found, permission_denied, io, empty, unknown_format, unsupported_format, too_large,
  * file_too_large, decode, no_preview, model, runtime, inference, catalog, scan, cancelled, …;
  * or one of the desktop shell's own: `indexing_running`, `not_indexing`, `invalid`,
- * `internal`) and a message for people.
+ * `internal`, `gpu_installing`, `not_installing`) and a message for people.
  */
 export type ApiError = { code: string, message: string, };
 
@@ -587,6 +587,29 @@ phase: string,
  * The wheel being worked on.
  */
 item: string, bytesDone: number, bytesTotal: number, };
+
+/**
+ * What a GPU pack install did (`likeness_engine::gpu::InstallSummary`).
+ */
+export type GpuInstalledDto = { 
+/**
+ * The installed pack folder.
+ */
+packDir: string, 
+/**
+ * Bytes downloaded by this try (less than the whole when an earlier try was resumed).
+ */
+downloadedBytes: number, 
+/**
+ * Wheels an earlier try had already unpacked.
+ */
+resumed: number, seconds: number, };
+
+/**
+ * The messages of a GPU pack install in the desktop app (its `gpu-install` event): progress,
+ * then one of `installed`, `cancelled` or `failed`.
+ */
+export type GpuInstallEvent = { "event": "progress", "data": GpuInstallProgressDto } | { "event": "installed", "data": GpuInstalledDto } | { "event": "cancelled" } | { "event": "failed", "data": ApiError };
 
 /**
  * `likeness doctor`: can the face pipeline run here, and on what.
