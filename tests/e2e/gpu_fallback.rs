@@ -28,7 +28,11 @@ fn config() -> EngineConfig {
 /// Faces per photo file name: (count, embeddings).
 type Faces = BTreeMap<String, Vec<Vec<f32>>>;
 
-fn index(pipeline: &FacePipeline, images: &Path, name: &str) -> (Faces, Vec<IndexProgress>, u64, bool) {
+fn index(
+    pipeline: &FacePipeline,
+    images: &Path,
+    name: &str,
+) -> (Faces, Vec<IndexProgress>, u64, bool) {
     let dir = temp_dir(name);
     let paths = LibraryPaths::in_dir(&dir.join("lib"));
     let mut catalog = open_catalog(&paths).expect("catalog");
@@ -37,11 +41,18 @@ fn index(pipeline: &FacePipeline, images: &Path, name: &str) -> (Faces, Vec<Inde
     let indexer = Indexer::new(pipeline, &paths, &clock);
     let mut samples = Vec::new();
     let (_, summary) = indexer
-        .run(&mut catalog, &IndexControl::new(), &mut |p| samples.push(p.clone()))
+        .run(&mut catalog, &IndexControl::new(), &mut |p| {
+            samples.push(p.clone())
+        })
         .expect("indexed");
     println!("{name}: {summary:?}");
     assert_eq!(summary.errors, 0, "{name}: no photo may fail");
-    (faces_of(&catalog, images), samples, summary.photos, summary.fell_back_to_cpu)
+    (
+        faces_of(&catalog, images),
+        samples,
+        summary.photos,
+        summary.fell_back_to_cpu,
+    )
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -64,7 +75,11 @@ fn faces_of(catalog: &Catalog, images: &Path) -> Faces {
         let Some(photo) = catalog.photo_by_path(&file).expect("photo") else {
             continue;
         };
-        let name = file.strip_prefix(&canonical).expect("under").display().to_string();
+        let name = file
+            .strip_prefix(&canonical)
+            .expect("under")
+            .display()
+            .to_string();
         let faces = catalog.faces_of_photo(photo.id).expect("faces");
         out.insert(name, faces.into_iter().map(|f| f.embedding).collect());
     }
@@ -107,11 +122,17 @@ fn a_gpu_failure_mid_run_moves_the_rest_of_the_run_to_the_cpu_and_loses_no_photo
     assert!(worst < 1e-4, "embedding difference {worst}");
 
     // The progress shows the switch, with the reason, from the first sample after it on.
-    let first = samples.iter().position(|p| p.fell_back).expect("a sample after the fall-back");
+    let first = samples
+        .iter()
+        .position(|p| p.fell_back)
+        .expect("a sample after the fall-back");
     assert!(first > 0, "the run started on the first sessions");
     let reason = samples[first].cpu_reason.clone().unwrap_or_default();
     println!("progress says: running on CPU: {reason}");
-    assert!(reason.contains("GPU failed during this run") && reason.contains("no photo is lost"), "{reason}");
+    assert!(
+        reason.contains("GPU failed during this run") && reason.contains("no photo is lost"),
+        "{reason}"
+    );
     assert!(samples[first..].iter().all(|p| p.fell_back));
 
     // The next run tries the first sessions again (they fail at once, the hook being past its

@@ -27,7 +27,7 @@ export class GpuSection {
   private readonly installButton = h("button", { type: "button", class: "primary small", "data-testid": "gpu-install" }, "Use my NVIDIA GPU");
   private readonly offerNote = h("span", { class: "settings-note", "data-testid": "gpu-install-note" });
   private readonly offer = h("div", { class: "gpu-block" },
-    h("p", { class: "settings-note" }, "An NVIDIA graphics card finds and compares faces several times faster than the CPU. Likeness needs NVIDIA's libraries for it, downloaded once."),
+    h("p", { class: "settings-note" }, "An NVIDIA graphics card can run the face models instead of the CPU (driver 580 or newer). Likeness needs NVIDIA's libraries for it, downloaded once. Not yet tried on a real GPU."),
     h("div", { class: "gpu-offer" }, this.installButton, this.offerNote));
   private readonly progressText = h("span", { class: "gpu-progress-text", "data-testid": "gpu-progress-text" });
   private readonly fill = h("div", { class: "bar-fill" });

@@ -130,7 +130,10 @@ fn install() -> anyhow::Result<ExitCode> {
             None => {
                 // Plain lines: one per wheel and phase, and one every 5 s.
                 let key = format!("{}{}", dto.phase, dto.item);
-                if key != last_item || last_line.elapsed().as_secs() >= 5 || p.phase == FetchPhase::Done {
+                if key != last_item
+                    || last_line.elapsed().as_secs() >= 5
+                    || p.phase == FetchPhase::Done
+                {
                     eprintln!(
                         "{}: {} of {} {}",
                         dto.phase,

@@ -44,7 +44,11 @@ fn stub_driver() -> PathBuf {
                     .arg(dir.join("libcuda.so.1"))
                     .arg(&source),
             );
-            assert!(out.status.success(), "cc: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "cc: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             dir
         })
         .clone()
@@ -77,7 +81,10 @@ fn doctor(env: &[(&str, OsString)]) -> Value {
 }
 
 fn cpu_reason(v: &Value) -> String {
-    v["gpu"]["cpuReason"].as_str().unwrap_or_default().to_string()
+    v["gpu"]["cpuReason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn temp(name: &str) -> PathBuf {
@@ -108,7 +115,11 @@ fn faces(env: &[(&str, OsString)], extra: &[&str], folder: &Path) -> Vec<Value> 
     let folder = folder.display().to_string();
     args.extend(["faces", "--embeddings", "--jsonl", folder.as_str()]);
     let out = likeness(env, &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -127,7 +138,11 @@ fn without_a_pack_or_with_a_broken_one_the_cpu_runs_and_says_why() {
     assert_eq!(v["gpu"]["installed"], false);
     assert_eq!(v["gpu"]["downloadBytes"], 1_566_186_840u64);
     let text = String::from_utf8_lossy(&likeness(&env, &["doctor"]).stdout).into_owned();
-    assert!(text.contains("running on CPU: the GPU pack") && text.contains("'likeness gpu install' downloads 1.57 GB"), "{text}");
+    assert!(
+        text.contains("running on CPU: the GPU pack")
+            && text.contains("'likeness gpu install' downloads 1.57 GB"),
+        "{text}"
+    );
     let photo = models_dir().join("test_photos/obama2.jpg");
     let out = likeness(&env, &["faces", photo.to_str().unwrap()]);
     assert!(out.status.success());
@@ -142,19 +157,42 @@ fn without_a_pack_or_with_a_broken_one_the_cpu_runs_and_says_why() {
     let v = doctor(&env);
     let reason = cpu_reason(&v);
     println!("broken pack: {reason}");
-    assert!(reason.contains("incomplete: libcublasLt.so.13 missing"), "{reason}");
-    assert!(v["runtimeVersion"].as_str().unwrap().starts_with("1.32"), "the CPU runtime: {v}");
+    assert!(
+        reason.contains("incomplete: libcublasLt.so.13 missing"),
+        "{reason}"
+    );
+    assert!(
+        v["runtimeVersion"].as_str().unwrap().starts_with("1.32"),
+        "the CPU runtime: {v}"
+    );
 
     let lib = temp("gpu-broken-pack-library");
     let photos = models_dir().join("test_photos");
     let catalog = lib.join("catalog.sqlite");
     let catalog = catalog.to_str().unwrap();
-    let added = likeness(&env, &["--catalog", catalog, "library", "add", photos.to_str().unwrap()]);
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let added = likeness(
+        &env,
+        &[
+            "--catalog",
+            catalog,
+            "library",
+            "add",
+            photos.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let index = likeness(&env, &["--catalog", catalog, "index", "--json"]);
     let stderr = String::from_utf8_lossy(&index.stderr);
     assert!(index.status.success(), "{stderr}");
-    assert!(stderr.contains("running on CPU: the GPU pack at") && stderr.contains("libcublasLt.so.13 missing"), "{stderr}");
+    assert!(
+        stderr.contains("running on CPU: the GPU pack at")
+            && stderr.contains("libcublasLt.so.13 missing"),
+        "{stderr}"
+    );
     let done: Value = serde_json::from_slice(&index.stdout).unwrap();
     assert_eq!(done["errors"], 0, "{done}");
     assert!(done["faces"].as_u64().unwrap() > 0);
@@ -182,7 +220,10 @@ fn the_pack_loads_behind_a_driver_and_the_cpu_takes_over_when_the_gpu_does_not_s
     println!("{}", serde_json::to_string_pretty(&v["gpu"]).unwrap());
     let library = v["runtimeLibrary"]["Ok"].as_str().unwrap();
     assert!(library.starts_with(real.to_str().unwrap()), "{library}");
-    assert!(v["runtimeVersion"].as_str().unwrap().starts_with("1.31.1"), "{v}");
+    assert!(
+        v["runtimeVersion"].as_str().unwrap().starts_with("1.31.1"),
+        "{v}"
+    );
     let cuda = v["providersTried"]
         .as_array()
         .unwrap()
@@ -192,8 +233,14 @@ fn the_pack_loads_behind_a_driver_and_the_cpu_takes_over_when_the_gpu_does_not_s
         .unwrap();
     assert_eq!(cuda["used"], false);
     let reason = cpu_reason(&v);
-    assert!(reason.starts_with("the GPU did not start: CUDA failure"), "{reason}");
-    assert!(!reason.contains("onnxruntime_src"), "said in a few words: {reason}");
+    assert!(
+        reason.starts_with("the GPU did not start: CUDA failure"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("onnxruntime_src"),
+        "said in a few words: {reason}"
+    );
 
     // The faces are the CPU runtime's: ONNX Runtime 1.31.1 (the pack's, on its CPU provider)
     // against 1.32.0 (the CPU runtime, --cpu).
@@ -205,10 +252,18 @@ fn the_pack_loads_behind_a_driver_and_the_cpu_takes_over_when_the_gpu_does_not_s
     assert_eq!(from_pack.len(), from_cpu.len());
     let (mut n, mut worst) = (0, 0f64);
     for (a, b) in from_pack.iter().zip(&from_cpu) {
-        let (fa, fb) = (a["faces"].as_array().unwrap(), b["faces"].as_array().unwrap());
+        let (fa, fb) = (
+            a["faces"].as_array().unwrap(),
+            b["faces"].as_array().unwrap(),
+        );
         assert_eq!(fa.len(), fb.len(), "{}", a["path"]);
         for (x, y) in fa.iter().zip(fb) {
-            for (p, q) in x["embedding"].as_array().unwrap().iter().zip(y["embedding"].as_array().unwrap()) {
+            for (p, q) in x["embedding"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(y["embedding"].as_array().unwrap())
+            {
                 worst = worst.max((p.as_f64().unwrap() - q.as_f64().unwrap()).abs());
             }
             n += 1;
@@ -219,7 +274,10 @@ fn the_pack_loads_behind_a_driver_and_the_cpu_takes_over_when_the_gpu_does_not_s
 
     // What the driver says decides, before anything of the pack is loaded.
     let old = cpu_reason(&doctor(&env(&[("LIKENESS_STUB_VERSION", "12040")])));
-    assert!(old.contains("supports CUDA 12.4; the GPU pack needs CUDA 13.0 (driver 580 or newer)"), "{old}");
+    assert!(
+        old.contains("supports CUDA 12.4; the GPU pack needs CUDA 13.0 (driver 580 or newer)"),
+        "{old}"
+    );
     let none = cpu_reason(&doctor(&env(&[("LIKENESS_STUB_DEVICES", "0")])));
     assert!(none.contains("sees no GPU"), "{none}");
     let init = cpu_reason(&doctor(&env(&[("LIKENESS_STUB_CUINIT", "100")])));
@@ -228,5 +286,8 @@ fn the_pack_loads_behind_a_driver_and_the_cpu_takes_over_when_the_gpu_does_not_s
     let v = likeness(&env(&[]), &["--cpu", "doctor", "--json"]);
     let v: Value = serde_json::from_slice(&v.stdout).unwrap();
     assert!(cpu_reason(&v).starts_with("CPU only is chosen"), "{v}");
-    assert!(v["runtimeVersion"].as_str().unwrap().starts_with("1.32"), "{v}");
+    assert!(
+        v["runtimeVersion"].as_str().unwrap().starts_with("1.32"),
+        "{v}"
+    );
 }

@@ -75,7 +75,10 @@ pub fn doctor(config: &EngineConfig) -> DoctorReport {
         Some(p) if !p.is_file() => Err(format!("{} does not exist", p.display())),
         explicit => choose_runtime(config.provider, explicit.as_deref()).map_err(|e| e.to_string()),
     };
-    let runtime_library = choice.as_ref().map(|c| c.library.clone()).map_err(Clone::clone);
+    let runtime_library = choice
+        .as_ref()
+        .map(|c| c.library.clone())
+        .map_err(Clone::clone);
     let gpu_state = choice.ok().map(|c| c.gpu);
     let runtime = runtime_library
         .as_ref()

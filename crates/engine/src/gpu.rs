@@ -63,7 +63,11 @@ impl GpuReport {
             Some(likeness_vision::runtime::CPU_CHOSEN.into())
         } else if let Some(r) = state.and_then(GpuState::reason) {
             Some(r.to_string())
-        } else if let Some(e) = attempts.iter().filter_map(|a| a.outcome.as_ref().err()).next() {
+        } else if let Some(e) = attempts
+            .iter()
+            .filter_map(|a| a.outcome.as_ref().err())
+            .next()
+        {
             Some(format!("the GPU did not start: {e}"))
         } else if provider.is_none() {
             Some("the face models could not be loaded".into())

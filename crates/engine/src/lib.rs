@@ -46,6 +46,7 @@ pub mod catalog {
         TimelineCursor, TimelineDay, ViewFace,
     };
 }
+pub use gpu::GpuReport;
 pub use likeness_geometry as geometry;
 pub use likeness_imaging::{probe_photo, PhotoFormat, PhotoProbe, RawFormat, PHOTO_EXTENSIONS};
 pub use likeness_imaging::{DecodeLimits, ExifInfo, ImagingError, Orientation, OrientationMode};
@@ -55,11 +56,10 @@ pub use likeness_vision::{
     VisionError,
 };
 pub use people::{recluster, PeopleConfig, ReclusterSummary};
-pub use gpu::GpuReport;
-pub use pipeline::{ComputeStatus, FULL_RES_CHIP_BOX, GPU_FAULT_ENV};
 pub use pipeline::{
     total_timings, BatchProgress, BytesAnalysis, FacePipeline, FaceRecord, PhotoFaces, StageTimings,
 };
+pub use pipeline::{ComputeStatus, FULL_RES_CHIP_BOX, GPU_FAULT_ENV};
 pub use session::{CatalogRead, IndexRun, Job, JobKind, Library, Overrides};
 pub use settings::{
     clustering_name, detection_name, load_settings, location_file, model_files, parse_clustering,

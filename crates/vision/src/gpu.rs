@@ -38,8 +38,7 @@ pub const PACK_MARKER: &str = "pack.toml";
 pub const PACK_LIB_DIR: &str = "lib";
 
 /// The NVIDIA GPU pack manifest for Linux x86_64, as compiled into the binary.
-pub const CUDA_LINUX_X86_64: &str =
-    include_str!("../../../models/gpu/cuda13-linux-x86_64.toml");
+pub const CUDA_LINUX_X86_64: &str = include_str!("../../../models/gpu/cuda13-linux-x86_64.toml");
 
 /// One library taken from a wheel.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -187,8 +186,13 @@ pub fn discover_pack(manifest: &GpuPackManifest) -> Option<PathBuf> {
 /// (same libraries, same sums) and every library is there with its manifest size.
 pub fn check_pack(root: &Path, manifest: &GpuPackManifest) -> Result<(), String> {
     let marker = root.join(PACK_MARKER);
-    let text = std::fs::read_to_string(&marker)
-        .map_err(|e| format!("the GPU pack at {} is not installed completely ({}: {e})", root.display(), marker.display()))?;
+    let text = std::fs::read_to_string(&marker).map_err(|e| {
+        tracing::debug!(marker = %marker.display(), error = %e, "GPU pack marker not readable");
+        format!(
+            "the GPU pack at {} is not installed completely",
+            root.display()
+        )
+    })?;
     let installed = GpuPackManifest::parse(&text, &marker).map_err(|e| e.to_string())?;
     let sums = |m: &GpuPackManifest| {
         let mut v: Vec<(String, String)> = m
@@ -306,15 +310,11 @@ pub fn prepare(manifest: Option<&GpuPackManifest>) -> GpuState {
         );
     };
     let Some(root) = discover_pack(manifest) else {
-        return GpuState::NotUsed(
-            "the GPU pack is not installed (Settings → \"Use my NVIDIA GPU\", or 'likeness gpu install')"
-                .into(),
-        );
+        return GpuState::NotUsed("the GPU pack is not installed".into());
     };
     if let Err(why) = check_pack(&root, manifest) {
-        return GpuState::NotUsed(format!(
-            "{why}; install it again (Settings → \"Use my NVIDIA GPU\", or 'likeness gpu install')"
-        ));
+        // What to do (install it again) is the front ends' to say, beside their install button.
+        return GpuState::NotUsed(why);
     }
     let device = match probe_driver() {
         Ok(d) => d,
@@ -437,7 +437,9 @@ mod driver {
                 ));
             }
             let mut device: c_int = 0;
-            let get = lib.get::<CuDeviceGet>("cuDeviceGet").map_err(|_| sym("cuDeviceGet"))?;
+            let get = lib
+                .get::<CuDeviceGet>("cuDeviceGet")
+                .map_err(|_| sym("cuDeviceGet"))?;
             let rc = get(&mut device, 0);
             if rc != 0 {
                 return Err(format!("cuDeviceGet: {}", error_name(rc)));
@@ -491,11 +493,19 @@ mod tests {
             .nth(1)
             .and_then(|v| v.parse().ok())
             .expect("version 1.N.x");
-        assert!(minor >= ort::MINOR_VERSION, "ONNX Runtime {} is older than ort accepts", m.onnxruntime);
+        assert!(
+            minor >= ort::MINOR_VERSION,
+            "ONNX Runtime {} is older than ort accepts",
+            m.onnxruntime
+        );
         assert_eq!(m.library, format!("libonnxruntime.so.{}", m.onnxruntime));
         // The CUDA provider is in the pack beside the runtime (ONNX Runtime loads it from there).
-        assert!(m.members().any(|p| p.file_name() == "libonnxruntime_providers_cuda.so"));
-        assert!(m.members().any(|p| p.file_name() == "libonnxruntime_providers_shared.so"));
+        assert!(m
+            .members()
+            .any(|p| p.file_name() == "libonnxruntime_providers_cuda.so"));
+        assert!(m
+            .members()
+            .any(|p| p.file_name() == "libonnxruntime_providers_shared.so"));
         assert!(m.download_bytes() > 1_000_000_000 && m.installed_bytes() > m.download_bytes());
     }
 
@@ -506,18 +516,30 @@ mod tests {
         let root = dir.path().join(&m.name);
         std::fs::create_dir_all(root.join(PACK_LIB_DIR)).expect("mkdir");
         let no_marker = check_pack(&root, &m).expect_err("no marker");
-        assert!(no_marker.contains("not installed completely"), "{no_marker}");
+        assert!(
+            no_marker.contains("not installed completely"),
+            "{no_marker}"
+        );
 
         std::fs::write(root.join(PACK_MARKER), CUDA_LINUX_X86_64).expect("marker");
         let empty = check_pack(&root, &m).expect_err("no libraries");
-        assert!(empty.contains("incomplete") && empty.contains("libcudart.so.13"), "{empty}");
+        assert!(
+            empty.contains("incomplete") && empty.contains("libcudart.so.13"),
+            "{empty}"
+        );
 
         // One library of the wrong size is "damaged", named with its path.
         let first = m.members().next().expect("a member");
-        std::fs::write(root.join(PACK_LIB_DIR).join(first.file_name()), b"not a library")
-            .expect("write");
+        std::fs::write(
+            root.join(PACK_LIB_DIR).join(first.file_name()),
+            b"not a library",
+        )
+        .expect("write");
         let damaged = check_pack(&root, &m).expect_err("damaged");
-        assert!(damaged.contains("damaged") && damaged.contains(first.file_name()), "{damaged}");
+        assert!(
+            damaged.contains("damaged") && damaged.contains(first.file_name()),
+            "{damaged}"
+        );
 
         // A marker of another pack version is refused before its files are looked at.
         let other = CUDA_LINUX_X86_64.replacen(&first.sha256, &"0".repeat(64), 1);
@@ -535,6 +557,8 @@ mod tests {
             let reason = state.reason().expect("not used");
             assert!(reason.contains("not installed"), "{reason}");
         }
-        assert!(prepare(None).reason().is_some_and(|r| r.contains("Linux x86_64")));
+        assert!(prepare(None)
+            .reason()
+            .is_some_and(|r| r.contains("Linux x86_64")));
     }
 }

@@ -288,7 +288,10 @@ mod tests {
             summarize_provider_error(load),
             "Failed to load library /x/libonnxruntime_providers_cuda.so with error: libcublasLt.so.13: cannot open shared object file: No such file or directory"
         );
-        assert_eq!(summarize_provider_error("x.cc:1 f() [ONNXRuntimeError] : 1 : FAIL : out of memory"), "out of memory");
+        assert_eq!(
+            summarize_provider_error("x.cc:1 f() [ONNXRuntimeError] : 1 : FAIL : out of memory"),
+            "out of memory"
+        );
         assert_eq!(summarize_provider_error("plain words"), "plain words");
     }
 }
@@ -385,7 +388,9 @@ pub fn choose_runtime(
     };
     // Once the pack's libraries are loaded, its ONNX Runtime is the one to load, whatever the
     // preference now (it runs on the CPU as well).
-    if let (_, GpuState::Ready { pack, .. }) = (decided_for, GPU.get().map(|g| &g.1).unwrap_or(&state)) {
+    if let (_, GpuState::Ready { pack, .. }) =
+        (decided_for, GPU.get().map(|g| &g.1).unwrap_or(&state))
+    {
         if let Some(m) = GpuPackManifest::for_this_system() {
             return Ok(RuntimeChoice {
                 library: pack.join(PACK_LIB_DIR).join(&m.library),
@@ -419,7 +424,12 @@ pub fn summarize_provider_error(message: &str) -> String {
         return format!("{failure}{call}");
     }
     if let Some(at) = message.find("Failed to load library") {
-        return message[at..].lines().next().unwrap_or("").trim().to_string();
+        return message[at..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
     }
     let first = message.lines().next().unwrap_or(message).trim();
     // "/onnxruntime_src/...cc:123 <signature> [ONNXRuntimeError] : 1 : FAIL : what" → "what"

@@ -382,7 +382,8 @@ impl<'a> Indexer<'a> {
             let fell_back = p.fell_back;
             set_compute(p, self.pipeline);
             // The switch to the CPU is shown at once, not at the next sample.
-            run.gate.offer(p, finished || p.fell_back != fell_back, run.sink);
+            run.gate
+                .offer(p, finished || p.fell_back != fell_back, run.sink);
             if finished {
                 return Ok(());
             }
