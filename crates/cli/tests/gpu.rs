@@ -12,47 +12,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use likeness_testdata::{models_dir, repo_root, skip_or_fail};
+use likeness_testdata::{models_dir, repo_root};
 use serde_json::Value;
 
-const PACK: &str = "models/runtime/gpu/cuda13-linux-x86_64";
-
-/// The fetched GPU pack; a failure in CI when it is not there.
-fn real_pack() -> Option<PathBuf> {
-    let dir = repo_root().join(PACK);
-    if dir.join("pack.toml").is_file() {
-        return Some(dir);
-    }
-    skip_or_fail(&format!(
-        "the GPU pack is not at {} (bash scripts/fetch-models.sh --gpu)",
-        dir.display()
-    ));
-    None
-}
-
-/// The stand-in driver, built once per test process.
-fn stub_driver() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let dir = repo_root().join("target/test-tmp/stub-libcuda");
-            std::fs::create_dir_all(&dir).unwrap();
-            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stub_libcuda.c");
-            let out = likeness_testdata::output_of(
-                Command::new("cc")
-                    .args(["-shared", "-fPIC", "-O1", "-Wl,-soname,libcuda.so.1", "-o"])
-                    .arg(dir.join("libcuda.so.1"))
-                    .arg(&source),
-            );
-            assert!(
-                out.status.success(),
-                "cc: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            dir
-        })
-        .clone()
-}
+use likeness_testdata::{gpu_pack as real_pack, stub_libcuda as stub_driver};
 
 /// `likeness` as a user runs it (runtime and models found from the program), with `env`.
 fn likeness(env: &[(&str, OsString)], args: &[&str]) -> Output {

@@ -336,3 +336,64 @@ fn a_package_with_a_damaged_or_missing_model_says_what_to_do_and_never_crashes()
     assert!(text.contains("runtime (ONNX Runtime) is missing"), "{text}");
     let _ = std::fs::remove_dir_all(&s.work);
 }
+
+#[test]
+fn the_packaged_cli_finds_the_gpu_pack_in_the_users_data_folder() {
+    let Some(deb) = package_deb() else { return };
+    let Some(pack) = likeness_testdata::gpu_pack() else {
+        return;
+    };
+    let s = scratch("gpu", &deb);
+    let run = |env: &[(&str, &Path)], args: &[&str]| {
+        let mut cmd = Command::new(s.prefix.join("usr/bin/likeness"));
+        cmd.args(args)
+            .env_clear()
+            .env("HOME", &s.home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("LANG", "C.UTF-8")
+            .current_dir(&s.cwd);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        likeness_testdata::output_of(&mut cmd)
+    };
+    // Nothing installed: the CPU, the reason, and where `gpu install` would put the pack.
+    let target = s.home.join(".local/share/likeness/gpu/cuda13-linux-x86_64");
+    let status = ok_json(&run(&[], &["gpu", "status", "--json"]));
+    println!("{status:#}");
+    assert_eq!(status["installed"], false);
+    assert_eq!(status["cpuReason"], "the GPU pack is not installed");
+    assert_eq!(status["packDir"], target.display().to_string().as_str());
+    assert_eq!(status["downloadBytes"], 1_566_186_840u64);
+
+    // The pack where `likeness gpu install` puts it (a link to the fetched one), and a driver:
+    // the packaged program loads the pack's ONNX Runtime from the user's data folder.
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&pack, &target).unwrap();
+    let driver = likeness_testdata::stub_libcuda();
+    let doctor = ok_json(&run(&[("LD_LIBRARY_PATH", &driver)], &["doctor", "--json"]));
+    let library = doctor["runtimeLibrary"]["Ok"].as_str().unwrap();
+    assert!(library.starts_with(target.to_str().unwrap()), "{library}");
+    assert!(doctor["runtimeVersion"]
+        .as_str()
+        .unwrap()
+        .starts_with("1.31.1"));
+    assert_eq!(doctor["gpu"]["installed"], true);
+    let reason = doctor["gpu"]["cpuReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("the GPU did not start: CUDA failure"),
+        "{reason}"
+    );
+    // No driver at all: the package's own CPU runtime.
+    let doctor = ok_json(&run(&[], &["doctor", "--json"]));
+    assert!(doctor["runtimeLibrary"]["Ok"]
+        .as_str()
+        .unwrap()
+        .contains("usr/lib/likeness"));
+    assert!(doctor["gpu"]["cpuReason"]
+        .as_str()
+        .unwrap()
+        .starts_with("no NVIDIA driver"));
+    std::fs::remove_file(&target).unwrap();
+    let _ = std::fs::remove_dir_all(&s.work);
+}

@@ -223,6 +223,48 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The GPU pack fetched by `scripts/fetch-models.sh --gpu` (run by scripts/test.sh), or
+/// [`skip_or_fail`] and `None`.
+pub fn gpu_pack() -> Option<PathBuf> {
+    let dir = repo_root().join("models/runtime/gpu/cuda13-linux-x86_64");
+    if dir.join("pack.toml").is_file() {
+        return Some(dir);
+    }
+    skip_or_fail(&format!(
+        "the GPU pack is not at {} (bash scripts/fetch-models.sh --gpu)",
+        dir.display()
+    ));
+    None
+}
+
+/// Builds the stand-in NVIDIA driver (`crates/cli/tests/data/stub_libcuda.c`) with `cc` into
+/// a folder of its own, once per test process; returns the folder (for `LD_LIBRARY_PATH`).
+pub fn stub_libcuda() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = repo_root().join(format!(
+                "target/test-tmp/stub-libcuda-{}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let source = repo_root().join("crates/cli/tests/data/stub_libcuda.c");
+            let out = output_of(
+                std::process::Command::new("cc")
+                    .args(["-shared", "-fPIC", "-O1", "-Wl,-soname,libcuda.so.1", "-o"])
+                    .arg(dir.join("libcuda.so.1"))
+                    .arg(&source),
+            );
+            assert!(
+                out.status.success(),
+                "cc: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            dir
+        })
+        .clone()
+}
+
 /// Runs `cmd` to the end and returns its output, failing the test when the program panicked
 /// (exit status 101: a panic is never an acceptable answer, whatever the test expects).
 pub fn output_of(cmd: &mut std::process::Command) -> std::process::Output {
