@@ -233,6 +233,51 @@ fn gpu_section_offers_the_pack_and_reports_a_failed_install_in_words() {
     println!("gui_gpu passed in {:.0?}", started.elapsed());
 }
 
+/// A GPU that fails in the middle of indexing (the engine's test hook
+/// `LIKENESS_TEST_GPU_FAULT_AFTER` makes the first sessions fail after 10 model runs, through
+/// the path a CUDA error takes): the run finishes with every photo, and the progress panel
+/// says that the GPU failed and the rest ran on the CPU. Screenshot `gpu-04-fell-back.png`.
+#[test]
+fn a_gpu_failing_mid_run_is_shown_in_the_panel_and_no_photo_is_lost() {
+    let Some(lib) = TestLibrary::new("gui-gpu-fallback") else {
+        return;
+    };
+    let Some(pre) = Prerequisites::find() else {
+        return;
+    };
+    let mut env = lib.env();
+    env.push(("LIKENESS_TEST_GPU_FAULT_AFTER", os("10")));
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_likeness-desktop"));
+    let desktop = Desktop::launch(&pre, &app, &env, &lib.work.join("logs"));
+    let wd = &desktop.wd;
+    wd.click("[data-testid=\"add-folder\"]");
+    let headline = wd.wait_indexing_done();
+    println!("headline: {headline}");
+    assert!(
+        headline.starts_with("Done: 12 photos indexed"),
+        "{headline}"
+    );
+    let errors = wd.text("progress-errors").unwrap_or_default();
+    assert!(
+        !shown(wd, "progress-errors") || errors.starts_with('0'),
+        "errors: {errors}"
+    );
+    assert!(shown(wd, "gpu-fallback"), "the fall-back notice is hidden");
+    let notice = wd.text("gpu-fallback").unwrap();
+    println!("notice: {notice}");
+    assert!(
+        notice.contains("GPU failed") && notice.contains("No photo is lost"),
+        "{notice}"
+    );
+    let reason = wd.text("progress-cpu-reason").unwrap();
+    assert!(
+        reason.contains("the GPU failed during this run"),
+        "{reason}"
+    );
+    wd.screenshot(&lib.shots, "gpu-04-fell-back");
+    wd.quit();
+}
+
 /// A loopback "mirror" that answers every wheel with a long body sent slowly (256 KiB every
 /// 20 ms, ~13 MB/s: 1% of the pack in about a second), so an install stays in its download.
 /// Returns its base URL.
