@@ -128,6 +128,15 @@ fn gpu_section_offers_the_pack_and_reports_a_failed_install_in_words() {
     assert!(note.starts_with("Downloads 1.57 GB from "), "{note}");
     assert!(note.contains(&wheels.display().to_string()), "{note}");
     assert!(note.ends_with("and takes 2.47 GB on disk"), "{note}");
+    // What the driver says comes before the download: the GPU found, or why the pack would
+    // not be used yet (these machines have no NVIDIA GPU).
+    let driver = wd.text("gpu-driver").unwrap();
+    println!("driver: {driver}");
+    assert!(shown(wd, "gpu-driver"), "the driver line is hidden");
+    assert!(
+        driver.starts_with("Found: ") || driver.starts_with("No usable NVIDIA GPU was found: "),
+        "{driver}"
+    );
     assert!(!shown(wd, "gpu-progress") && !shown(wd, "gpu-error") && !shown(wd, "gpu-restart"));
     assert!(
         !shown(wd, "gpu-unavailable"),

@@ -1,11 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { cpuLine, gigabytes, gpuNow, installOffer, installPercent, installProgressText, wheelName } from "./gpu-logic";
+import { cpuLine, driverLine, gigabytes, gpuNow, installOffer, installPercent, installProgressText, wheelName } from "./gpu-logic";
 
 describe("gpu-logic", () => {
   it("writes decimal gigabytes with two decimals", () => {
     expect(gigabytes(1_571_234_567)).toBe("1.57 GB");
     expect(gigabytes(2_468_000_000)).toBe("2.47 GB");
     expect(gigabytes(0)).toBe("0.00 GB");
+  });
+
+  it("says what the driver found before anyone downloads the pack", () => {
+    expect(driverLine({ driverDevice: "NVIDIA RTX 4070, 11.6 GiB, driver CUDA 13.0", driverProblem: null })).toBe(
+      "Found: NVIDIA RTX 4070, 11.6 GiB, driver CUDA 13.0.",
+    );
+    expect(driverLine({ driverDevice: null, driverProblem: "no NVIDIA driver is installed" })).toBe(
+      "No usable NVIDIA GPU was found: no NVIDIA driver is installed. The pack is used only once an NVIDIA card and its driver (580 or newer) are there.",
+    );
+    expect(driverLine({ driverDevice: null, driverProblem: null })).toBe("");
   });
 
   it("says what runs the models", () => {

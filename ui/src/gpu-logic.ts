@@ -25,6 +25,16 @@ export function installOffer(gpu: Pick<GpuDto, "downloadBytes" | "installedBytes
   return `Downloads ${gigabytes(gpu.downloadBytes)} from ${gpu.source} and takes ${gigabytes(gpu.installedBytes)} on disk`;
 }
 
+/** What the NVIDIA driver says, before anyone downloads 1.57 GB: the GPU it found, or that the
+ * pack will not be used until a driver is installed. */
+export function driverLine(gpu: Pick<GpuDto, "driverDevice" | "driverProblem">): string {
+  if (gpu.driverDevice) return `Found: ${gpu.driverDevice}.`;
+  if (gpu.driverProblem) {
+    return `No usable NVIDIA GPU was found: ${gpu.driverProblem}. The pack is used only once an NVIDIA card and its driver (580 or newer) are there.`;
+  }
+  return "";
+}
+
 /** 0..100 for the install's progress bar. */
 export function installPercent(p: Pick<GpuInstallProgressDto, "bytesDone" | "bytesTotal">): number {
   if (p.bytesTotal <= 0) return 0;

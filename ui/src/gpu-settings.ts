@@ -6,7 +6,7 @@
 // (`gpuInstallLast`) and follows the `gpu-install` event through the screen's Scope.
 import { api, type ApiError, type GpuDto, type GpuInstallEvent, type GpuInstallProgressDto } from "./api";
 import { h } from "./dom";
-import { gpuNow, installOffer, installPercent, installProgressText } from "./gpu-logic";
+import { driverLine, gpuNow, installOffer, installPercent, installProgressText } from "./gpu-logic";
 import type { Scope } from "./screen";
 
 type InstallState = "idle" | "running" | "installed" | "failed" | "cancelled";
@@ -26,8 +26,10 @@ export class GpuSection {
     "The GPU pack is for NVIDIA graphics cards on Linux (x86_64) only. On this computer the face models run on the CPU.");
   private readonly installButton = h("button", { type: "button", class: "primary small", "data-testid": "gpu-install" }, "Use my NVIDIA GPU");
   private readonly offerNote = h("span", { class: "settings-note", "data-testid": "gpu-install-note" });
+  private readonly driverNote = h("p", { class: "settings-note", "data-testid": "gpu-driver" });
   private readonly offer = h("div", { class: "gpu-block" },
     h("p", { class: "settings-note" }, "An NVIDIA graphics card can run the face models instead of the CPU (driver 580 or newer). Likeness needs NVIDIA's libraries for it, downloaded once. Not yet tried on a real GPU."),
+    this.driverNote,
     h("div", { class: "gpu-offer" }, this.installButton, this.offerNote));
   private readonly progressText = h("span", { class: "gpu-progress-text", "data-testid": "gpu-progress-text" });
   private readonly fill = h("div", { class: "bar-fill" });
@@ -181,6 +183,8 @@ export class GpuSection {
     const offered = gpu !== null && gpu.packAvailable && !gpu.installed;
     this.offer.hidden = !offered || state === "running" || state === "installed";
     if (gpu) this.offerNote.textContent = installOffer(gpu);
+    this.driverNote.textContent = gpu ? driverLine(gpu) : "";
+    this.driverNote.classList.toggle("warning-text", !!gpu?.driverProblem);
     this.progressBox.hidden = state !== "running";
     if (state === "running") {
       const p = this.progress;

@@ -155,6 +155,11 @@ pub struct GpuDto {
     pub installed: bool,
     /// The GPU running the models, described; none when they run on the CPU.
     pub device: Option<String>,
+    /// The GPU the NVIDIA driver sees, described (whether or not the models run on it).
+    pub driver_device: Option<String>,
+    /// Why there is no usable NVIDIA driver ("no NVIDIA driver is installed …"); the pack is
+    /// of use only once there is one.
+    pub driver_problem: Option<String>,
     /// The provider running the embedder ("CPU", "CUDA (GPU)").
     pub provider: Option<String>,
     /// Why the CPU runs the models ("running on CPU: …"); none on the GPU.
@@ -173,6 +178,8 @@ impl From<&GpuReport> for GpuDto {
             pack_dir: r.pack_dir.as_ref().map(|p| p.display().to_string()),
             installed: r.installed,
             device: r.device.clone(),
+            driver_device: r.driver.as_ref().ok().cloned(),
+            driver_problem: r.driver.as_ref().err().cloned(),
             provider: r.provider.map(|p| p.label().to_string()),
             cpu_reason: r.cpu_reason.clone(),
             source: likeness_engine::gpu::pack_source(),

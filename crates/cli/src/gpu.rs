@@ -99,6 +99,19 @@ pub fn gpu_command(config: &EngineConfig, command: GpuCommand) -> anyhow::Result
 
 fn install() -> anyhow::Result<ExitCode> {
     let (manifest, target) = likeness_engine::gpu::pack_target()?;
+    if likeness_engine::gpu::is_installed(&target) {
+        println!(
+            "the GPU pack is already installed at {} ('likeness gpu verify' checks it; 'likeness gpu remove' then 'likeness gpu install' installs it again)",
+            target.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Err(why) = likeness_engine::gpu::probe_driver() {
+        eprintln!(
+            "Note: {why}. The pack is used once an NVIDIA driver {} or newer is installed.",
+            manifest.min_driver_linux
+        );
+    }
     eprintln!(
         "Installing the {}: {} to download from {}, {} on disk in {}",
         manifest.title,

@@ -362,7 +362,22 @@ fn the_packaged_cli_finds_the_gpu_pack_in_the_users_data_folder() {
     let status = ok_json(&run(&[], &["gpu", "status", "--json"]));
     println!("{status:#}");
     assert_eq!(status["installed"], false);
-    assert_eq!(status["cpuReason"], "the GPU pack is not installed");
+    // No NVIDIA driver on this machine: that comes first (the pack would not help).
+    let reason = status["cpuReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("no NVIDIA driver is installed"),
+        "{reason}"
+    );
+    // With a driver (the stand-in): the missing pack, and the GPU it found.
+    let driver = likeness_testdata::stub_libcuda();
+    let status = ok_json(&run(
+        &[("LD_LIBRARY_PATH", &driver)],
+        &["gpu", "status", "--json"],
+    ));
+    assert_eq!(
+        status["cpuReason"],
+        "the GPU pack is not installed (found Stub GPU (no device behind it))"
+    );
     assert_eq!(status["packDir"], target.display().to_string().as_str());
     assert_eq!(status["downloadBytes"], 1_566_186_840u64);
 
@@ -370,7 +385,6 @@ fn the_packaged_cli_finds_the_gpu_pack_in_the_users_data_folder() {
     // the packaged program loads the pack's ONNX Runtime from the user's data folder.
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(&pack, &target).unwrap();
-    let driver = likeness_testdata::stub_libcuda();
     let doctor = ok_json(&run(&[("LD_LIBRARY_PATH", &driver)], &["doctor", "--json"]));
     let library = doctor["runtimeLibrary"]["Ok"].as_str().unwrap();
     assert!(library.starts_with(target.to_str().unwrap()), "{library}");

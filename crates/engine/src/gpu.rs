@@ -31,6 +31,9 @@ pub struct GpuReport {
     pub installed: bool,
     /// The GPU in use ("NVIDIA H100 …, 79.2 GiB, driver CUDA 13.0"), when the models run on it.
     pub device: Option<String>,
+    /// What the NVIDIA driver reports: the GPU it sees, described, or why there is none
+    /// ("no NVIDIA driver is installed …") — the pack is of use only with a driver.
+    pub driver: Result<String, String>,
     /// The provider the embedder runs on (None when nothing could be loaded).
     pub provider: Option<Provider>,
     /// Why the models run on the CPU, in words; None when they run on the GPU.
@@ -74,7 +77,13 @@ impl GpuReport {
         } else {
             Some("no GPU execution provider is available".into())
         };
+        let driver = if manifest.is_some() {
+            likeness_vision::gpu::probe_driver().map(|d| d.describe())
+        } else {
+            Err("no GPU pack exists for this system".into())
+        };
         Self {
+            driver,
             pack_available: manifest.is_some(),
             pack_title: manifest.map(|m| m.title.clone()),
             download_bytes: manifest.map_or(0, GpuPackManifest::download_bytes),
@@ -97,6 +106,16 @@ pub fn pack_target() -> Result<(&'static GpuPackManifest, PathBuf), EngineError>
         message: "no per-user data folder (HOME is not set)".into(),
     })?;
     Ok((manifest, target))
+}
+
+/// Whether a complete pack (the one this build needs) is at `target`.
+pub fn is_installed(target: &std::path::Path) -> bool {
+    GpuPackManifest::for_this_system().is_some_and(|m| check_pack(target, m).is_ok())
+}
+
+/// What the NVIDIA driver reports: the GPU, described, or why there is none.
+pub fn probe_driver() -> Result<String, String> {
+    likeness_vision::gpu::probe_driver().map(|d| d.describe())
 }
 
 /// Downloads and installs the GPU pack into the per-user data folder, from PyPI or

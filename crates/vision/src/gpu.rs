@@ -310,7 +310,11 @@ pub fn prepare(manifest: Option<&GpuPackManifest>) -> GpuState {
         );
     };
     let Some(root) = discover_pack(manifest) else {
-        return GpuState::NotUsed("the GPU pack is not installed".into());
+        // Say first what the user can act on: without an NVIDIA driver the pack would not help.
+        return GpuState::NotUsed(match probe_driver() {
+            Ok(device) => format!("the GPU pack is not installed (found {})", device.name),
+            Err(why) => why,
+        });
     };
     if let Err(why) = check_pack(&root, manifest) {
         // What to do (install it again) is the front ends' to say, beside their install button.
@@ -402,8 +406,7 @@ mod driver {
         // code of ours. It stays loaded: dropping it while CUDA is initialised is not allowed.
         let lib = unsafe { Library::open(Some("libcuda.so.1"), RTLD_NOW) }.map_err(|e| {
             tracing::debug!(error = %e, "libcuda.so.1 did not load");
-            "no NVIDIA driver is installed (libcuda.so.1, the driver's library, could not be loaded)"
-                .to_string()
+            "no NVIDIA driver is installed (libcuda.so.1 not found)".to_string()
         })?;
         let lib = Box::leak(Box::new(lib));
         // SAFETY: the signatures are the CUDA driver API's (cuda.h), stable since CUDA 4.
@@ -555,7 +558,12 @@ mod tests {
         if std::env::var_os(GPU_PACK_ENV).is_none() {
             let state = prepare(Some(&m));
             let reason = state.reason().expect("not used");
-            assert!(reason.contains("not installed"), "{reason}");
+            // Without a driver that comes first; with one, the missing pack.
+            let expected = match probe_driver() {
+                Ok(_) => "the GPU pack is not installed",
+                Err(_) => "no NVIDIA driver",
+            };
+            assert!(reason.starts_with(expected), "{reason}");
         }
         assert!(prepare(None)
             .reason()

@@ -73,8 +73,14 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Starts Xvfb on the first free display from :90, waiting for its socket.
+/// Starts Xvfb on the first free display from :90, waiting for its socket. The display is
+/// ours only when its lock file names our Xvfb: two tests starting at once (tests of one binary
+/// run in parallel) could both see :90 free, and the loser's Xvfb exits while the winner's
+/// socket is there — the loser's app would then live on the other test's display and die with
+/// it. Starts are also serialised within the process.
 pub fn start_xvfb(xvfb: &Path) -> (Reaped, String) {
+    static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = STARTING.lock().unwrap_or_else(|p| p.into_inner());
     for n in 90..140 {
         if Path::new(&format!("/tmp/.X{n}-lock")).exists()
             || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
@@ -96,10 +102,18 @@ pub fn start_xvfb(xvfb: &Path) -> (Reaped, String) {
             .unwrap();
         let child = Reaped(child, "Xvfb");
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+        let ours = child.0.id();
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(10) {
-            if socket.exists() {
-                return (child, format!(":{n}"));
+            // The lock file holds the server's pid (right-aligned, 10 characters).
+            let owner = std::fs::read_to_string(&lock)
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok());
+            match owner {
+                Some(pid) if pid == ours && socket.exists() => return (child, format!(":{n}")),
+                Some(pid) if pid != ours => break, // another server has this display
+                _ => {}
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -563,6 +563,15 @@ installed: boolean,
  */
 device: string | null, 
 /**
+ * The GPU the NVIDIA driver sees, described (whether or not the models run on it).
+ */
+driverDevice: string | null, 
+/**
+ * Why there is no usable NVIDIA driver ("no NVIDIA driver is installed …"); the pack is
+ * of use only once there is one.
+ */
+driverProblem: string | null, 
+/**
  * The provider running the embedder ("CPU", "CUDA (GPU)").
  */
 provider: string | null, 
