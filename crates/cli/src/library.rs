@@ -385,9 +385,6 @@ impl ProgressReporter {
             return;
         }
         let line = format!("{}: {}", phase_name(p.phase), message);
-        if new_phase {
-            self.flush_held();
-        }
         let due = self
             .last_line
             .is_none_or(|t| t.elapsed() >= Duration::from_secs(2));

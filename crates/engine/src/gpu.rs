@@ -60,23 +60,7 @@ impl GpuReport {
             (Some(GpuState::Ready { device, .. }), true) => Some(device.describe()),
             _ => None,
         };
-        let cpu_reason = if on_gpu {
-            None
-        } else if preference == ProviderPreference::CpuOnly {
-            Some(likeness_vision::runtime::CPU_CHOSEN.into())
-        } else if let Some(r) = state.and_then(GpuState::reason) {
-            Some(r.to_string())
-        } else if let Some(e) = attempts
-            .iter()
-            .filter_map(|a| a.outcome.as_ref().err())
-            .next()
-        {
-            Some(format!("the GPU did not start: {e}"))
-        } else if provider.is_none() {
-            Some("the face models could not be loaded".into())
-        } else {
-            Some("no GPU execution provider is available".into())
-        };
+        let cpu_reason = why_cpu(state, provider, attempts, preference);
         let driver = if manifest.is_some() {
             likeness_vision::gpu::probe_driver().map(|d| d.describe())
         } else {
@@ -94,6 +78,29 @@ impl GpuReport {
             provider,
             cpu_reason,
         }
+    }
+}
+
+/// Why the CPU runs the models, in words; `None` when `provider` is a GPU. `state`: how the
+/// runtime was chosen; `attempts`: the providers the embedder's session tried.
+pub(crate) fn why_cpu(
+    state: Option<&GpuState>,
+    provider: Option<Provider>,
+    attempts: &[ProviderAttempt],
+    preference: ProviderPreference,
+) -> Option<String> {
+    if provider.is_some_and(Provider::is_gpu) {
+        None
+    } else if preference == ProviderPreference::CpuOnly {
+        Some(likeness_vision::runtime::CPU_CHOSEN.into())
+    } else if let Some(r) = state.and_then(GpuState::reason) {
+        Some(r.to_string())
+    } else if let Some(e) = attempts.iter().find_map(|a| a.outcome.as_ref().err()) {
+        Some(format!("the GPU did not start: {e}"))
+    } else if provider.is_none() {
+        Some("the face models could not be loaded".into())
+    } else {
+        Some("no GPU execution provider is available".into())
     }
 }
 

@@ -245,6 +245,9 @@ pub struct FacePipeline {
     fell_back: AtomicBool,
     fall_back_reason: Mutex<Option<String>>,
     fault: Option<FaultHook>,
+    /// Whether `primary` runs on a GPU (any of its sessions): model runs that fail there fall
+    /// back to the CPU.
+    primary_on_gpu: bool,
     /// How the runtime was chosen (the GPU pack or the CPU runtime, and why).
     gpu: GpuState,
     library: PathBuf,
@@ -282,6 +285,7 @@ impl FacePipeline {
         };
         Ok(Self {
             runtime,
+            primary_on_gpu: primary.on_gpu(),
             primary,
             cpu: OnceLock::new(),
             cpu_opening: Mutex::new(()),
@@ -312,7 +316,7 @@ impl FacePipeline {
     /// sessions for the rest of the run and `op` runs again on them: the photo is not lost.
     fn infer<T>(&self, op: impl Fn(&Stages) -> Result<T, VisionError>) -> Result<T, EngineError> {
         if !self.fell_back.load(Ordering::Acquire) {
-            if !(self.primary.on_gpu() || self.fault.is_some()) {
+            if !(self.primary_on_gpu || self.fault.is_some()) {
                 return Ok(op(&self.primary)?);
             }
             let result = match self.fault.as_ref().and_then(FaultHook::trip) {
@@ -382,22 +386,12 @@ impl FacePipeline {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone()
-        } else if provider.is_gpu() {
-            None
-        } else if let Some(r) = self.gpu.reason() {
-            Some(r.to_string())
-        } else if self.config.provider == ProviderPreference::CpuOnly {
-            Some(likeness_vision::runtime::CPU_CHOSEN.into())
         } else {
-            Some(
-                self.primary
-                    .embedder
-                    .attempts()
-                    .iter()
-                    .filter_map(|a| a.outcome.as_ref().err())
-                    .next()
-                    .cloned()
-                    .unwrap_or_else(|| "no GPU execution provider registered".into()),
+            crate::gpu::why_cpu(
+                Some(&self.gpu),
+                Some(provider),
+                self.primary.embedder.attempts(),
+                self.config.provider,
             )
         };
         ComputeStatus {

@@ -169,7 +169,10 @@ pub fn install_pack(
         unpacked?;
     }
     let marker = staging.join(PACK_MARKER);
-    let text = manifest_toml(manifest);
+    let text = toml::to_string(manifest).map_err(|e| FetchError::Io {
+        path: marker.clone(),
+        source: std::io::Error::other(e),
+    })?;
     std::fs::write(&marker, text).map_err(io(&marker))?;
     if target.exists() {
         let old = target.with_extension("old");
@@ -374,32 +377,6 @@ fn set_executable(path: &Path) -> Result<(), FetchError> {
 #[cfg(not(unix))]
 fn set_executable(_: &Path) -> Result<(), FetchError> {
     Ok(())
-}
-
-/// A manifest written back as TOML: the marker of an installed pack.
-fn manifest_toml(m: &GpuPackManifest) -> String {
-    let q = |s: &str| format!("{s:?}");
-    let mut out = format!(
-        "name = {}\ntitle = {}\nos = {}\narch = {}\nonnxruntime = {}\nmin_ort_api = {}\nlibrary = {}\ncuda = {}\nmin_driver_cuda = {}\nmin_driver_linux = {}\npreload = [{}]\n",
-        q(&m.name), q(&m.title), q(&m.os), q(&m.arch), q(&m.onnxruntime), m.min_ort_api,
-        q(&m.library), q(&m.cuda), m.min_driver_cuda, q(&m.min_driver_linux),
-        m.preload.iter().map(|p| q(p)).collect::<Vec<_>>().join(", ")
-    );
-    for w in &m.wheels {
-        out.push_str(&format!(
-            "\n[[wheel]]\npackage = {}\nversion = {}\nfile = {}\nurl = {}\nsize = {}\nsha256 = {}\n",
-            q(&w.package), q(&w.version), q(&w.file), q(&w.url), w.size, q(&w.sha256)
-        ));
-        for mem in &w.members {
-            out.push_str(&format!(
-                "[[wheel.member]]\npath = {}\nsize = {}\nsha256 = {}\n",
-                q(&mem.path),
-                mem.size,
-                q(&mem.sha256)
-            ));
-        }
-    }
-    out
 }
 
 /// Rate-limited progress.

@@ -23,7 +23,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::VisionError;
 
@@ -41,7 +41,7 @@ pub const PACK_LIB_DIR: &str = "lib";
 pub const CUDA_LINUX_X86_64: &str = include_str!("../../../models/gpu/cuda13-linux-x86_64.toml");
 
 /// One library taken from a wheel.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct PackMember {
     /// Its path inside the wheel (a zip file).
     pub path: String,
@@ -57,7 +57,7 @@ impl PackMember {
 }
 
 /// One PyPI wheel the pack takes libraries from.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct PackWheel {
     pub package: String,
     pub version: String,
@@ -72,7 +72,7 @@ pub struct PackWheel {
 }
 
 /// A GPU pack manifest (`models/gpu/*.toml`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct GpuPackManifest {
     /// Folder name of the installed pack, e.g. `cuda13-linux-x86_64`.
     pub name: String,
@@ -270,15 +270,22 @@ pub fn cuda_version(v: i32) -> String {
 }
 
 /// Asks the NVIDIA driver (`libcuda.so.1`, the system's own) for its CUDA version and devices.
+/// Asked once per process (the runtime choice, doctor and Settings all want the answer, and a
+/// driver does not come or go under a running program).
 pub fn probe_driver() -> Result<GpuDevice, String> {
-    #[cfg(target_os = "linux")]
-    {
-        driver::probe()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        Err("the GPU pack is for Linux only".into())
-    }
+    static ANSWER: OnceLock<Result<GpuDevice, String>> = OnceLock::new();
+    ANSWER
+        .get_or_init(|| {
+            #[cfg(target_os = "linux")]
+            {
+                driver::probe()
+            }
+            #[cfg(not(target_os = "linux"))]
+            {
+                Err("the GPU pack is for Linux only".into())
+            }
+        })
+        .clone()
 }
 
 /// Whether this process runs ONNX Runtime from the GPU pack.

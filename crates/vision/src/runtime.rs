@@ -370,38 +370,35 @@ pub fn choose_runtime(
         ));
         return Ok(RuntimeChoice { library, gpu });
     }
-    let (decided_for, state) = GPU.get_or_init(|| {
+    let (decided_for, decided) = GPU.get_or_init(|| {
         let state = match preference {
             ProviderPreference::CpuOnly => GpuState::NotUsed(CPU_CHOSEN.into()),
             ProviderPreference::Auto => crate::gpu::prepare(GpuPackManifest::for_this_system()),
         };
         (preference, state)
     });
-    let state = match (decided_for, preference, state) {
+    // Once the pack's libraries are loaded, its ONNX Runtime is the one to load, whatever the
+    // preference now (it runs on the CPU as well).
+    let pack_library = match decided {
+        GpuState::Ready { pack, .. } => {
+            GpuPackManifest::for_this_system().map(|m| pack.join(PACK_LIB_DIR).join(&m.library))
+        }
+        GpuState::NotUsed(_) => None,
+    };
+    let gpu = match (decided_for, preference, decided) {
         (ProviderPreference::CpuOnly, ProviderPreference::Auto, _) => GpuState::NotUsed(
             "CPU only was chosen when Likeness started; restart Likeness to use the GPU".into(),
         ),
         (ProviderPreference::Auto, ProviderPreference::CpuOnly, GpuState::Ready { .. }) => {
             GpuState::NotUsed(CPU_CHOSEN.into())
         }
-        _ => state.clone(),
+        _ => decided.clone(),
     };
-    // Once the pack's libraries are loaded, its ONNX Runtime is the one to load, whatever the
-    // preference now (it runs on the CPU as well).
-    if let (_, GpuState::Ready { pack, .. }) =
-        (decided_for, GPU.get().map(|g| &g.1).unwrap_or(&state))
-    {
-        if let Some(m) = GpuPackManifest::for_this_system() {
-            return Ok(RuntimeChoice {
-                library: pack.join(PACK_LIB_DIR).join(&m.library),
-                gpu: state,
-            });
-        }
-    }
-    Ok(RuntimeChoice {
-        library: discover_library()?,
-        gpu: state,
-    })
+    let library = match pack_library {
+        Some(library) => library,
+        None => discover_library()?,
+    };
+    Ok(RuntimeChoice { library, gpu })
 }
 
 /// The GPU decision this process made, if [`choose_runtime`] ran.
